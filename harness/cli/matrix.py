@@ -1,0 +1,78 @@
+"""exitcodes matrix: run scenarios under shells and write the conformance matrix."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Optional
+
+from harness.cli.common import EXIT_FAILURE, EXIT_OK, Parser, guarded, parse
+from harness.errors import UsageError
+from harness.matrix import run_matrix
+from harness.reports import formats
+from harness.runner import DEFAULT_TIMEOUT_S, Limits
+from harness.scenarios import select
+from harness.shells import KNOWN_NAMES, parse_selection, resolve
+
+PROG = "exitcodes matrix"
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog=PROG,
+        description="Run each scenario under each shell, check what the shell reports against "
+        "the documented conventions, and write the matrix. Exit status: 0 when no cell is an "
+        "error (a deviation is a finding, not a failure), 1 otherwise, 2 for bad usage.",
+    )
+    parser.add_argument(
+        "--shells",
+        default=",".join(KNOWN_NAMES),
+        help="comma-separated NAME, NAME=/path or NAME@TAG=/path (default: every known shell; "
+        "the ones not installed show as absent)",
+    )
+    parser.add_argument("--scenarios", default="*", help="comma-separated globs over scenario ids")
+    parser.add_argument("--jobs", type=int, default=None, help="cells run at once (default: cores)")
+    parser.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds a cell may take"
+    )
+    parser.add_argument(
+        "--format", choices=sorted(formats.FORMATS), help="one format, to -o or stdout"
+    )
+    parser.add_argument("-o", "--output", type=Path, help="the file for --format")
+    parser.add_argument("--out-dir", type=Path, help="write every format into this directory")
+    return parser
+
+
+def _progress(done: int, total: int) -> None:
+    sys.stderr.write(f"\r{PROG}: {done}/{total} cells")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def run(argv: Optional[Sequence[str]]) -> int:
+    args = parse(build_parser(), argv)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if not args.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    if args.output and not args.format:
+        raise UsageError("-o needs --format")
+    scenarios = select(args.scenarios)
+    shells = [resolve(s) for s in parse_selection(args.shells)]
+    progress = _progress if sys.stderr.isatty() else None
+    result = run_matrix(shells, scenarios, args.jobs, Limits(timeout_s=args.timeout), progress)
+    document = result.to_json()
+    if args.out_dir:
+        for path in formats.write_all(document, args.out_dir):
+            print(path)
+    if args.format and args.output:
+        formats.write(document, args.format, args.output)
+    elif args.format or not args.out_dir:
+        sys.stdout.write(formats.renderer(args.format or "md")(document))
+    return EXIT_FAILURE if result.errors else EXIT_OK
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    return guarded(PROG, lambda: run(argv))

@@ -1,0 +1,1 @@
+"""Conventions: documented expectations with their sources, and the checker that applies them."""

@@ -1,0 +1,1 @@
+"""exitcodes explain: every reading of one status value, each with its source."""

@@ -1,0 +1,199 @@
+"""The conformance matrix: every selected scenario under every selected shell, in parallel.
+
+A cell renders its scenario's script for the shell's dialect, runs it with
+the batch runner, and hands the observation to the checker. Cells share
+nothing but a scratch HOME, so they run on a thread pool (the work is in the
+child processes); results come back in catalog order whatever finished
+first.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+import socket
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+from harness import __version__
+from harness.conventions.catalog import CONVENTIONS
+from harness.conventions.checker import CellCheck, check, covering
+from harness.conventions.model import ABSENT, Convention
+from harness.platforms import host_platform
+from harness.probe import ProbeKit, probe_kit
+from harness.runner import DEFAULT_LIMITS, Limits, run
+from harness.scenarios import INNER, MISSING_FILE, Scenario
+from harness.shells import POSIX_FAMILY, Shell
+from harness.status import Observation
+
+SCHEMA_VERSION = 1
+STATUS_MARKER = "exitwrap-status:"
+RECORD_OUTPUT_CAP = 2000  # characters of stdout/stderr kept in a record
+
+
+@dataclass(frozen=True)
+class CellResult:
+    shell: Shell
+    scenario: Scenario
+    command: Optional[list[str]]
+    observation: Optional[Observation]
+    check: CellCheck
+    script: Optional[str] = None
+
+    @property
+    def verdict(self) -> str:
+        return self.check.verdict
+
+    def to_record(self) -> dict[str, object]:
+        obs = self.observation
+        outer = obs.outer if obs else None
+        return {
+            "shell": self.shell.label,
+            "shell_name": self.shell.name,
+            "shell_version": self.shell.version,
+            "shell_path": self.shell.path,
+            "platform": self.shell.platform,
+            "scenario": self.scenario.id,
+            "layer": self.scenario.layer,
+            "script": self.script,
+            "command": self.command,
+            "inner": obs.inner if obs else None,
+            "inner_value": obs.inner_value if obs else None,
+            "outer": outer.to_json() if outer else None,
+            "wait_status": obs.wait_status if obs else None,
+            "dword": obs.dword if obs else None,
+            "expected": [r.to_json() for r in self.check.results],
+            "verdict": self.verdict,
+            "note": self.check.note or None,
+            "duration_s": round(obs.duration_s, 6) if obs else 0.0,
+            "stdout": obs.stdout[:RECORD_OUTPUT_CAP] if obs else "",
+            "stderr": obs.stderr[:RECORD_OUTPUT_CAP] if obs else "",
+        }
+
+
+@dataclass
+class MatrixResult:
+    meta: dict[str, object]
+    cells: list[CellResult] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"meta": self.meta, "records": [c.to_record() for c in self.cells]}
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for c in self.cells if c.verdict == "error")
+
+
+def render(template: str, kit: ProbeKit, quote: Callable[[str], str]) -> str:
+    """Fill a scenario template's placeholders with quoted paths from the probe kit."""
+    values = {
+        "{probe}": str(kit.probe),
+        "{not_executable}": str(kit.file("not-executable")),
+        "{is_directory}": str(kit.file("is-directory")),
+        "{bad_interpreter}": str(kit.file("bad-interpreter")),
+        "{exec_format}": str(kit.file("exec-format")),
+        "{missing}": MISSING_FILE,
+    }
+    for placeholder, value in values.items():
+        template = template.replace(placeholder, quote(value))
+    return template
+
+
+def cell_environment(home: str) -> dict[str, str]:
+    """The environment every cell starts with: no rc files, no user state, UTF-8."""
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": home,
+        "LC_ALL": "C.UTF-8",
+        "TERM": "dumb",
+        "TMPDIR": home,
+    }
+
+
+def run_cell(
+    shell: Shell,
+    scenario: Scenario,
+    kit: ProbeKit,
+    env: Mapping[str, str],
+    limits: Limits,
+    conventions: Sequence[Convention] = CONVENTIONS,
+) -> CellResult:
+    if not shell.present:
+        return CellResult(shell, scenario, None, None, CellCheck(ABSENT, note=shell.absent_reason))
+    dialect = shell.spec.dialect
+    template = scenario.script_for(dialect.name)
+    if template is None:
+        na = check(Observation(), scenario, (), applicable=False)
+        return CellResult(shell, scenario, None, None, na)
+    script = render(template, kit, dialect.quote)
+    inner = scenario.layer == INNER
+    full = dialect.with_status_report(script, STATUS_MARKER) if inner else script
+    argv = shell.argv(full)
+    observation = run(argv, env, limits=limits, marker=STATUS_MARKER if inner else None)
+    applicable = scenario.needs <= shell.spec.features
+    relevant = covering(conventions, shell.name, scenario, POSIX_FAMILY)
+    return CellResult(
+        shell,
+        scenario,
+        argv,
+        observation,
+        check(observation, scenario, relevant, applicable),
+        script,
+    )
+
+
+def _meta(started: datetime.datetime) -> dict[str, object]:
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": __version__,
+        "host": socket.gethostname(),
+        "platform": host_platform(),
+        "python": sys.version.split()[0],
+        "started": started.isoformat(timespec="seconds"),
+    }
+
+
+def iter_cells(
+    shells: Sequence[Shell],
+    scenarios: Sequence[Scenario],
+    jobs: Optional[int] = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> Iterator[CellResult]:
+    """Run every cell on a pool of ``jobs`` threads; yield results in catalog order."""
+    kit = probe_kit()
+    home = tempfile.mkdtemp(prefix="exitwrap-home-")
+    try:
+        env = cell_environment(home)
+        workers = max(1, jobs or os.cpu_count() or 1)
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [
+                pool.submit(run_cell, shell, scenario, kit, env, limits)
+                for shell in shells
+                for scenario in scenarios
+            ]
+            for future in futures:
+                yield future.result()
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def run_matrix(
+    shells: Sequence[Shell],
+    scenarios: Sequence[Scenario],
+    jobs: Optional[int] = None,
+    limits: Limits = DEFAULT_LIMITS,
+    on_cell: Optional[Callable[[int, int], None]] = None,
+) -> MatrixResult:
+    """Run the matrix; on_cell(done, total) is called as results arrive."""
+    result = MatrixResult(_meta(datetime.datetime.now(datetime.timezone.utc)))
+    total = len(shells) * len(scenarios)
+    for cell in iter_cells(shells, scenarios, jobs, limits):
+        result.cells.append(cell)
+        if on_cell:
+            on_cell(len(result.cells), total)
+    return result

@@ -1,0 +1,166 @@
+"""The shells exitwrap knows, as data: where to find them, how to run them, what they promise.
+
+Each entry says how to find the binary and its version, how a batch run is
+invoked, which dialect it speaks, the base its manual documents for a
+signal death, and which optional features its manual documents (a scenario
+that needs a missing feature is ``n/a`` for that shell). Sources are the
+shells' own manuals; see harness/conventions/catalog.py for the quotes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from harness.shells.dialects import CSH, FISH, POSIX, RC, Dialect
+
+
+@dataclass(frozen=True)
+class ShellSpec:
+    name: str
+    dialect: Dialect
+    candidates: tuple[str, ...]  # binary names looked up on PATH, in order
+    manual: str  # the manual whose rules the conventions catalog cites
+    prefix_args: tuple[str, ...] = ()  # between the binary and the flags (busybox: sh)
+    batch_flags: tuple[str, ...] = ("-c",)
+    takes_argv0: bool = True  # the word after the script becomes $0, as in POSIX sh -c
+    version_args: tuple[str, ...] = ()  # empty: ask the package manager
+    version_pattern: str = r"(\S+)"  # first group of the first match in stdout+stderr
+    identity_pattern: str = ""  # a regex the version text must match to be this shell
+    signal_base: int = 128  # $? after a child's signal death is signal_base + N
+    features: frozenset[str] = frozenset()
+
+
+_POSIX_FEATURES = frozenset({"pipefail", "subshell", "param-error", "wait-pid"})
+
+SHELLS: tuple[ShellSpec, ...] = (
+    ShellSpec(
+        "bash",
+        POSIX,
+        ("bash",),
+        "bash(1), EXIT STATUS",
+        version_args=("--version",),
+        version_pattern=r"version (\S+)",
+        identity_pattern="GNU bash",
+        features=_POSIX_FEATURES,
+    ),
+    ShellSpec(
+        "dash",
+        POSIX,
+        ("dash",),
+        "dash(1), Exit Status",
+        features=_POSIX_FEATURES - {"pipefail"},
+    ),
+    ShellSpec(
+        "ksh93",
+        POSIX,
+        ("ksh93", "ksh"),
+        "ksh93(1), Commands",
+        version_args=("-c", "echo ${.sh.version}"),
+        version_pattern=r"Version \S+ (\S+(?: \S+)?)",
+        identity_pattern="Version",
+        signal_base=256,
+        features=_POSIX_FEATURES,
+    ),
+    ShellSpec(
+        "mksh",
+        POSIX,
+        ("mksh",),
+        "mksh(1), Commands",
+        version_args=("-c", "echo $KSH_VERSION"),
+        version_pattern=r"(R\d+\S* \S+)",
+        identity_pattern="MIRBSD KSH",
+        features=_POSIX_FEATURES,
+    ),
+    ShellSpec(
+        "zsh",
+        POSIX,
+        ("zsh",),
+        "zshmisc(1), SIMPLE COMMANDS & PIPELINES",
+        version_args=("--version",),
+        version_pattern=r"zsh (\S+)",
+        identity_pattern="zsh",
+        features=_POSIX_FEATURES,
+    ),
+    ShellSpec(
+        "yash",
+        POSIX,
+        ("yash",),
+        "yash manual, Exit status",
+        version_args=("--version",),
+        version_pattern=r"version (\S+)",
+        identity_pattern="Yet another shell",
+        signal_base=384,
+        features=_POSIX_FEATURES,
+    ),
+    ShellSpec(
+        "posh",
+        POSIX,
+        ("posh",),
+        "posh(1)",
+        features=_POSIX_FEATURES - {"pipefail"},
+    ),
+    ShellSpec(
+        "busybox",
+        POSIX,
+        ("busybox",),
+        "BusyBox ash (busybox(1), sh)",
+        prefix_args=("sh",),
+        version_args=("--help",),
+        version_pattern=r"BusyBox v(\S+)",
+        identity_pattern="BusyBox",
+        features=_POSIX_FEATURES,
+    ),
+    ShellSpec(
+        "fish",
+        FISH,
+        ("fish",),
+        "fish documentation, The status variable",
+        batch_flags=("--no-config", "-c"),
+        takes_argv0=False,
+        version_args=("--version",),
+        version_pattern=r"version (\S+)",
+        identity_pattern="fish, version",
+    ),
+    ShellSpec(
+        "tcsh",
+        CSH,
+        ("tcsh",),
+        "tcsh(1), Special shell variables: status",
+        batch_flags=("-f", "-c"),
+        takes_argv0=False,
+        version_args=("--version",),
+        version_pattern=r"tcsh (\S+)",
+        identity_pattern="tcsh",
+    ),
+    ShellSpec(
+        "rc",
+        RC,
+        ("rc",),
+        "rc(1), Builtin variables: status",
+        takes_argv0=False,
+        version_args=("-c", "echo $version"),
+        version_pattern=r"^(\S+)",
+        identity_pattern=r"@\(#\)rc",
+    ),
+)
+
+# Names DESIGN.md reserves; the Windows shells join the catalog with their adapters.
+KNOWN_NAMES: tuple[str, ...] = (
+    "bash",
+    "dash",
+    "ksh93",
+    "mksh",
+    "zsh",
+    "yash",
+    "posh",
+    "busybox",
+    "fish",
+    "tcsh",
+    "rc",
+    "cmd",
+    "pwsh",
+)
+
+POSIX_FAMILY: tuple[str, ...] = tuple(s.name for s in SHELLS if s.dialect is POSIX)
+
+BY_NAME: dict[str, ShellSpec] = {s.name: s for s in SHELLS}

@@ -1,0 +1,56 @@
+"""nox sessions: tests on each present Python, lint, the matrix, one conformance run per shell,
+the merged report and the benchmarks.
+
+Only Python 3.11 is certain on our machines: a missing interpreter is skipped,
+never an error, also under CI=true (where nox would otherwise fail on it).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nox
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the harness needs no install to list
+
+from harness.platforms import host_platform
+from harness.shells import KNOWN_NAMES
+
+nox.options.error_on_missing_interpreters = False
+nox.options.sessions = ["tests", "lint"]
+nox.options.reuse_existing_virtualenvs = True
+
+PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """The whole test suite, in parallel."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-n", "auto", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff and mypy --strict over the package, the tests and the benchmarks."""
+    session.install("-e", ".[dev]")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("mypy")
+
+
+@nox.session
+def matrix(session: nox.Session) -> None:
+    """The full conformance matrix of this machine, written to reports/."""
+    session.install("-e", ".")
+    session.run("exitcodes", "matrix", "--out-dir", "reports", *session.posargs)
+
+
+@nox.session
+@nox.parametrize("shell", list(KNOWN_NAMES))
+def conformance(session: nox.Session, shell: str) -> None:
+    """One shell's matrix as results/<shell>-<platform>.json, for a CI matrix to merge."""
+    session.install("-e", ".")
+    output = f"results/{shell}-{host_platform()}.json"
+    session.run("exitcodes", "matrix", "--shells", shell, "--format", "json", "-o", output)

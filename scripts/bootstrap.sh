@@ -1,0 +1,44 @@
+#!/bin/sh
+# Set up exitwrap on this machine: the shells it studies and a virtual environment.
+#
+# As root with apt-get (a fresh Debian machine, CI), the missing shells are
+# installed from Debian's packages; otherwise what is installed is used and
+# what is missing is said, never faked. The project and its test tools go
+# into .venv (PyPI). Safe to run again: it only does what is still missing.
+set -eu
+cd "$(dirname "$0")/.."
+
+PACKAGES="bash dash ksh mksh zsh yash posh busybox fish tcsh rc wine wine64 tini hyperfine"
+
+missing=""
+for package in $PACKAGES; do
+    if ! dpkg-query -W -f '${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+        missing="$missing $package"
+    fi
+done
+
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "bootstrap: installing Debian packages:$missing" >&2
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    else
+        echo "bootstrap: not installing (needs root and apt-get); missing:$missing" >&2
+    fi
+fi
+
+python=${PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+    if ! "$python" -m venv .venv 2>/dev/null; then
+        rm -rf .venv
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+        fi
+        "$python" -m venv .venv
+    fi
+fi
+stamp=$(cat pyproject.toml | cksum)
+if [ "$(cat .venv/.exitwrap-installed 2>/dev/null)" != "$stamp" ]; then
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+    echo "$stamp" > .venv/.exitwrap-installed
+fi

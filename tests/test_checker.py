@@ -1,0 +1,136 @@
+"""The checker turns (observation, expectations) into verdicts, one per convention and per cell.
+
+These are unit tests of the checker itself, so the observations are built by
+hand; everything the matrix reports is observed (see test_matrix.py).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from harness.conventions.catalog import CONVENTIONS
+from harness.conventions.checker import check, covering
+from harness.conventions.expr import evaluate
+from harness.conventions.model import Convention, Expect, Source
+from harness.scenarios import BY_ID, INNER, OUTER
+from harness.shells import POSIX_FAMILY
+from harness.status import Observation
+
+SOURCE = Source("test", "https://example.invalid", "a quote")
+
+
+def _convention(
+    expect: Expect, layer: str = INNER, binding: bool = True, id_: str = "t/x"
+) -> Convention:
+    return Convention(id_, "test", ("*",), layer, expect, SOURCE, ("*",), binding)
+
+
+def test_formulas_evaluate_in_n() -> None:
+    assert evaluate("128+N", 9) == 137
+    assert evaluate("N&255", -1) == 255
+    assert evaluate("N%256", 300) == 44
+    assert evaluate("-(N)", 3) == -3
+    for bad in ("__import__('os')", "N*2", "M+1", "N**2"):
+        with pytest.raises(ValueError):
+            evaluate(bad, 1)
+    with pytest.raises(ValueError, match="no parameter"):
+        evaluate("N", None)
+
+
+def test_binding_conventions_decide_informational_ones_do_not() -> None:
+    scenario = BY_ID["signal/9"]
+    posix = _convention(Expect(">", "128"), id_="p")
+    common = _convention(Expect("==", "128+N"), binding=False, id_="c")
+    ksh = check(Observation(wait_status=0, inner="265"), scenario, [posix, common])
+    assert ksh.verdict == "conforms"
+    assert [r.verdict for r in ksh.results] == ["conforms", "deviates"]
+    low = check(Observation(wait_status=0, inner="9"), scenario, [posix, common])
+    assert low.verdict == "deviates"
+
+
+def test_no_binding_convention_means_unspecified() -> None:
+    common = _convention(Expect("==", "N&255"), OUTER, binding=False)
+    result = check(Observation(wait_status=2 << 8), BY_ID["shell-exit/-1"], [common])
+    assert result.verdict == "unspecified"
+    assert result.results[0].verdict == "deviates"
+    assert result.results[0].expected == "= 255 (N&255)"
+
+
+def test_outer_expectations_distinguish_exit_from_signal() -> None:
+    exits_9 = _convention(Expect("==", "N"), OUTER)
+    dies_of_9 = _convention(Expect("==", "N", kind="signal"), OUTER)
+    scenario = BY_ID["reraise/9"]
+    exited = Observation(wait_status=9 << 8)
+    killed = Observation(wait_status=9)
+    assert check(exited, scenario, [exits_9]).verdict == "conforms"
+    assert check(killed, scenario, [exits_9]).verdict == "deviates"
+    assert check(killed, scenario, [dies_of_9]).verdict == "conforms"
+
+
+def test_missing_or_non_numeric_inner_status_deviates_with_a_note() -> None:
+    conv = _convention(Expect("==", "127"))
+    silent = check(Observation(wait_status=0), BY_ID["not-found"], [conv])
+    assert silent.verdict == "deviates" and "no status" in silent.results[0].note
+    words = check(Observation(wait_status=0, inner="sigkill"), BY_ID["not-found"], [conv])
+    assert words.verdict == "deviates" and "not a number" in words.results[0].note
+
+
+def test_text_expectations_use_the_signal_name() -> None:
+    conv = _convention(Expect("==", "sig{signame}", kind="text"))
+    assert (
+        check(Observation(wait_status=0, inner="sigkill"), BY_ID["signal/9"], [conv]).verdict
+        == "conforms"
+    )
+    assert (
+        check(Observation(wait_status=0, inner="sigterm"), BY_ID["signal/9"], [conv]).verdict
+        == "deviates"
+    )
+
+
+def test_error_and_not_applicable_come_before_any_convention() -> None:
+    conv = _convention(Expect("==", "1"))
+    assert check(Observation(error="timed out"), BY_ID["pipeline/last"], [conv]).verdict == "error"
+    na = check(
+        Observation(wait_status=0, inner="2"), BY_ID["pipeline/pipefail"], [conv], applicable=False
+    )
+    assert na.verdict == "n/a"
+
+
+@pytest.mark.parametrize("op", ["==", ">", "!=", "in", "between"])
+def test_every_operator_can_fail(op: str) -> None:
+    value = {"in": "1,2", "between": "1,2"}.get(op, "1")
+    conv = _convention(Expect(op, value))
+    outcomes = {
+        check(Observation(wait_status=0, inner=str(v)), BY_ID["pipeline/last"], [conv]).verdict
+        for v in (0, 1, 2, 3)
+    }
+    assert outcomes == {"conforms", "deviates"}
+
+
+def test_catalog_entries_are_well_formed() -> None:
+    ids = [c.id for c in CONVENTIONS]
+    assert len(ids) == len(set(ids)), "convention ids are unique"
+    for conv in CONVENTIONS:
+        assert conv.source.quote and conv.source.url.startswith("https://"), conv.id
+        assert conv.layer in (INNER, OUTER)
+        matched = [
+            s
+            for s in BY_ID.values()
+            if conv.covers(s.id, s.n, "bash", POSIX_FAMILY)
+            or conv.covers(s.id, s.n, conv.shells[0], POSIX_FAMILY)
+        ]
+        assert matched, f"{conv.id} covers no scenario"
+        for scenario in matched:
+            conv.expect.describe(scenario.n)  # every formula evaluates for every N it covers
+
+
+def test_covering_filters_by_shell_family_and_range() -> None:
+    exit_in_range = covering(CONVENTIONS, "dash", BY_ID["shell-exit/42"], POSIX_FAMILY)
+    exit_out_of_range = covering(CONVENTIONS, "dash", BY_ID["shell-exit/256"], POSIX_FAMILY)
+    assert "posix/exit-builtin" in {c.id for c in exit_in_range}
+    assert "posix/exit-builtin" not in {c.id for c in exit_out_of_range}
+    assert not any(
+        c.binding
+        for c in covering(CONVENTIONS, "fish", BY_ID["not-found"], POSIX_FAMILY)
+        if "@posix" in c.shells
+    )

@@ -1,0 +1,96 @@
+"""The matrix over real shells: every cell observed, none an error, and lies are caught."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from harness.matrix import run_matrix
+from harness.reports.json_report import schema
+from harness.runner import Limits
+from harness.scenarios import SCENARIOS, select
+from harness.shells import POSIX_FAMILY, parse_selection, resolve
+from tests.conftest import SHELLS
+
+EIGHT = ",".join(POSIX_FAMILY)
+
+
+@pytest.mark.skipif(
+    not all(SHELLS[n].present for n in POSIX_FAMILY),
+    reason="needs all eight POSIX-family shells (run scripts/bootstrap.sh as root)",
+)
+def test_every_scenario_under_the_eight_posix_shells_is_observed() -> None:
+    shells = [resolve(s) for s in parse_selection(EIGHT)]
+    result = run_matrix(shells, SCENARIOS)
+    document = result.to_json()
+    jsonschema.validate(document, schema())
+    records = document["records"]
+    assert len(records) == len(POSIX_FAMILY) * len(SCENARIOS)
+    assert not [r for r in records if r["verdict"] == "error"]
+    for record in records:
+        # every observation comes from a run: the command is kept, and a status was seen
+        assert record["command"] and record["outer"] is not None, record
+        if record["layer"] == "inner" and record["verdict"] != "n/a":
+            assert record["inner"] is not None, record
+    by_shell = Counter((r["shell"], r["verdict"]) for r in records)
+    assert by_shell[("bash", "conforms")] > len(SCENARIOS) // 2
+
+
+def test_ksh93_and_yash_signal_statuses_are_what_they_report() -> None:
+    shells = [resolve(s) for s in parse_selection("bash,ksh93,yash")]
+    present = [s for s in shells if s.present]
+    if len(present) < 3:
+        pytest.skip("needs bash, ksh93 and yash")
+    records = run_matrix(present, select("signal/9")).to_json()["records"]
+    assert {r["shell"]: r["inner"] for r in records} == {
+        "bash": "137",
+        "ksh93": "265",
+        "yash": "393",
+    }
+    verdicts = {(r["shell"], e["id"]): e["verdict"] for r in records for e in r["expected"]}
+    assert verdicts[("ksh93", "posix/signal-above-128")] == "conforms"
+    assert verdicts[("ksh93", "common/signal-128-plus-n")] == "deviates"
+
+
+def _fake_shell(tmp_path: Path, body: str) -> Path:
+    fake = tmp_path / "fake-shell"
+    fake.write_text(f"#!/bin/sh\n{body}\n")
+    fake.chmod(0o755)
+    return fake
+
+
+def test_a_lying_shell_shows_its_lie_flagged_deviates(tmp_path: Path) -> None:
+    # runs the script under dash, but reports every inner status one too high
+    fake = _fake_shell(
+        tmp_path,
+        'script=$(printf "%s" "$2" | sed "s/exitwrap-status:\\$?/exitwrap-status:\\$((\\$?+1))/")\n'
+        'exec /bin/dash -c "$script" "$3"',
+    )
+    shells = [resolve(s) for s in parse_selection(f"bash={fake}")]
+    records = run_matrix(shells, select("exit/42,not-found")).to_json()["records"]
+    observed = {r["scenario"]: (r["inner"], r["verdict"]) for r in records}
+    assert observed == {"exit/42": ("43", "deviates"), "not-found": ("128", "deviates")}
+    assert records[0]["shell_path"] == str(fake)
+
+
+def test_a_hung_shell_is_an_error_cell(tmp_path: Path) -> None:
+    fake = _fake_shell(tmp_path, "exec sleep 30")
+    shells = [resolve(s) for s in parse_selection(f"dash={fake}")]
+    result = run_matrix(shells, select("exit/0"), limits=Limits(timeout_s=0.3))
+    assert result.errors == 1
+    assert result.cells[0].check.note == "timed out after 0.3s"
+
+
+def test_absent_and_inapplicable_cells_say_why(tmp_path: Path) -> None:
+    shells = [resolve(s) for s in parse_selection(f"pwsh,dash,fish,bash@9={tmp_path}/none")]
+    cells = run_matrix(shells, select("pipeline/pipefail,subshell/5")).cells
+    verdicts = {(c.shell.label, c.scenario.id): (c.verdict, c.check.note) for c in cells}
+    assert verdicts[("pwsh", "subshell/5")][0] == "absent"
+    assert "not an executable file" in verdicts[("bash@9", "subshell/5")][1]
+    if SHELLS["dash"].present:
+        assert verdicts[("dash", "pipeline/pipefail")][0] == "n/a"
+    if SHELLS["fish"].present:
+        assert verdicts[("fish", "subshell/5")][0] == "n/a"

@@ -1,0 +1,108 @@
+"""The batch runner against real processes: statuses, timeouts, leftovers, caps, read-back."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+from harness.probe import ProbeKit
+from harness.runner import Limits, run
+from harness.status import Termination
+
+MARK = "mark:"
+
+
+def test_exit_and_signal_statuses_are_raw(kit: ProbeKit, cell_env: dict[str, str]) -> None:
+    assert run([str(kit.probe), "exit", "300"], cell_env).outer == Termination("exited", 44)
+    killed = run([str(kit.probe), "signal", "11"], cell_env)
+    assert killed.wait_status == 11 and killed.outer == Termination("signaled", 11, False)
+
+
+def test_core_dump_flag_is_kept_when_the_probe_is_asked_for_one(
+    kit: ProbeKit, cell_env: dict[str, str], tmp_path: Path
+) -> None:
+    obs = run(
+        [
+            "/bin/sh",
+            "-c",
+            f"cd {tmp_path} && ulimit -c unlimited && exec {kit.probe} signal 6 core",
+        ],
+        cell_env,
+    )
+    assert obs.outer is not None and obs.outer.signaled and obs.outer.value == 6
+    # whether a core is written depends on the host's core_pattern; the flag must match the raw word
+    assert obs.outer.core == bool((obs.wait_status or 0) & 0x80)
+
+
+def _signal_set(status: str, field: str) -> set[int]:
+    """The signals a /proc/PID/status mask lists, without glibc's two reserved ones (32, 33)."""
+    bits = int(status.split(f"{field}:\t")[1].split(maxsplit=1)[0], 16)
+    return {n for n in range(1, 65) if bits >> (n - 1) & 1} - {32, 33}
+
+
+def test_child_starts_with_default_dispositions_and_empty_mask(cell_env: dict[str, str]) -> None:
+    assert signal.getsignal(signal.SIGPIPE) == signal.SIG_IGN  # as Python itself leaves it
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGUSR1, signal.SIGTERM})
+    try:
+        obs = run(["/bin/sh", "-c", "exec cat /proc/self/status"], cell_env)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+    assert _signal_set(obs.stdout, "SigIgn") == set()
+    assert _signal_set(obs.stdout, "SigBlk") == set()
+
+
+def test_inner_status_is_read_back_even_when_the_command_writes(cell_env: dict[str, str]) -> None:
+    obs = run(
+        ["/bin/sh", "-c", f"printf 'no newline {MARK}fake'; (exit 3)\necho {MARK}$?"],
+        cell_env,
+        marker=MARK,
+    )
+    assert obs.inner == "3"
+    assert obs.stdout.startswith("no newline")
+
+
+def test_missing_marker_means_no_inner_status(cell_env: dict[str, str]) -> None:
+    obs = run(["/bin/sh", "-c", "exit 4"], cell_env, marker=MARK)
+    assert obs.inner is None and obs.outer == Termination("exited", 4)
+
+
+def test_timeout_kills_the_whole_group_and_is_an_error(
+    kit: ProbeKit, cell_env: dict[str, str]
+) -> None:
+    started = time.monotonic()
+    obs = run(["/bin/sh", "-c", f"{kit.probe} sleep 30 15 & {kit.probe} sleep 30 15"], cell_env,
+              limits=Limits(timeout_s=0.5))  # fmt: skip
+    assert obs.error == "timed out after 0.5s"
+    assert obs.outer is None
+    assert time.monotonic() - started < 5
+
+
+def test_leftovers_are_killed_when_the_shell_exits(kit: ProbeKit, cell_env: dict[str, str]) -> None:
+    obs = run(["/bin/sh", "-c", f"{kit.probe} orphan 60 3"], cell_env, limits=Limits(timeout_s=20))
+    assert obs.outer == Termination("exited", 3)
+    grandchild = int(obs.stdout.split("GRANDCHILD ")[1].split()[0])
+    assert obs.duration_s < 5
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            os.kill(grandchild, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.01)
+    else:
+        raise AssertionError(f"grandchild {grandchild} survived")
+
+
+def test_output_is_capped_but_the_status_line_still_found(cell_env: dict[str, str]) -> None:
+    obs = run(["/bin/sh", "-c", f"yes | head -c 1000000\necho {MARK}$?"], cell_env,
+              limits=Limits(output_cap=1000), marker=MARK)  # fmt: skip
+    assert obs.inner == "0"
+    assert len(obs.stdout) < 1200 and "more bytes not kept" in obs.stdout
+
+
+def test_spawn_failure_is_an_error_not_a_status(cell_env: dict[str, str]) -> None:
+    obs = run(["/nonexistent/shell"], cell_env)
+    assert obs.error is not None and "No such file" in obs.error
+    assert obs.outer is None
