@@ -54,3 +54,10 @@ def conformance(session: nox.Session, shell: str) -> None:
     session.install("-e", ".")
     output = f"results/{shell}-{host_platform()}.json"
     session.run("exitcodes", "matrix", "--shells", shell, "--format", "json", "-o", output)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Every benchmark in bench/, against floors measured in the same run: bench/results.md."""
+    session.install("-e", ".")
+    session.run("python", "-m", "bench", *session.posargs)

@@ -1,0 +1,74 @@
+"""What every benchmark shares: timing whole commands, and the row a result table holds.
+
+Timings are medians of repeated runs, always next to a floor measured in the
+same run on the same machine (a bare process spawn, a bare interpreter
+start), so the ratio means something wherever it is run. Nothing here is a
+pass/fail check.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Optional
+
+VENV_PYTHON = sys.executable
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the results table."""
+
+    group: str  # e.g. "exitwrap", "matrix", "accounting"
+    name: str  # what was measured
+    value: float
+    unit: str  # "ms", "cells/s", ...
+    floor: Optional[str] = None  # the row name this one is compared with
+    ratio: Optional[float] = None  # value / floor value
+    goal: str = ""  # the target the issue set, as text ("<= 1.5x")
+    note: str = ""
+
+
+def run_once(argv: Sequence[str], env: Optional[Mapping[str, str]] = None) -> float:
+    """Seconds one run of argv takes, start to reaped, output discarded."""
+    started = time.perf_counter()
+    subprocess.run(
+        list(argv),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=dict(env) if env is not None else None,
+        check=False,
+    )
+    return time.perf_counter() - started
+
+
+def median_ms(
+    argv: Sequence[str], runs: int, env: Optional[Mapping[str, str]] = None, warmup: int = 3
+) -> float:
+    """The median wall time of ``runs`` runs, in milliseconds, after ``warmup`` unmeasured ones."""
+    for _ in range(warmup):
+        run_once(argv, env)
+    return statistics.median(run_once(argv, env) for _ in range(runs)) * 1000
+
+
+def interleaved_medians_ms(
+    commands: Mapping[str, Sequence[str]], runs: int, env: Optional[Mapping[str, str]] = None
+) -> dict[str, float]:
+    """Median ms of each command, measured in alternation so drift hits all of them alike."""
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for argv in commands.values():
+        run_once(argv, env)
+    for _ in range(runs):
+        for name, argv in commands.items():
+            samples[name].append(run_once(argv, env))
+    return {name: statistics.median(values) * 1000 for name, values in samples.items()}
+
+
+def cores() -> int:
+    return os.cpu_count() or 1
