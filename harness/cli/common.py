@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from typing import Callable, NoReturn, Optional
+from typing import Callable, NoReturn
 
 from harness.errors import HarnessFailure, UsageError
 
@@ -48,7 +47,3 @@ def guarded(prog: str, body: Callable[[], int]) -> int:
         where = f"{error.filename}: " if error.filename else ""
         fail(prog, f"{where}{error.strerror or error}")
         return EXIT_FAILURE
-
-
-def parse(parser: Parser, argv: Optional[Sequence[str]]) -> argparse.Namespace:
-    return parser.parse_args(None if argv is None else list(argv))

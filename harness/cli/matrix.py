@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
 
-from harness.cli.common import EXIT_FAILURE, EXIT_OK, Parser, guarded, parse
+from harness.cli.common import EXIT_FAILURE, EXIT_OK, guarded
+from harness.cli.parsing import Parser, parse
 from harness.errors import UsageError
 from harness.matrix import run_matrix
 from harness.reports import formats
