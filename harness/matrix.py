@@ -24,12 +24,12 @@ from harness import __version__
 from harness.conventions.catalog import CONVENTIONS
 from harness.conventions.checker import CellCheck, check, covering
 from harness.conventions.model import ABSENT, Convention
+from harness.observation import Observation
 from harness.platforms import host_platform
 from harness.probe import ProbeKit, probe_kit
 from harness.runner import DEFAULT_LIMITS, Limits, run
 from harness.scenarios import INNER, MISSING_FILE, Scenario
 from harness.shells import POSIX_FAMILY, Shell
-from harness.status import Observation
 
 SCHEMA_VERSION = 1
 STATUS_MARKER = "exitwrap-status:"

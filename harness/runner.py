@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
-from harness.status import Observation
+from harness.observation import Observation
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_OUTPUT_CAP = 64 * 1024

@@ -6,13 +6,16 @@ quote (Python's -N, a shell's 128+N, the 8-bit wrap, Slurm's ``code:signal``)
 is a view computed here, never stored beside the raw value where it could
 drift from it.
 
-This module is on exitwrap's start-up path: it imports nothing.
+This module is on exitwrap's start-up path, so it imports nothing at run
+time (not even dataclasses or typing: together they cost about as much as
+the interpreter's own start).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 EXITED = "exited"
 SIGNALED = "signaled"
@@ -20,13 +23,27 @@ SIGNALED = "signaled"
 _CORE_FLAG = 0x80
 
 
-@dataclass(frozen=True)
 class Termination:
-    """How a process ended, at the operating-system layer."""
+    """How a process ended, at the operating-system layer. Immutable by convention."""
 
-    kind: str  # EXITED or SIGNALED
-    value: int  # the exit code (0-255 on POSIX, a DWORD on Windows) or the signal number
-    core: bool = False
+    __slots__ = ("core", "kind", "value")
+
+    def __init__(self, kind: str, value: int, core: bool = False) -> None:
+        self.kind = kind  # EXITED or SIGNALED
+        self.value = value  # the exit code (0-255 POSIX, a DWORD on Windows) or the signal number
+        self.core = core
+
+    def _key(self) -> tuple[str, int, bool]:
+        return (self.kind, self.value, self.core)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Termination) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return f"Termination(kind={self.kind!r}, value={self.value}, core={self.core})"
 
     @classmethod
     def from_wait_status(cls, status: int) -> Termination:
@@ -103,35 +120,3 @@ def parse_int(text: Optional[str]) -> Optional[int]:
     if not digits or not (digits.isascii() and digits.isdigit()):
         return None
     return int(text)
-
-
-@dataclass(frozen=True)
-class Observation:
-    """One run as it was seen: the raw statuses, what the shell printed, and how long it took.
-
-    ``wait_status`` is the POSIX word, ``dword`` the Windows exit code; under
-    Wine both are kept. ``error`` is set only when the harness itself got no
-    observation (spawn failure, timeout, unreadable status): whatever a shell
-    does is an observation, never an error.
-    """
-
-    wait_status: Optional[int] = None
-    dword: Optional[int] = None
-    inner: Optional[str] = None
-    stdout: str = ""
-    stderr: str = ""
-    duration_s: float = 0.0
-    error: Optional[str] = None
-
-    @property
-    def outer(self) -> Optional[Termination]:
-        """How the process the harness started ended, as its parent OS saw it."""
-        if self.wait_status is not None:
-            return Termination.from_wait_status(self.wait_status)
-        if self.dword is not None:
-            return Termination(EXITED, self.dword)
-        return None
-
-    @property
-    def inner_value(self) -> Optional[int]:
-        return parse_int(self.inner)

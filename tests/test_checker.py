@@ -12,9 +12,9 @@ from harness.conventions.catalog import CONVENTIONS
 from harness.conventions.checker import check, covering
 from harness.conventions.expr import evaluate
 from harness.conventions.model import Convention, Expect, Source
+from harness.observation import Observation
 from harness.scenarios import BY_ID, INNER, OUTER
 from harness.shells import POSIX_FAMILY
-from harness.status import Observation
 
 SOURCE = Source("test", "https://example.invalid", "a quote")
 

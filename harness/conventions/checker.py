@@ -20,9 +20,9 @@ from harness.conventions.model import (
     UNSPECIFIED,
     Convention,
 )
+from harness.observation import Observation
 from harness.scenarios import INNER, Scenario
 from harness.signal_names import short_name
-from harness.status import Observation
 
 
 @dataclass(frozen=True)
