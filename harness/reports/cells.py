@@ -1,0 +1,51 @@
+"""How a matrix cell reads in every format: the observed value and the verdict's mark."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+Record = Mapping[str, Any]
+
+VERDICT_MARKS = {
+    "conforms": "✓",
+    "deviates": "✗",
+    "unspecified": "·",
+    "n/a": "n/a",
+    "absent": "absent",
+    "error": "ERROR",
+}
+
+
+def outer_text(outer: Mapping[str, Any] | None) -> str:
+    if not outer:
+        return "-"
+    if outer["kind"] == "signaled":
+        return f"signal {outer['value']}" + (" (core)" if outer.get("core") else "")
+    return f"exit {outer['value']}"
+
+
+def observed_text(record: Record) -> str:
+    """The value the cell's layer shows: the shell's status text, or how the process ended."""
+    if record["verdict"] in ("absent", "error") and not record.get("outer"):
+        return ""
+    if record["layer"] == "inner":
+        inner = record.get("inner")
+        return "(none)" if inner is None else str(inner)
+    return outer_text(record.get("outer"))
+
+
+def cell_text(record: Record) -> str:
+    """Observed value and verdict mark, as a table cell shows them."""
+    observed = observed_text(record)
+    mark = VERDICT_MARKS.get(record["verdict"], record["verdict"])
+    return f"{observed} {mark}".strip()
+
+
+def column_key(record: Record) -> tuple[str, str, str]:
+    """A matrix column: (shell, version, platform)."""
+    return (str(record["shell"]), str(record["shell_version"]), str(record["platform"]))
+
+
+def column_title(key: tuple[str, str, str]) -> str:
+    shell, version, platform = key
+    return f"{shell} {version} ({platform})" if version != "unknown" else f"{shell} ({platform})"

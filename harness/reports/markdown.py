@@ -1,0 +1,56 @@
+"""The Markdown matrix: scenarios down, shells across, ready for a CI step summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.reports.cells import VERDICT_MARKS, Record, cell_text, column_key, column_title
+
+Document = dict[str, Any]
+
+
+def _escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def columns(records: list[Record]) -> list[tuple[str, str, str]]:
+    return list(dict.fromkeys(column_key(r) for r in records))
+
+
+def render(document: Document) -> str:
+    records: list[Record] = document["records"]
+    meta = document["meta"]
+    cols = columns(records)
+    cells: dict[tuple[str, tuple[str, str, str]], Record] = {
+        (r["scenario"], column_key(r)): r for r in records
+    }
+    scenarios = list(dict.fromkeys(r["scenario"] for r in records))
+    lines = [
+        "# Exit-status conformance matrix",
+        "",
+        f"exitwrap {meta.get('tool_version', '?')} on {meta.get('host', '?')} "
+        f"({meta.get('platform', '?')}), started {meta.get('started', '?')}.",
+        "",
+        "Legend: " + ", ".join(f"{mark} {verdict}" for verdict, mark in VERDICT_MARKS.items()) + ".",
+        "Inner-layer cells show the shell's status variable; outer-layer cells how the shell ended.",
+        "",
+        "| scenario | layer | " + " | ".join(_escape(column_title(c)) for c in cols) + " |",
+        "|---|---|" + "---|" * len(cols),
+    ]
+    for scenario in scenarios:
+        layer = next(r["layer"] for r in records if r["scenario"] == scenario)
+        row = [_escape(cell_text(cells[(scenario, c)])) if (scenario, c) in cells else "" for c in cols]
+        lines.append(f"| `{scenario}` | {layer} | " + " | ".join(row) + " |")
+    deviations = [r for r in records if r["verdict"] in ("deviates", "error")]
+    if deviations:
+        lines += ["", "## Findings", ""]
+        for r in deviations:
+            failed = [e for e in r["expected"] if e["verdict"] == "deviates" and e["binding"]]
+            detail = "; ".join(
+                f"{e['id']} expects {e['expected']} ({e['source']['document']})" for e in failed
+            ) or (r.get("note") or "")
+            lines.append(
+                f"- **{_escape(r['shell'])}** `{r['scenario']}`: observed "
+                f"{_escape(cell_text(r))}: {_escape(detail)}"
+            )
+    return "\n".join(lines) + "\n"
