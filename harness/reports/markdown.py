@@ -31,15 +31,17 @@ def render(document: Document) -> str:
         f"exitwrap {meta.get('tool_version', '?')} on {meta.get('host', '?')} "
         f"({meta.get('platform', '?')}), started {meta.get('started', '?')}.",
         "",
-        "Legend: " + ", ".join(f"{mark} {verdict}" for verdict, mark in VERDICT_MARKS.items()) + ".",
-        "Inner-layer cells show the shell's status variable; outer-layer cells how the shell ended.",
+        "Legend: " + ", ".join(f"{mark} {name}" for name, mark in VERDICT_MARKS.items()) + ".",
+        "Inner-layer cells show the shell's status variable; outer cells how the shell ended.",
         "",
         "| scenario | layer | " + " | ".join(_escape(column_title(c)) for c in cols) + " |",
         "|---|---|" + "---|" * len(cols),
     ]
     for scenario in scenarios:
         layer = next(r["layer"] for r in records if r["scenario"] == scenario)
-        row = [_escape(cell_text(cells[(scenario, c)])) if (scenario, c) in cells else "" for c in cols]
+        row = [
+            _escape(cell_text(cells[scenario, c])) if (scenario, c) in cells else "" for c in cols
+        ]
         lines.append(f"| `{scenario}` | {layer} | " + " | ".join(row) + " |")
     deviations = [r for r in records if r["verdict"] in ("deviates", "error")]
     if deviations:
