@@ -147,7 +147,8 @@ def run_cell(
     )
 
 
-def _meta(started: datetime.datetime) -> dict[str, object]:
+def run_meta(started: datetime.datetime) -> dict[str, object]:
+    """A matrix document's meta object: which tool ran where and when (the plugin uses it too)."""
     return {
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
@@ -163,6 +164,7 @@ def iter_cells(
     scenarios: Sequence[Scenario],
     jobs: Optional[int] = None,
     limits: Limits = DEFAULT_LIMITS,
+    conventions: Sequence[Convention] = CONVENTIONS,
 ) -> Iterator[CellResult]:
     """Run every cell on a pool of ``jobs`` threads; yield results in catalog order."""
     kit = probe_kit()
@@ -172,7 +174,7 @@ def iter_cells(
         workers = max(1, jobs or os.cpu_count() or 1)
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = [
-                pool.submit(run_cell, shell, scenario, kit, env, limits)
+                pool.submit(run_cell, shell, scenario, kit, env, limits, conventions)
                 for shell in shells
                 for scenario in scenarios
             ]
@@ -188,11 +190,15 @@ def run_matrix(
     jobs: Optional[int] = None,
     limits: Limits = DEFAULT_LIMITS,
     on_cell: Optional[Callable[[int, int], None]] = None,
+    conventions: Sequence[Convention] = CONVENTIONS,
 ) -> MatrixResult:
-    """Run the matrix; on_cell(done, total) is called as results arrive."""
-    result = MatrixResult(_meta(datetime.datetime.now(datetime.timezone.utc)))
+    """Run the matrix; on_cell(done, total) is called as results arrive.
+
+    ``conventions`` is the built-in catalog, plus whatever a user's scenario file expects.
+    """
+    result = MatrixResult(run_meta(datetime.datetime.now(datetime.timezone.utc)))
     total = len(shells) * len(scenarios)
-    for cell in iter_cells(shells, scenarios, jobs, limits):
+    for cell in iter_cells(shells, scenarios, jobs, limits, conventions):
         result.cells.append(cell)
         if on_cell:
             on_cell(len(result.cells), total)

@@ -15,7 +15,7 @@ last command of a ``-c`` script) never decides what they measure.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
@@ -200,13 +200,16 @@ SCENARIOS: tuple[Scenario, ...] = tuple(_build())
 BY_ID: Mapping[str, Scenario] = {s.id: s for s in SCENARIOS}
 
 
-def select(patterns: str) -> list[Scenario]:
-    """The scenarios whose id matches any of the comma-separated globs, in catalog order."""
+def select(patterns: str, catalog: Sequence[Scenario] = SCENARIOS) -> list[Scenario]:
+    """The scenarios whose id matches any of the comma-separated globs, in catalog order.
+
+    ``catalog`` is the built-in one, or that plus a user's scenario file.
+    """
     globs = [p.strip() for p in patterns.split(",") if p.strip()]
     if not globs:
         raise UsageError("empty --scenarios pattern")
-    chosen = [s for s in SCENARIOS if any(fnmatch.fnmatchcase(s.id, g) for g in globs)]
-    unmatched = [g for g in globs if not any(fnmatch.fnmatchcase(s.id, g) for s in SCENARIOS)]
+    chosen = [s for s in catalog if any(fnmatch.fnmatchcase(s.id, g) for g in globs)]
+    unmatched = [g for g in globs if not any(fnmatch.fnmatchcase(s.id, g) for s in catalog)]
     if unmatched:
         raise UsageError(f"no scenario matches {', '.join(unmatched)}")
     return chosen
