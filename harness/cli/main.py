@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # name -> (module with main(argv) -> int, one-line summary)
 COMMANDS: dict[str, tuple[str, str]] = {
     "matrix": ("harness.cli.matrix", "run scenarios under shells and write the conformance matrix"),
+    "report": ("harness.cli.report", "reports from matrix files: conventions, merge, diff"),
 }
 
 USAGE = "usage: exitcodes [--version] [--help] COMMAND [ARGS...]"

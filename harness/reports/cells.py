@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -35,11 +36,43 @@ def observed_text(record: Record) -> str:
     return outer_text(record.get("outer"))
 
 
+def command_text(record: Record) -> str:
+    """The command a cell ran as an argv list (JSON), quotes and newlines shown unambiguously."""
+    return json.dumps(record.get("command"), ensure_ascii=False)
+
+
 def cell_text(record: Record) -> str:
-    """Observed value and verdict mark, as a table cell shows them."""
+    """Observed value and verdict mark, as a table cell shows them (and a merge's conflict)."""
     observed = observed_text(record)
     mark = VERDICT_MARKS.get(record["verdict"], record["verdict"])
-    return f"{observed} {mark}".strip()
+    conflict = " (conflict)" if record.get("conflicts") else ""
+    return f"{observed} {mark}{conflict}".strip()
+
+
+def finding_detail(record: Record) -> str:
+    """Why a cell is a finding: the binding conventions it breaks and their documents."""
+    failed = [e for e in record["expected"] if e["verdict"] == "deviates" and e.get("binding")]
+    detail = "; ".join(
+        f"{e['id']} expects {e['expected']} ({e['source']['document']})" for e in failed
+    )
+    return detail or (record.get("note") or "")
+
+
+def outcome(record: Record) -> tuple[object, ...]:
+    """What a cell found, without what differs between machines (commands, paths, durations).
+
+    Two records of one cell with the same outcome say the same thing: a merge
+    folds them, a diff sees no change.
+    """
+    outer = record.get("outer") or {}
+    return (
+        record.get("inner"),
+        outer.get("kind"),
+        outer.get("value"),
+        bool(outer.get("core")),
+        record.get("dword"),
+        record["verdict"],
+    )
 
 
 def column_key(record: Record) -> tuple[str, str, str]:

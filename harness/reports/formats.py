@@ -1,4 +1,9 @@
-"""The report formats by name, and the file each one gets in an --out-dir."""
+"""The report formats by name, and the file each one gets in an --out-dir.
+
+A format's module has ``render(document) -> str``; one whose output changes
+with ``--strict`` (JUnit: deviations become failures) also has
+``render_strict(document) -> str``.
+"""
 
 from __future__ import annotations
 
@@ -14,23 +19,25 @@ Document = dict[str, Any]
 FORMATS: dict[str, tuple[str, str]] = {
     "json": ("matrix.json", "harness.reports.json_report"),
     "md": ("matrix.md", "harness.reports.markdown"),
+    "html": ("matrix.html", "harness.reports.html"),
+    "junit": ("matrix.junit.xml", "harness.reports.junit"),
 }
 
 
-def renderer(name: str) -> Callable[[Document], str]:
+def renderer(name: str, strict: bool = False) -> Callable[[Document], str]:
     if name not in FORMATS:
         raise UsageError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})")
     module = importlib.import_module(FORMATS[name][1])
-    render: Callable[[Document], str] = module.render
-    return render
+    render: Callable[[Document], str] = getattr(module, "render_strict", module.render)
+    return render if strict else module.render
 
 
-def write(document: Document, name: str, path: Path) -> Path:
-    text = renderer(name)(document)
+def write(document: Document, name: str, path: Path, strict: bool = False) -> Path:
+    text = renderer(name, strict)(document)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def write_all(document: Document, out_dir: Path) -> list[Path]:
-    return [write(document, name, out_dir / file) for name, (file, _) in FORMATS.items()]
+def write_all(document: Document, out_dir: Path, strict: bool = False) -> list[Path]:
+    return [write(document, name, out_dir / file, strict) for name, (file, _) in FORMATS.items()]

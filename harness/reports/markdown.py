@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from harness.reports.cells import VERDICT_MARKS, Record, cell_text, column_key, column_title
+from harness.reports.cells import (
+    VERDICT_MARKS,
+    Record,
+    cell_text,
+    column_key,
+    column_title,
+    finding_detail,
+)
 
 Document = dict[str, Any]
 
 
-def _escape(text: str) -> str:
+def escape(text: str) -> str:
+    """Text safe inside a Markdown table cell."""
     return text.replace("|", "\\|").replace("\n", " ")
 
 
@@ -34,25 +42,21 @@ def render(document: Document) -> str:
         "Legend: " + ", ".join(f"{mark} {name}" for name, mark in VERDICT_MARKS.items()) + ".",
         "Inner-layer cells show the shell's status variable; outer cells how the shell ended.",
         "",
-        "| scenario | layer | " + " | ".join(_escape(column_title(c)) for c in cols) + " |",
+        "| scenario | layer | " + " | ".join(escape(column_title(c)) for c in cols) + " |",
         "|---|---|" + "---|" * len(cols),
     ]
     for scenario in scenarios:
         layer = next(r["layer"] for r in records if r["scenario"] == scenario)
         row = [
-            _escape(cell_text(cells[scenario, c])) if (scenario, c) in cells else "" for c in cols
+            escape(cell_text(cells[scenario, c])) if (scenario, c) in cells else "" for c in cols
         ]
         lines.append(f"| `{scenario}` | {layer} | " + " | ".join(row) + " |")
     deviations = [r for r in records if r["verdict"] in ("deviates", "error")]
     if deviations:
         lines += ["", "## Findings", ""]
-        for r in deviations:
-            failed = [e for e in r["expected"] if e["verdict"] == "deviates" and e["binding"]]
-            detail = "; ".join(
-                f"{e['id']} expects {e['expected']} ({e['source']['document']})" for e in failed
-            ) or (r.get("note") or "")
-            lines.append(
-                f"- **{_escape(r['shell'])}** `{r['scenario']}`: observed "
-                f"{_escape(cell_text(r))}: {_escape(detail)}"
-            )
+        lines += [
+            f"- **{escape(r['shell'])}** `{r['scenario']}`: observed "
+            f"{escape(cell_text(r))}: {escape(finding_detail(r))}"
+            for r in deviations
+        ]
     return "\n".join(lines) + "\n"
