@@ -76,9 +76,9 @@ class _Capture:
         """Drop the harness's status line from the head, so stdout shows only the command's."""
         at = self.head.rfind(marker)
         if at >= 0:
+            # from the marker to its line's end only: a newline before it is the command's own
             end = self.head.find(b"\n", at)
-            start = at - 1 if at > 0 and self.head[at - 1 : at] == b"\n" else at
-            del self.head[start : len(self.head) if end < 0 else end + 1]
+            del self.head[at : len(self.head) if end < 0 else end + 1]
 
 
 def _all_signals() -> set[int]:
