@@ -6,6 +6,7 @@ the matrix runs, so every quote can be checked against the installed page.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional
 
 from harness.conventions.model import SHELL_RULE, Convention, Expect, Source
@@ -22,6 +23,33 @@ def debian_manpage(page: str, package: str, version: str, section: str, quote: s
         f"https://manpages.debian.org/{DEBIAN_SUITE}/{package}/{page}.en.html",
         quote,
     )
+
+
+@dataclass(frozen=True)
+class Promise:
+    """One kind of promise that several manuals make, worded to fit any shell (``{shell}``)."""
+
+    slug: str
+    summary: str
+    scenarios: tuple[str, ...]
+    layer: str
+    expect: Expect
+    qualifier: str = ""
+    n_range: Optional[tuple[int, int]] = None
+
+    def by(self, shell: str, source: Source, scenarios: tuple[str, ...] = ()) -> Convention:
+        """The binding entry for ``shell``, whose manual makes this promise in ``source``."""
+        return rule(
+            shell,
+            self.slug,
+            self.summary.format(shell=shell),
+            scenarios or self.scenarios,
+            self.layer,
+            self.expect,
+            source,
+            self.qualifier,
+            self.n_range,
+        )
 
 
 def rule(

@@ -23,94 +23,63 @@ The hard cells, decided from the texts:
 
 from __future__ import annotations
 
-from harness.conventions.builders import debian_manpage, rule, signal_rules
+from harness.conventions.builders import Promise, debian_manpage, rule, signal_rules
 from harness.conventions.model import SHELL_RULE, Convention, Expect, Source
 from harness.scenarios import INNER, OUTER
 
-_NON_ZERO = Expect("!=", "0")
-_NOT_REFUSED = Expect("!=", "126")
-_NOT_EXECUTABLE = ("not-executable", "is-directory")
-_CANNOT_EXECUTE = ("not-executable", "is-directory", "bad-interpreter")
-_ERRORS = ("syntax-error", "expansion-error")
-
-
-def _found_or_not(
-    shell: str, source: Source, cannot_execute: tuple[str, ...]
-) -> tuple[Convention, ...]:
-    """127 for a command not found, 126 for one found but not executable, from one sentence."""
-    refines = SHELL_RULE if "bad-interpreter" in cannot_execute else ""
-    return (
-        rule(
-            shell,
-            "not-found-127",
-            f"{shell}: a command that is not found: 127",
-            ("not-found",),
-            INNER,
-            Expect("==", "127"),
-            source,
-        ),
-        rule(
-            shell,
-            "cannot-execute-126",
-            f"{shell}: a command found but not executable: 126"
-            + (" (its manual's wording covers a missing #! interpreter too)" if refines else ""),
-            cannot_execute,
-            INNER,
-            Expect("==", "126"),
-            source,
-            refines,
-        ),
-    )
-
-
-def _pipefail(shell: str, source: Source) -> Convention:
-    return rule(
-        shell,
-        "pipefail",
-        f"{shell}: with pipefail, `false | true` has the failing status, 1",
-        ("pipeline/pipefail",),
-        INNER,
-        Expect("==", "1"),
-        source,
-    )
-
-
-def _wait(shell: str, source: Source) -> Convention:
-    return rule(
-        shell,
-        "wait-pid-status",
-        f"{shell}: `wait $!` returns the background command's status",
-        ("wait-bg/*",),
-        INNER,
-        Expect("==", "N"),
-        source,
-    )
-
-
-def _errors_exit(shell: str, source: Source, scenarios: tuple[str, ...] = _ERRORS) -> Convention:
-    return rule(
-        shell,
-        "error-exits-non-zero",
-        f"{shell}: an error the shell detects ends a non-interactive shell with a non-zero status",
-        scenarios,
-        OUTER,
-        _NON_ZERO,
-        source,
-    )
-
-
-def _runs_as_script(shell: str, source: Source) -> Convention:
-    return rule(
-        shell,
-        "enoexec-runs-as-script",
-        f"{shell}: a file the kernel cannot execute (ENOEXEC) is run as a shell script, not "
-        "refused; refusing it is POSIX's 126 (XCU 2.9.1.1), which this manual does not describe",
-        ("exec-format",),
-        INNER,
-        _NOT_REFUSED,
-        source,
-        SHELL_RULE,
-    )
+NOT_FOUND = Promise(
+    "not-found-127",
+    "{shell}: a command that is not found: 127",
+    ("not-found",),
+    INNER,
+    Expect("==", "127"),
+)
+NOT_EXECUTABLE = Promise(
+    "cannot-execute-126",
+    "{shell}: a command found but not executable: 126",
+    ("not-executable", "is-directory"),
+    INNER,
+    Expect("==", "126"),
+)
+CANNOT_EXECUTE = Promise(
+    "cannot-execute-126",
+    "{shell}: a command found but not executable: 126, a missing #! interpreter included, "
+    "since the file itself is found and cannot be executed",
+    ("not-executable", "is-directory", "bad-interpreter"),
+    INNER,
+    Expect("==", "126"),
+    SHELL_RULE,
+)
+PIPEFAIL = Promise(
+    "pipefail",
+    "{shell}: with pipefail, `false | true` has the failing status, 1",
+    ("pipeline/pipefail",),
+    INNER,
+    Expect("==", "1"),
+)
+WAIT = Promise(
+    "wait-pid-status",
+    "{shell}: `wait $!` returns the background command's status",
+    ("wait-bg/*",),
+    INNER,
+    Expect("==", "N"),
+)
+ERRORS_EXIT = Promise(
+    "error-exits-non-zero",
+    "{shell}: an error the shell detects ends a non-interactive shell with a non-zero status",
+    ("syntax-error", "expansion-error"),
+    OUTER,
+    Expect("!=", "0"),
+)
+RUNS_AS_SCRIPT = Promise(
+    "enoexec-runs-as-script",
+    "{shell}: a file the kernel cannot execute (ENOEXEC) is run as a shell script, not refused; "
+    "refusing it is POSIX's 126 (XCU 2.9.1.1), which this manual does not describe",
+    ("exec-format",),
+    INNER,
+    Expect("!=", "126"),
+    SHELL_RULE,
+)
 
 
 def _bash(section: str, quote: str) -> Source:
@@ -146,6 +115,11 @@ _BASH_EXPANSION = _bash(
     "If a command fails because of an error during expansion or redirection, the exit status is "
     "greater than zero.",
 )
+_BASH_NOT_FOUND = _bash(
+    "EXIT STATUS",
+    "If a command is not found, the child process created to execute it returns a status of 127. "
+    "If a command is found but is not executable, the return status is 126.",
+)
 
 BASH: tuple[Convention, ...] = (
     *signal_rules(
@@ -157,16 +131,9 @@ BASH: tuple[Convention, ...] = (
             "exit status.",
         ),
     ),
-    *_found_or_not(
-        "bash",
-        _bash(
-            "EXIT STATUS",
-            "If a command is not found, the child process created to execute it returns a status "
-            "of 127. If a command is found but is not executable, the return status is 126.",
-        ),
-        _NOT_EXECUTABLE,
-    ),
-    _runs_as_script(
+    NOT_FOUND.by("bash", _BASH_NOT_FOUND),
+    NOT_EXECUTABLE.by("bash", _BASH_NOT_FOUND),
+    RUNS_AS_SCRIPT.by(
         "bash",
         _bash(
             "COMMAND EXECUTION",
@@ -178,7 +145,7 @@ BASH: tuple[Convention, ...] = (
     rule(
         "bash",
         "redirect-error-non-zero",
-        "bash: a failed redirection fails its command, > 0",
+        "bash: a failed redirection fails its command with a status > 0",
         ("redirect-error",),
         INNER,
         Expect(">", "0"),
@@ -194,7 +161,7 @@ BASH: tuple[Convention, ...] = (
         Expect(">", "0"),
         _BASH_EXPANSION,
     ),
-    _errors_exit(
+    ERRORS_EXIT.by(
         "bash",
         _bash(
             "EXIT STATUS",
@@ -203,7 +170,7 @@ BASH: tuple[Convention, ...] = (
         ),
         ("syntax-error",),
     ),
-    _pipefail(
+    PIPEFAIL.by(
         "bash",
         _bash(
             "SHELL GRAMMAR: Pipelines",
@@ -212,7 +179,7 @@ BASH: tuple[Convention, ...] = (
             "successfully.",
         ),
     ),
-    _wait(
+    WAIT.by(
         "bash",
         _bash(
             "SHELL BUILTIN COMMANDS: wait",
@@ -222,7 +189,7 @@ BASH: tuple[Convention, ...] = (
 )
 
 DASH: tuple[Convention, ...] = (
-    _runs_as_script(
+    RUNS_AS_SCRIPT.by(
         "dash",
         _dash(
             "Simple Commands: Search and Execution",
@@ -231,7 +198,7 @@ DASH: tuple[Convention, ...] = (
             "then) the shell will interpret the program in a subshell.",
         ),
     ),
-    _errors_exit(
+    ERRORS_EXIT.by(
         "dash",
         _dash(
             "EXIT STATUS",
@@ -239,7 +206,7 @@ DASH: tuple[Convention, ...] = (
             "to exit with a non-zero exit status.",
         ),
     ),
-    _wait(
+    WAIT.by(
         "dash",
         _dash(
             "Builtins: wait",
@@ -247,6 +214,12 @@ DASH: tuple[Convention, ...] = (
             "process in the job.",
         ),
     ),
+)
+
+_KSH93_EXIT = _ksh93(
+    "Built-in Commands: exit",
+    "Causes the shell to exit with the exit status specified by n. The value will be the least "
+    "significant 8 bits of n (if specified) or of the exit status of the last command executed.",
 )
 
 KSH93: tuple[Convention, ...] = (
@@ -259,11 +232,7 @@ KSH93: tuple[Convention, ...] = (
             "256+signum if it terminates abnormally",
         ),
         reraise="(256+N)&255",
-        reraise_source=_ksh93(
-            "Built-in Commands: exit",
-            "The value will be the least significant 8 bits of n (if specified) or of the exit "
-            "status of the last command executed.",
-        ),
+        reraise_source=_KSH93_EXIT,
     ),
     rule(
         "ksh93",
@@ -273,15 +242,10 @@ KSH93: tuple[Convention, ...] = (
         ("shell-exit/*",),
         OUTER,
         Expect("==", "N&255"),
-        _ksh93(
-            "Built-in Commands: exit",
-            "Causes the shell to exit with the exit status specified by n. The value will be the "
-            "least significant 8 bits of n (if specified) or of the exit status of the last "
-            "command executed.",
-        ),
+        _KSH93_EXIT,
         SHELL_RULE,
     ),
-    _errors_exit(
+    ERRORS_EXIT.by(
         "ksh93",
         _ksh93(
             "EXIT STATUS",
@@ -289,7 +253,7 @@ KSH93: tuple[Convention, ...] = (
             "non-zero exit status.",
         ),
     ),
-    _pipefail(
+    PIPEFAIL.by(
         "ksh93",
         _ksh93(
             "Built-in Commands: set -o pipefail",
@@ -298,7 +262,7 @@ KSH93: tuple[Convention, ...] = (
             "non-zero exit status.",
         ),
     ),
-    _wait(
+    WAIT.by(
         "ksh93",
         _ksh93(
             "Built-in Commands: wait",
@@ -306,6 +270,12 @@ KSH93: tuple[Convention, ...] = (
             "specified; otherwise it is zero.",
         ),
     ),
+)
+
+_MKSH_NOT_FOUND = _mksh(
+    "Command syntax",
+    "if the command could not be found, the exit status is 127; if it could not be executed, the "
+    "exit status is 126",
 )
 
 MKSH: tuple[Convention, ...] = (
@@ -318,16 +288,9 @@ MKSH: tuple[Convention, ...] = (
             "number, but at most 255.",
         ),
     ),
-    *_found_or_not(
-        "mksh",
-        _mksh(
-            "Command syntax",
-            "if the command could not be found, the exit status is 127; if it could not be "
-            "executed, the exit status is 126",
-        ),
-        _CANNOT_EXECUTE,
-    ),
-    _errors_exit(
+    NOT_FOUND.by("mksh", _MKSH_NOT_FOUND),
+    CANNOT_EXECUTE.by("mksh", _MKSH_NOT_FOUND),
+    ERRORS_EXIT.by(
         "mksh",
         _mksh(
             "Invocation",
@@ -335,7 +298,7 @@ MKSH: tuple[Convention, ...] = (
             "not be opened, or non-zero if a fatal error occurred during execution of the script.",
         ),
     ),
-    _pipefail(
+    PIPEFAIL.by(
         "mksh",
         _mksh(
             "Command execution: set -o pipefail",
@@ -343,7 +306,7 @@ MKSH: tuple[Convention, ...] = (
             "commands exited with zero.",
         ),
     ),
-    _wait(
+    WAIT.by(
         "mksh",
         _mksh(
             "Command execution: wait", "The exit status of wait is that of the last specified job;"
@@ -362,15 +325,7 @@ ZSH: tuple[Convention, ...] = (
             "terminated by a signal.",
         ),
     ),
-    rule(
-        "zsh",
-        "not-found-127",
-        "zsh: a command that is not found (the search was unsuccessful): 127",
-        ("not-found",),
-        INNER,
-        Expect("==", "127"),
-        _zsh("zshmisc.1", "COMMAND EXECUTION", "127 The search was unsuccessful."),
-    ),
+    NOT_FOUND.by("zsh", _zsh("zshmisc.1", "COMMAND EXECUTION", "127 The search was unsuccessful.")),
     rule(
         "zsh",
         "cannot-execute-126",
@@ -387,7 +342,7 @@ ZSH: tuple[Convention, ...] = (
         ),
         SHELL_RULE,
     ),
-    _pipefail(
+    PIPEFAIL.by(
         "zsh",
         _zsh(
             "zshoptions.1",
@@ -397,7 +352,7 @@ ZSH: tuple[Convention, ...] = (
             "status.",
         ),
     ),
-    _wait(
+    WAIT.by(
         "zsh",
         _zsh(
             "zshbuiltins.1",
@@ -412,6 +367,11 @@ _YASH_EXIT = _yash(
     "If exit_status is 256 or larger, the actual exit status will be the remainder of exit_status "
     "divided by 256.",
 )
+_YASH_NOT_FOUND = _yash(
+    "Execution of simple commands",
+    "If the algorithm failed to determine a command, no command is executed and the exit status "
+    "is 127. If the shell failed to execute the determined command, the exit status is 126.",
+)
 
 YASH: tuple[Convention, ...] = (
     *signal_rules(
@@ -425,16 +385,8 @@ YASH: tuple[Convention, ...] = (
         reraise="(384+N)%256",
         reraise_source=_YASH_EXIT,
     ),
-    *_found_or_not(
-        "yash",
-        _yash(
-            "Execution of simple commands",
-            "If the algorithm failed to determine a command, no command is executed and the exit "
-            "status is 127. If the shell failed to execute the determined command, the exit "
-            "status is 126.",
-        ),
-        _CANNOT_EXECUTE,
-    ),
+    NOT_FOUND.by("yash", _YASH_NOT_FOUND),
+    CANNOT_EXECUTE.by("yash", _YASH_NOT_FOUND),
     rule(
         "yash",
         "exit-modulo-256",
@@ -446,7 +398,7 @@ YASH: tuple[Convention, ...] = (
         SHELL_RULE,
         n_range=(256, 2**63),
     ),
-    _errors_exit(
+    ERRORS_EXIT.by(
         "yash",
         _yash(
             "Termination of the shell",
@@ -460,7 +412,7 @@ YASH: tuple[Convention, ...] = (
         "yash: a failed redirection aborts its simple command with a non-zero status",
         ("redirect-error",),
         INNER,
-        _NON_ZERO,
+        Expect("!=", "0"),
         _yash(
             "Execution of simple commands",
             "If an error occurs during processing the redirections (including when expanding the "
@@ -468,7 +420,7 @@ YASH: tuple[Convention, ...] = (
             "status.",
         ),
     ),
-    _pipefail(
+    PIPEFAIL.by(
         "yash",
         _yash(
             "Pipelines",
@@ -477,13 +429,19 @@ YASH: tuple[Convention, ...] = (
             "subcommand that exits with a non-zero exit status.",
         ),
     ),
-    _wait(
+    WAIT.by(
         "yash",
         _yash(
             "WAIT BUILT-IN: Exit status",
             "If one or more jobs were specified, the exit status is that of the last job.",
         ),
     ),
+)
+
+_POSH_NOT_FOUND = _posh(
+    "Command Syntax",
+    "if the command could not be found, the exit status is 127, if it could not be executed, the "
+    "exit status is 126",
 )
 
 POSH: tuple[Convention, ...] = (
@@ -495,16 +453,9 @@ POSH: tuple[Convention, ...] = (
             "If the last command was killed by a signal, $? is set to 128 plus the signal number.",
         ),
     ),
-    *_found_or_not(
-        "posh",
-        _posh(
-            "Command Syntax",
-            "if the command could not be found, the exit status is 127, if it could not be "
-            "executed, the exit status is 126",
-        ),
-        _CANNOT_EXECUTE,
-    ),
-    _errors_exit(
+    NOT_FOUND.by("posh", _POSH_NOT_FOUND),
+    CANNOT_EXECUTE.by("posh", _POSH_NOT_FOUND),
+    ERRORS_EXIT.by(
         "posh",
         _posh(
             "Shell Startup",

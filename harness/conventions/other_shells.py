@@ -16,7 +16,7 @@ a command that is not found) the cell is ``unspecified``, and the informational
 
 from __future__ import annotations
 
-from harness.conventions.builders import debian_manpage, rule, signal_rules
+from harness.conventions.builders import Promise, debian_manpage, rule, signal_rules
 from harness.conventions.model import KNOWN_BUG, SHELL_RULE, Convention, Expect, Source
 from harness.scenarios import INNER, OUTER
 
@@ -36,31 +36,23 @@ def _rc(section: str, quote: str) -> Source:
     return debian_manpage("rc.byron.1", "rc", "1.7.4", section, quote)
 
 
-def _status_is_exit_status(shell: str, scenarios: tuple[str, ...], source: Source) -> Convention:
-    return rule(
-        shell,
-        "status-is-exit-status",
-        f"{shell}'s status variable holds the child's exit status, N & 255 after exit(N)",
-        scenarios,
-        INNER,
-        Expect("==", "N&255"),
-        source,
-        SHELL_RULE,
-    )
-
-
-def _exit_in_range(shell: str, source: Source) -> Convention:
-    return rule(
-        shell,
-        "exit-builtin",
-        f"{shell}: `exit N` with 0 <= N <= 255 ends the shell with status N",
-        ("shell-exit/*",),
-        OUTER,
-        Expect("==", "N"),
-        source,
-        SHELL_RULE,
-        n_range=(0, 255),
-    )
+STATUS_IS_EXIT_STATUS = Promise(
+    "status-is-exit-status",
+    "{shell}'s status variable holds the child's exit status, N & 255 after exit(N)",
+    ("exit/*",),
+    INNER,
+    Expect("==", "N&255"),
+    SHELL_RULE,
+)
+EXIT_IN_RANGE = Promise(
+    "exit-builtin",
+    "{shell}: `exit N` with 0 <= N <= 255 ends the shell with status N",
+    ("shell-exit/*",),
+    OUTER,
+    Expect("==", "N"),
+    SHELL_RULE,
+    n_range=(0, 255),
+)
 
 
 def _status_table(
@@ -86,9 +78,8 @@ _FISH_EXIT = _fish(
 )
 
 FISH: tuple[Convention, ...] = (
-    _status_is_exit_status(
+    STATUS_IS_EXIT_STATUS.by(
         "fish",
-        ("exit/*",),
         _fish(
             "language.html",
             "The status variable",
@@ -147,7 +138,7 @@ FISH: tuple[Convention, ...] = (
         ),
         SHELL_RULE,
     ),
-    _exit_in_range("fish", _FISH_EXIT),
+    EXIT_IN_RANGE.by("fish", _FISH_EXIT),
     rule(
         "fish",
         "exit-above-255",
@@ -202,7 +193,7 @@ _TCSH_STATUS = _tcsh(
 )
 
 TCSH: tuple[Convention, ...] = (
-    _status_is_exit_status("tcsh", ("exit/*", "subshell/*"), _TCSH_STATUS),
+    STATUS_IS_EXIT_STATUS.by("tcsh", _TCSH_STATUS, ("exit/*", "subshell/*")),
     *signal_rules(
         "tcsh",
         "128+N",
@@ -222,18 +213,18 @@ TCSH: tuple[Convention, ...] = (
         _TCSH_STATUS,
         SHELL_RULE,
     ),
-    _exit_in_range("tcsh", _TCSH_EXIT),
+    EXIT_IN_RANGE.by("tcsh", _TCSH_EXIT),
 )
 
 
 RC: tuple[Convention, ...] = (
-    _status_is_exit_status(
+    STATUS_IS_EXIT_STATUS.by(
         "rc",
-        ("exit/*", "subshell/*"),
         _rc(
             "SPECIAL VARIABLES: status",
             "If the command exited with a numeric value, that number is the status.",
         ),
+        ("exit/*", "subshell/*"),
     ),
     rule(
         "rc",
@@ -265,7 +256,7 @@ RC: tuple[Convention, ...] = (
         ),
         SHELL_RULE,
     ),
-    _exit_in_range(
+    EXIT_IN_RANGE.by(
         "rc",
         _rc(
             "BUILTIN COMMANDS: exit",
