@@ -1,0 +1,214 @@
+"""pytest plugin: test your own program's exit statuses under every shell, Oils-style.
+
+Installed with the package (entry point ``pytest11``), so a test suite only
+asks for the fixtures::
+
+    from harness.pytest_plugin import expect
+
+    def test_config_error_exits_3(run_in_shell):
+        expect(run_in_shell(["mytool", "check", "missing.toml"]), status=3)
+
+``shell`` is parametrised over ``--exitwrap-shells`` (default: the
+POSIX-family shells installed here; a shell named but not installed is a
+skip that says why). ``run_in_shell`` runs a snippet of the current shell's
+language (a str) or an argv quoted for it (a list) the way the matrix runs a
+cell, and returns the observation with the inner status read back.
+``expect`` checks it like a spec line (see harness/shell_runs.py).
+
+Every run is a matrix cell: ``--exitwrap-report=DIR`` writes the session's
+cells as the matrix reports (JSON, Markdown, HTML, JUnit). Under
+pytest-xdist each worker hands its cells to the controller when it finishes
+(``workeroutput``), and only the controller writes.
+
+Every pytest run of every project that installed exitwrap loads this
+module, so it imports only pytest: the machinery is in harness.shell_runs,
+imported when a test first asks for it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import importlib
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Callable, Optional
+
+import pytest
+
+if TYPE_CHECKING:
+    from harness.shell_runs import ShellRun, ShellRunner
+    from harness.shells import Shell
+    from harness.user_expectations import KnownBug, PerShell, Status
+
+_RECORDS = "exitwrap_records"  # the workeroutput key a worker's cells travel under
+
+
+class _SessionState:
+    def __init__(self) -> None:
+        self.started = datetime.datetime.now(datetime.timezone.utc)
+        self.shells: Optional[list[Shell]] = None
+        self.records: list[dict[str, Any]] = []
+        self.report_error = ""
+
+
+_STATE = pytest.StashKey[_SessionState]()
+
+
+def _runs() -> ModuleType:
+    """harness.shell_runs, imported on first use (about 80 ms, paid only by tests that run)."""
+    return importlib.import_module("harness.shell_runs")
+
+
+def expect(run: ShellRun, status: Optional[Status] = None, **per_shell: PerShell) -> None:
+    """Check a run the Oils way: ``status`` for every shell, ``ksh93=2`` for one shell."""
+    _runs().expect(run, status, **per_shell)
+
+
+def bug(status: Status) -> KnownBug:
+    """A per-shell expectation that records the shell's known defect, e.g. ``posh=bug(1)``."""
+    known: KnownBug = _runs().bug(status)
+    return known
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("exitwrap", "exit statuses under real shells (exitwrap)")
+    group.addoption(
+        "--exitwrap-shells",
+        metavar="NAMES",
+        default=None,
+        help="comma-separated NAME, NAME=/path or NAME@TAG=/path for the 'shell' fixture "
+        "(default: the POSIX-family shells installed here; cmd and pwsh when named)",
+    )
+    group.addoption(
+        "--exitwrap-report",
+        metavar="DIR",
+        default=None,
+        help="write the session's cells as matrix reports (json, md, html, junit) into DIR",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_STATE] = _SessionState()
+
+
+def _selected_shells(config: pytest.Config) -> list[Shell]:
+    """The shells the 'shell' fixture runs over, found once per process."""
+    state = config.stash[_STATE]
+    if state.shells is None:
+        from harness.errors import UsageError  # noqa: PLC0415 - light, and only needed here
+
+        try:
+            state.shells = _runs().select_shells(config.getoption("--exitwrap-shells"))
+        except UsageError as error:
+            raise pytest.UsageError(f"--exitwrap-shells: {error}") from None
+    return state.shells
+
+
+def _parametrizes_shell(metafunc: pytest.Metafunc) -> bool:
+    """Whether the test parametrises 'shell' itself (then the plugin keeps out of it)."""
+    for marker in metafunc.definition.iter_markers("parametrize"):
+        names = marker.args[0] if marker.args else marker.kwargs.get("argnames", "")
+        if isinstance(names, str):
+            names = [n.strip() for n in names.split(",")]
+        if "shell" in names:
+            return True
+    return False
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "shell" not in metafunc.fixturenames or _parametrizes_shell(metafunc):
+        return
+    params = [
+        pytest.param(
+            s,
+            id=s.label,
+            marks=() if s.present else pytest.mark.skip(reason=f"{s.label}: {s.absent_reason}"),
+        )
+        for s in _selected_shells(metafunc.config)
+    ]
+    metafunc.parametrize("shell", params, indirect=True)
+
+
+@pytest.fixture
+def shell(request: pytest.FixtureRequest) -> Shell:
+    """One of the selected shells (the test runs once per shell)."""
+    selected: Shell = request.param
+    return selected
+
+
+def _base_id(item: pytest.Item) -> str:
+    """The test's id without the shell: the scenario id its cells share across shells."""
+    base = item.nodeid.split("[", 1)[0]
+    callspec = getattr(item, "callspec", None)
+    others = {k: v for k, v in callspec.params.items() if k != "shell"} if callspec else {}
+    return base + (f"[{'-'.join(str(v) for v in others.values())}]" if others else "")
+
+
+@pytest.fixture
+def run_in_shell(
+    shell: Shell, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[ShellRunner]:
+    """Run commands under the current shell; every run becomes a cell of the session's matrix."""
+    home = tmp_path / "exitwrap-home"
+    home.mkdir()
+    runner: ShellRunner = _runs().ShellRunner(shell, _base_id(request.node), home)
+    yield runner
+    summary = request.node.nodeid
+    request.config.stash[_STATE].records.extend(r.record(summary) for r in runner.runs)
+
+
+@pytest.fixture(name="expect")
+def expect_fixture() -> Callable[..., None]:
+    """``expect`` without an import."""
+    return expect
+
+
+@pytest.hookimpl(tryfirst=True)  # before the skip mark of an absent shell is acted on
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """An absent shell's test is skipped; its cell still shows in the report, as absent."""
+    callspec = getattr(item, "callspec", None)
+    chosen = callspec.params.get("shell") if callspec else None
+    wanted = "run_in_shell" in getattr(item, "fixturenames", ())
+    if chosen is None or chosen.present or not wanted:
+        return
+    record = _runs().absent_record(chosen, _base_id(item), item.nodeid)
+    item.config.stash[_STATE].records.append(record)
+
+
+def _is_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist controller: a worker finished; take the cells it ran."""
+    output = getattr(node, "workeroutput", None) or {}
+    node.config.stash[_STATE].records.extend(output.get(_RECORDS, []))
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    state = config.stash[_STATE]
+    if _is_worker(config):
+        config.workeroutput[_RECORDS] = state.records  # type: ignore[attr-defined]
+        return
+    directory = config.getoption("--exitwrap-report")
+    if directory:
+        shells = _selected_shells(config)
+        try:
+            _runs().write_report(state.records, state.started, Path(directory), shells)
+        except OSError as error:
+            state.report_error = f"{error.filename or directory}: {error.strerror or error}"
+            session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
+    directory = config.getoption("--exitwrap-report")
+    if not directory or _is_worker(config):
+        return
+    state = config.stash[_STATE]
+    if state.report_error:
+        terminalreporter.write_line(f"exitwrap: report not written: {state.report_error}", red=True)
+    else:
+        terminalreporter.write_line(f"exitwrap: {len(state.records)} cells written to {directory}")

@@ -1,0 +1,144 @@
+"""The README's pytest-plugin example, run for real in a project outside the repository.
+
+The sample project gets its own virtual environment with exitwrap installed
+from a wheel built from this checkout (pytest and pytest-xdist come from
+the environment running these tests), the README's test module verbatim,
+the sample CLI, the sh shim when it exists, and one test that is wrong on
+purpose. It runs under ``-n 2``; pass, fail and skip counts are read back
+from pytest's own JUnit file with a JUnit consumer (junitparser), and the
+plugin's merged report must hold every cell exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from junitparser import Error, Failure, JUnitXml, Skipped
+
+from tests.conftest import REPO, SHELLS
+
+SHELL_NAMES = ["bash", "dash", "ksh93", "zsh", "pwsh"]
+WRONG_ON_PURPOSE = """
+import sys
+from pathlib import Path
+
+from harness.pytest_plugin import expect
+
+CLI = [sys.executable, str(Path(__file__).with_name("sample_cli.py"))]
+
+
+def test_usage_error_is_not_3(run_in_shell):
+    expect(run_in_shell([*CLI, "check"]), status=3)  # sample-cli exits 2: this must fail
+"""
+
+
+def readme_example() -> str:
+    section = (REPO / "README.md").read_text(encoding="utf-8").split("\n## pytest plugin\n")[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def _install(project: Path) -> Path:
+    """A virtual environment for the project, with exitwrap installed from a fresh wheel."""
+    venv = project / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    # the test tools only (a path line: the .pth files there, our own editable install's
+    # among them, are not processed)
+    Path(site, "dev-tools.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    wheels = project / "wheels"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(REPO)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    wheel = next(wheels.glob("exitwrap-*.whl"))
+    subprocess.run(
+        [*pip, "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return python
+
+
+def _project(tmp_path: Path) -> Path:
+    project = tmp_path / "sample-project"
+    tests = project / "tests"
+    tests.mkdir(parents=True)
+    (tests / "test_exit_codes.py").write_text(readme_example())
+    (tests / "test_wrong_on_purpose.py").write_text(WRONG_ON_PURPOSE)
+    shutil.copy(REPO / "fixtures" / "sample_cli.py", tests / "sample_cli.py")
+    shim = REPO / "scripts" / "exitwrap.sh"
+    if shim.is_file():
+        shutil.copy(shim, tests / "exitwrap.sh")
+    return project
+
+
+@pytest.mark.slow
+def test_readme_example_in_a_sample_project_under_xdist(tmp_path: Path) -> None:
+    project = _project(tmp_path)
+    python = _install(project)
+    installed = subprocess.run(
+        [str(python), "-c", "import harness.pytest_plugin as p; print(p.__file__)"],
+        cwd=project, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert installed.startswith(str(project / ".venv")), installed  # not this checkout
+
+    reports = project / "reports"
+    env = {**os.environ, "PATH": f"{python.parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run(
+        [str(python), "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", "-rs",
+         f"--exitwrap-shells={','.join(SHELL_NAMES)}", f"--exitwrap-report={reports}",
+         f"--junitxml={reports / 'pytest.xml'}", "tests"],
+        cwd=project, env=env, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output  # the wrong-on-purpose test fails, nothing else
+    assert "2 workers" in output, output
+
+    present = [n for n in SHELL_NAMES if SHELLS[n].present]
+    absent = [n for n in SHELL_NAMES if not SHELLS[n].present]
+    shim = (project / "tests" / "exitwrap.sh").is_file()
+    outcomes: Counter[tuple[str, str]] = Counter()
+    for suite in JUnitXml.fromfile(str(reports / "pytest.xml")):
+        for case in suite:
+            kinds = {type(r) for r in case.result}
+            kind = next(
+                (n for t, n in ((Failure, "failed"), (Error, "error"), (Skipped, "skipped"))
+                 if t in kinds), "passed",
+            )  # fmt: skip
+            outcomes[(case.name.split("[")[0], kind)] += 1
+    assert outcomes[("test_config_error_exits_3", "passed")] == len(present)
+    assert outcomes[("test_config_error_exits_3", "skipped")] == len(absent)
+    assert outcomes[("test_usage_error_is_not_3", "failed")] == len(present)
+    assert outcomes[("test_usage_error_is_not_3", "skipped")] == len(absent)
+    shim_passed = len(present) if shim else 0
+    assert outcomes[("test_config_error_survives_the_sh_shim", "passed")] == shim_passed
+    assert not [k for k in outcomes if k[1] == "error"], outcomes
+    assert "pwsh" in output and "skipped" in output.lower()
+
+    # the plugin's own report: every (shell, test) cell exactly once, from both workers
+    records = json.loads((reports / "matrix.json").read_text())["records"]
+    cells = Counter((r["shell"], r["scenario"].split("::")[-1]) for r in records)
+    assert max(cells.values()) == 1, cells
+    verdicts = {(r["shell"], r["scenario"].split("::")[-1]): r["verdict"] for r in records}
+    for name in present:
+        assert verdicts[(name, "test_config_error_exits_3")] == "conforms"
+        assert verdicts[(name, "test_usage_error_is_not_3")] == "deviates"
+        if shim:
+            assert verdicts[(name, "test_config_error_survives_the_sh_shim")] == "conforms"
+    for name in absent:
+        assert verdicts[(name, "test_config_error_exits_3")] == "absent"
+    junit = JUnitXml.fromfile(str(reports / "matrix.junit.xml"))
+    assert sum(len(list(suite)) for suite in junit) == len(records)
