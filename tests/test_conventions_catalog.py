@@ -242,15 +242,20 @@ DOCUMENTED = [
 
 
 @pytest.mark.parametrize(
-    ("shell", "scenario", "expected"),
+    ("shell_name", "scenario", "expected"),
     [pytest.param(*row, id=f"{row[0]}-{row[1]}") for row in DOCUMENTED],
 )
 def test_documented_rules_hold_under_the_real_shell(
-    shell: str, scenario: str, expected: dict[str, str], kit: ProbeKit, cell_env: dict[str, str]
+    shell_name: str,
+    scenario: str,
+    expected: dict[str, str],
+    kit: ProbeKit,
+    cell_env: dict[str, str],
 ) -> None:
-    if not SHELLS[shell].present:
-        pytest.skip(f"{shell} absent: {SHELLS[shell].absent_reason}")
-    cell = run_cell(SHELLS[shell], BY_ID[scenario], kit, cell_env, DEFAULT_LIMITS)
+    shell = SHELLS[shell_name]
+    if not shell.present:
+        pytest.skip(f"{shell_name} absent: {shell.absent_reason}")
+    cell = run_cell(shell, BY_ID[scenario], kit, cell_env, DEFAULT_LIMITS)
     verdicts = {r.convention.id: r.verdict for r in cell.check.results}
     assert {cid: verdicts.get(cid) for cid in expected} == expected, cell.to_record()
     binding = [r.verdict for r in cell.check.results if r.convention.binding]
