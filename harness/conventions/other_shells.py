@@ -1,6 +1,6 @@
 """What fish, tcsh and rc promise: not POSIX shells, so bound only by their own documentation.
 
-Each entry is the shell's own rule (``shell-rule``). Their status variables
+Each binding entry is the shell's own rule (``shell-rule``). Their status variables
 differ: fish's ``$status`` and tcsh's ``$status`` are numbers, rc's is the
 signal's name after a signal death and a list for a pipeline. A child's
 exit(N) reaches any of them as N & 255, which XSH exit() fixes for every
