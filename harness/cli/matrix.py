@@ -9,11 +9,13 @@ from typing import Optional
 
 from harness.cli.common import EXIT_FAILURE, EXIT_OK, guarded
 from harness.cli.parsing import Parser, parse
+from harness.conventions.catalog import CONVENTIONS
 from harness.errors import UsageError
 from harness.matrix import run_matrix
 from harness.reports import formats
 from harness.runner import DEFAULT_TIMEOUT_S, Limits
-from harness.scenarios import select
+from harness.scenario_file import load_scenario_files
+from harness.scenarios import SCENARIOS, select
 from harness.shells import KNOWN_NAMES, parse_selection, resolve
 
 PROG = "exitcodes matrix"
@@ -33,6 +35,15 @@ def build_parser() -> Parser:
         "the ones not installed show as absent)",
     )
     parser.add_argument("--scenarios", default="*", help="comma-separated globs over scenario ids")
+    parser.add_argument(
+        "--scenario-file",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="your own scenarios (TOML, or JSON by suffix), run beside the built-in ones; "
+        "may be given more than once",
+    )
     parser.add_argument("--jobs", type=int, default=None, help="cells run at once (default: cores)")
     parser.add_argument(
         "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds a cell may take"
@@ -42,6 +53,9 @@ def build_parser() -> Parser:
     )
     parser.add_argument("-o", "--output", type=Path, help="the file for --format")
     parser.add_argument("--out-dir", type=Path, help="write every format into this directory")
+    parser.add_argument(
+        "--strict", action="store_true", help="JUnit: deviations are failures, not only findings"
+    )
     return parser
 
 
@@ -60,18 +74,21 @@ def run(argv: Optional[Sequence[str]]) -> int:
         raise UsageError("--timeout must be a positive number of seconds")
     if args.output and not args.format:
         raise UsageError("-o needs --format")
-    scenarios = select(args.scenarios)
+    user = load_scenario_files(args.scenario_file)
+    scenarios = select(args.scenarios, [*SCENARIOS, *user.scenarios])
     shells = [resolve(s) for s in parse_selection(args.shells)]
     progress = _progress if sys.stderr.isatty() else None
-    result = run_matrix(shells, scenarios, args.jobs, Limits(timeout_s=args.timeout), progress)
+    limits = Limits(timeout_s=args.timeout)
+    conventions = [*CONVENTIONS, *user.conventions]
+    result = run_matrix(shells, scenarios, args.jobs, limits, progress, conventions)
     document = result.to_json()
     if args.out_dir:
-        for path in formats.write_all(document, args.out_dir):
+        for path in formats.write_all(document, args.out_dir, args.strict):
             print(path)
     if args.format and args.output:
-        formats.write(document, args.format, args.output)
+        formats.write(document, args.format, args.output, args.strict)
     elif args.format or not args.out_dir:
-        sys.stdout.write(formats.renderer(args.format or "md")(document))
+        sys.stdout.write(formats.renderer(args.format or "md", args.strict)(document))
     return EXIT_FAILURE if result.errors else EXIT_OK
 
 

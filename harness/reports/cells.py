@@ -28,7 +28,7 @@ def outer_text(outer: Mapping[str, Any] | None) -> str:
 
 def observed_text(record: Record) -> str:
     """The value the cell's layer shows: the shell's status text, or how the process ended."""
-    if record["verdict"] in ("absent", "error") and not record.get("outer"):
+    if record["verdict"] in ("absent", "error", "n/a") and not record.get("outer"):
         return ""
     if record["layer"] == "inner":
         inner = record.get("inner")
