@@ -1,0 +1,100 @@
+"""Which process instance a record belongs to, and whether it is still alive.
+
+A pid alone is reused; on Linux the boot id plus the process start time
+(field 22 of /proc/PID/stat, in clock ticks since boot) names one process
+instance for good. ``exitcodes cancel`` signals a process only when both
+still match, and a reader that finds a RUNNING record whose process no
+longer matches shows it as NODE_FAIL. Where there is no /proc (macOS), the
+pid is all there is and liveness falls back to kill(pid, 0).
+
+On exitwrap's start-up path: imports nothing beyond os.
+"""
+
+from __future__ import annotations
+
+import os
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
+
+BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id"
+_START_TIME_FIELD = 22  # starttime in proc(5), counted from 1
+_DEAD_STATES = (b"Z", b"X")  # field 3: zombie, dead
+
+
+class Identity:
+    """A process instance: pid, process group, node, boot id and start time."""
+
+    __slots__ = ("boot_id", "node", "pgid", "pid", "start_ticks")
+
+    def __init__(
+        self,
+        pid: int,
+        pgid: Optional[int],
+        node: str,
+        boot_id: Optional[str],
+        start_ticks: Optional[int],
+    ) -> None:
+        self.pid = pid
+        self.pgid = pgid
+        self.node = node
+        self.boot_id = boot_id
+        self.start_ticks = start_ticks
+
+
+def node_name() -> str:
+    return os.uname().nodename
+
+
+def boot_id() -> Optional[str]:
+    try:
+        with open(BOOT_ID_FILE, encoding="ascii") as handle:
+            return handle.read().strip() or None
+    except OSError:
+        return None
+
+
+def start_ticks(pid: int) -> Optional[int]:
+    """The start time of a running process in clock ticks since boot.
+
+    None when there is no such process, when it is a zombie (it can record
+    nothing more), or when there is no /proc.
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return None
+    # the command name (field 2) may hold spaces and parentheses: count after the last ')'
+    fields = stat[stat.rfind(b")") + 2 :].split()
+    index = _START_TIME_FIELD - 3
+    if len(fields) <= index or fields[0] in _DEAD_STATES:
+        return None
+    return int(fields[index])
+
+
+def identify(pid: int) -> Identity:
+    """The identity of a live process (normally the recording exitwrap itself)."""
+    try:
+        pgid: Optional[int] = os.getpgid(pid)
+    except OSError:
+        pgid = None
+    return Identity(pid, pgid, node_name(), boot_id(), start_ticks(pid))
+
+
+def is_alive(identity: Identity) -> Optional[bool]:
+    """Whether that process instance still runs; None when this host cannot tell."""
+    if identity.node != node_name():
+        return None
+    if identity.pid <= 0:
+        return False
+    if identity.boot_id is not None and identity.start_ticks is not None:
+        return boot_id() == identity.boot_id and start_ticks(identity.pid) == identity.start_ticks
+    try:
+        os.kill(identity.pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

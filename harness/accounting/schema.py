@@ -1,0 +1,61 @@
+"""The accounting database's schema, as forward migrations.
+
+``MIGRATIONS[n]`` takes a database from version n to n+1 (``PRAGMA
+user_version`` holds the version). A database is only ever moved forward;
+one newer than ``VERSION`` is refused rather than guessed at.
+
+Exit codes are kept as raw wait statuses; every view (``code:signal``,
+states' reasons) is derived when read. A job's derived exit code is NULL
+until its owner sets one: until then it is computed from the steps.
+"""
+
+from __future__ import annotations
+
+_V1 = (
+    """CREATE TABLE jobs (
+        job_id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,              -- 'single' (exitwrap CMD), 'batch', 'matrix'
+        name TEXT NOT NULL,
+        uid INTEGER NOT NULL,
+        user TEXT NOT NULL,
+        gid INTEGER NOT NULL,
+        account TEXT,
+        comment TEXT,
+        command TEXT NOT NULL,           -- argv joined by NUL; argv[0] alone when redacted
+        workdir TEXT NOT NULL,
+        submit_time REAL NOT NULL,
+        start_time REAL NOT NULL,
+        end_time REAL,
+        state TEXT NOT NULL,
+        reason TEXT,                     -- only a reason the state and status do not imply
+        exit_status INTEGER,             -- raw wait status
+        derived_status INTEGER,          -- set by jobexitmod; NULL: the steps' highest
+        next_step INTEGER NOT NULL DEFAULT 0,
+        pid INTEGER, pgid INTEGER, node TEXT NOT NULL, boot_id TEXT, proc_start INTEGER,
+        cancel_uid INTEGER
+    )""",
+    "CREATE INDEX jobs_by_start ON jobs (start_time)",
+    """CREATE TABLE steps (
+        job_id INTEGER NOT NULL,
+        step_index INTEGER NOT NULL,     -- -1 for the batch step, else 0, 1, ...
+        name TEXT NOT NULL,
+        command TEXT,
+        workdir TEXT,
+        start_time REAL NOT NULL,
+        end_time REAL,
+        state TEXT NOT NULL,
+        reason TEXT,
+        exit_status INTEGER,
+        comment TEXT,
+        extra TEXT,                      -- JSON: what a matrix cell kept beside its status
+        pid INTEGER, pgid INTEGER, node TEXT NOT NULL, boot_id TEXT, proc_start INTEGER,
+        cancel_uid INTEGER,
+        max_rss_kib INTEGER, user_cpu REAL, system_cpu REAL,
+        PRIMARY KEY (job_id, step_index)
+    ) WITHOUT ROWID""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+VERSION = len(MIGRATIONS)
+
+BATCH_STEP = -1

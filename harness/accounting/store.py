@@ -1,0 +1,197 @@
+"""Opening the accounting database safely: many writers, NFS homes, bounded waits.
+
+- Rollback journal (SQLite's default DELETE mode), never WAL: WAL needs
+  shared memory that NFS cannot provide, and home directories on clusters
+  are often NFS.
+- Every write is one ``BEGIN IMMEDIATE`` transaction: the write lock is taken
+  up front, so two writers never deadlock upgrading a read lock, and ids
+  allocated inside it are dense and unique.
+- A bounded, fair wait: a writer polls for the lock every few milliseconds
+  for up to ``BUSY_TIMEOUT_S``, then fails with a clear message instead of
+  hanging. (SQLite's own busy handler backs off to 100 ms sleeps, and under
+  sixteen busy writers some of them starve past any sensible timeout.)
+- A database file this module creates is 0600 in a 0700 directory, and
+  SQLite gives its journal the database's mode; an existing database (say a
+  shared one an administrator set up) keeps its mode.
+- Schema versions move forward only (harness/accounting/schema.py).
+
+On exitwrap's start-up path: imports only os, sqlite3 and time.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+
+from harness.accounting.schema import MIGRATIONS, VERSION
+from harness.errors import HarnessFailure
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from types import TracebackType
+    from typing import Optional
+
+BUSY_TIMEOUT_S = 10.0  # as Slurm's own MessageTimeout default: long for a lock, short for a hang
+_PAUSE_S = 0.002  # a new waiter's polling interval (with jitter)
+_AGEING = 10.0  # per second waited, the interval shrinks by this factor...
+_SHORTEST_PAUSE_S = 0.00025  # ...down to this: a waiter must not burn the lock holder's CPU
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+# what SQLite's message means for the user, by a fragment of the message
+_HINTS: tuple[tuple[str, str], ...] = (
+    ("locked", "another process kept the database locked for more than {timeout:g} s"),
+    ("busy", "another process kept the database busy for more than {timeout:g} s"),
+    ("not a database", "not a database (corrupt, or some other file)"),
+    ("malformed", "the database is corrupt"),
+    ("readonly", "the database is read-only for this user"),
+    ("full", "the disk is full"),
+    ("unable to open", "cannot open the database file"),
+)
+
+
+class DatabaseError(HarnessFailure):
+    """The accounting database could not be read or written (exitcodes exits 1)."""
+
+
+def explain(error: BaseException, path: str) -> DatabaseError:
+    """One line naming the database and what went wrong, from a sqlite3 or OS error."""
+    if isinstance(error, DatabaseError):
+        return error
+    if isinstance(error, OSError):
+        detail = error.strerror or str(error)
+    else:
+        text = str(error)
+        lowered = text.lower()
+        hint = next((hint for key, hint in _HINTS if key in lowered), None)
+        detail = f"{hint.format(timeout=BUSY_TIMEOUT_S)} ({text})" if hint else text
+    return DatabaseError(f"{path}: {detail}")
+
+
+def _create_private(path: str) -> None:
+    """Create the database file (and its directory) private to this user, if missing."""
+    directory = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(directory):
+        os.makedirs(directory, mode=PRIVATE_DIR, exist_ok=True)
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_FILE))  # an existing one is kept
+
+
+def _read_only_uri(path: str) -> str:
+    absolute = "/" + os.path.abspath(path).lstrip("/")
+    for char, escape in (("%", "%25"), ("?", "%3f"), ("#", "%23")):
+        absolute = absolute.replace(char, escape)
+    return f"file:{absolute}?mode=ro"
+
+
+def _is_busy(error: sqlite3.OperationalError) -> bool:
+    text = str(error)
+    return "locked" in text or "busy" in text
+
+
+def patiently(connection: sqlite3.Connection, statement: str) -> sqlite3.Cursor:
+    """Run a statement that must take a lock, polling while other processes hold it.
+
+    Gives up after BUSY_TIMEOUT_S with SQLite's own "database is locked".
+    """
+    started = time.monotonic()
+    while True:
+        try:
+            return connection.execute(statement)
+        except sqlite3.OperationalError as error:
+            waited = time.monotonic() - started
+            if not _is_busy(error) or waited >= BUSY_TIMEOUT_S:
+                raise
+        # the longer a writer has waited, the faster it polls: no one starves for long
+        jitter = 0.5 + (time.perf_counter_ns() % 997) / 997  # waiters must not poll in step
+        time.sleep(max(_PAUSE_S * jitter / (1 + waited * _AGEING), _SHORTEST_PAUSE_S))
+
+
+def schema_version(connection: sqlite3.Connection) -> int:
+    version: int = patiently(connection, "PRAGMA user_version").fetchone()[0]
+    return version
+
+
+class Transaction:
+    """``with Transaction(db):`` runs the block as one BEGIN IMMEDIATE ... COMMIT."""
+
+    __slots__ = ("connection",)
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def __enter__(self) -> sqlite3.Connection:
+        patiently(self.connection, "BEGIN IMMEDIATE")
+        return self.connection
+
+    def __exit__(
+        self,
+        kind: Optional[type[BaseException]],
+        value: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        if kind is None:
+            patiently(self.connection, "COMMIT")
+        elif self.connection.in_transaction:
+            self.connection.execute("ROLLBACK")
+
+
+def migrate(connection: sqlite3.Connection, path: str) -> None:
+    """Bring the schema up to VERSION (a no-op when it is there already)."""
+    if schema_version(connection) == VERSION:
+        return
+    with Transaction(connection):
+        version = schema_version(connection)
+        if version > VERSION:
+            raise DatabaseError(
+                f"{path}: schema version {version} is newer than this exitwrap reads "
+                f"({VERSION}); upgrade exitwrap"
+            )
+        for migration in MIGRATIONS[version:]:
+            for statement in migration:
+                connection.execute(statement)
+        connection.execute(f"PRAGMA user_version = {VERSION}")
+
+
+def open_for_writing(path: str) -> sqlite3.Connection:
+    """Open (creating it private when missing) and migrate; raises DatabaseError."""
+    try:
+        _create_private(path)
+        # no SQLite busy handler: patiently() does the waiting, at a fair pace
+        connection = sqlite3.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
+        try:
+            migrate(connection, path)
+        except BaseException:
+            connection.close()
+            raise
+    except (sqlite3.Error, OSError) as error:
+        raise explain(error, path) from None
+    return connection
+
+
+def open_for_reading(path: str) -> Optional[sqlite3.Connection]:
+    """A read-only connection, or None when there is no database (nothing recorded yet).
+
+    A database an older exitwrap wrote is migrated first, when this user may write it.
+    """
+    if not os.path.exists(path):
+        return None
+    try:
+        connection = sqlite3.connect(
+            _read_only_uri(path),
+            uri=True,
+            timeout=BUSY_TIMEOUT_S,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        version = schema_version(connection)
+    except sqlite3.Error as error:
+        raise explain(error, path) from None
+    if version == 0:
+        connection.close()
+        return None
+    if version != VERSION:
+        connection.close()
+        open_for_writing(path).close()
+        return open_for_reading(path)
+    return connection

@@ -1,0 +1,324 @@
+"""The recorder exitwrap calls: ids, states, privacy, concurrency and faults, with real processes.
+
+Expected states follow the seed (Slurm's "Job Exit Codes" page) and sacct(1)
+as harness/accounting/states.py cites them; observed statuses always come
+from running the probe child.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import sqlite3
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.accounting import store
+from harness.accounting.recorder import Recorder, RecordingError, StepTicket, database_path
+from harness.probe import ProbeKit
+from tests.accounting_helpers import as_nobody, needs_root, open_dir, rows, wrap
+from tests.conftest import REPO
+
+__all__ = ["open_dir"]  # a fixture, used by name
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return str(tmp_path / "acct" / "accounting.db")
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"EXITWRAP_DB": "off"}, None),
+        ({"EXITWRAP_DB": "OFF", "HOME": "/h"}, None),
+        ({"EXITWRAP_DB": "/data/shared.db", "HOME": "/h"}, "/data/shared.db"),
+        ({"HOME": "/h"}, "/h/.local/share/exitwrap/accounting.db"),
+        ({"HOME": "/h", "XDG_DATA_HOME": "/x"}, "/x/exitwrap/accounting.db"),
+        # the XDG spec: a relative XDG_DATA_HOME is invalid and ignored
+        ({"HOME": "/h", "XDG_DATA_HOME": "rel"}, "/h/.local/share/exitwrap/accounting.db"),
+    ],
+)
+def test_database_path(environ: dict[str, str], expected: str | None) -> None:
+    assert database_path(environ) == expected
+
+
+# (probe arguments, raw wait status, job state, step state), per the seed and sacct(1)
+OUTCOMES = [
+    (["exit", "0"], 0, "COMPLETED", "COMPLETED"),
+    (["exit", "3"], 3 << 8, "FAILED", "FAILED"),
+    (["exit", "-1"], 255 << 8, "FAILED", "FAILED"),  # the seed: shown unsigned, 255:0
+    (["signal", "9"], 9, "FAILED", "CANCELLED"),
+    (["signal", "15"], 15, "FAILED", "CANCELLED"),
+]
+
+
+@pytest.mark.parametrize(("args", "status", "job_state", "step_state"), OUTCOMES)
+def test_one_step_job_takes_its_steps_status(
+    db: str, kit: ProbeKit, args: list[str], status: int, job_state: str, step_state: str
+) -> None:
+    recorder = Recorder(db)
+    ticket, warning, observed = wrap(recorder, [str(kit.probe), *args])
+    recorder.close()
+    assert warning is None and ticket == StepTicket(ticket.job_id, "0")
+    assert observed == status
+    assert rows(db, "SELECT state, exit_status, kind FROM jobs") == [(job_state, status, "single")]
+    step = rows(db, "SELECT step_index, state, exit_status, end_time >= start_time FROM steps")
+    assert step == [(0, step_state, status, 1)]
+
+
+def test_batch_job_gets_dense_steps_and_only_its_script_decides_its_state(
+    db: str, kit: ProbeKit
+) -> None:
+    recorder = Recorder(db)
+    batch, _ = recorder.begin(
+        argv=["job.sh"],
+        redact=False,
+        cwd="/",
+        batch=True,
+        parent_job=None,
+        job_name="nightly",
+        account="lc",
+        comment="first run",
+        pid=os.getpid(),
+    )
+    steps = [
+        wrap(recorder, [str(kit.probe), *args], parent_job=batch.job_id)[0]
+        for args in (["exit", "1"], ["signal", "9"], ["exit", "0"])
+    ]
+    recorder.finish(batch, wait_status=0, timed_out=False, rusage=None)
+    recorder.close()
+    assert batch.step == "batch" and [s.step for s in steps] == ["0", "1", "2"]
+    assert {s.job_id for s in steps} == {batch.job_id}
+    # failing steps never change the job's state or exit code
+    assert rows(db, "SELECT name, account, comment, state, exit_status FROM jobs") == [
+        ("nightly", "lc", "first run", "COMPLETED", 0)
+    ]
+    assert rows(db, "SELECT step_index, state FROM steps ORDER BY step_index") == [
+        (-1, "COMPLETED"),
+        (0, "FAILED"),
+        (1, "CANCELLED"),
+        (2, "COMPLETED"),
+    ]
+
+
+def test_unknown_or_finished_parent_job_starts_a_new_job_with_a_warning(
+    db: str, kit: ProbeKit
+) -> None:
+    recorder = Recorder(db)
+    finished, _, _ = wrap(recorder, [str(kit.probe), "exit", "0"])
+    for stale in (finished.job_id, 4242):
+        ticket, warning, _ = wrap(recorder, [str(kit.probe), "exit", "0"], parent_job=stale)
+        assert ticket.job_id not in (finished.job_id, stale) and ticket.step == "0"
+        assert warning is not None and f"job {stale}" in warning
+    recorder.close()
+
+
+def test_parent_job_whose_process_is_gone_is_stale(db: str, kit: ProbeKit) -> None:
+    gone = subprocess.Popen([str(kit.probe), "exit", "0"])
+    gone.wait()
+    recorder = Recorder(db)
+    orphan, _ = recorder.begin(
+        argv=["job.sh"],
+        redact=False,
+        cwd="/",
+        batch=True,
+        parent_job=None,
+        job_name=None,
+        account=None,
+        comment=None,
+        pid=os.getpid(),
+    )
+    # the job's leader claims a process that has exited: its steps cannot belong to it
+    with sqlite3.connect(db) as raw:
+        raw.execute("UPDATE jobs SET pid = ?", (gone.pid,))
+    ticket, warning, _ = wrap(recorder, [str(kit.probe), "exit", "0"], parent_job=orphan.job_id)
+    recorder.close()
+    assert ticket.job_id != orphan.job_id and warning is not None
+
+
+def test_redacted_command_keeps_only_argv0(db: str) -> None:
+    recorder = Recorder(db)
+    recorder.begin(
+        argv=["deploy", "--token", "s3cret"],
+        redact=True,
+        cwd="/srv",
+        batch=False,
+        parent_job=None,
+        job_name=None,
+        account=None,
+        comment=None,
+        pid=os.getpid(),
+    )
+    recorder.close()
+    assert rows(db, "SELECT command, workdir FROM jobs") == [("deploy", "/srv")]
+    assert rows(db, "SELECT command FROM steps") == [("deploy",)]
+
+
+INSERT_ANY_JOB = """INSERT INTO jobs (kind, name, uid, user, gid, command, workdir, submit_time,
+    start_time, state, node) VALUES ('single', 'x', 0, 'root', 0, 'x', '/', 0, 0, 'RUNNING', 'n')"""
+
+
+def test_new_database_and_its_journal_are_private(db: str) -> None:
+    Recorder(db).close()
+    assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(os.path.dirname(db)).st_mode) == 0o700
+    with sqlite3.connect(db, isolation_level=None) as writer:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute(INSERT_ANY_JOB)  # a write makes SQLite create the rollback journal
+        journal = os.stat(db + "-journal")
+        writer.execute("ROLLBACK")
+    assert stat.S_IMODE(journal.st_mode) == 0o600
+    assert not os.path.exists(db + "-wal")
+
+
+def test_shared_database_keeps_the_mode_its_administrator_gave_it(db: str, kit: ProbeKit) -> None:
+    Recorder(db).close()
+    os.chmod(db, 0o664)
+    recorder = Recorder(db)
+    wrap(recorder, [str(kit.probe), "exit", "0"])
+    recorder.close()
+    assert stat.S_IMODE(os.stat(db).st_mode) == 0o664
+
+
+WORKER = """
+import os, sys
+from harness.accounting.recorder import Recorder
+path, job, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+recorder = Recorder(path)
+for _ in range(count):
+    ticket, warning = recorder.begin(argv=["step"], redact=False, cwd="/", batch=False,
+        parent_job=job, job_name=None, account=None, comment=None, pid=os.getpid())
+    assert warning is None and ticket.job_id == job, (ticket, warning)
+    recorder.finish(ticket, wait_status=0, timed_out=False, rusage=None)
+recorder.close()
+"""
+
+
+@pytest.mark.slow
+def test_sixteen_writers_lose_no_step_and_ids_stay_dense(db: str) -> None:
+    writers, per_writer = 16, 500
+    recorder = Recorder(db)
+    batch, _ = recorder.begin(
+        argv=["job.sh"],
+        redact=False,
+        cwd="/",
+        batch=True,
+        parent_job=None,
+        job_name=None,
+        account=None,
+        comment=None,
+        pid=os.getpid(),
+    )
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, db, str(batch.job_id), str(per_writer)],
+            cwd=REPO,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(writers)
+    ]
+    failures = [p.communicate()[1] for p in procs if p.wait() != 0]
+    recorder.finish(batch, wait_status=0, timed_out=False, rusage=None)
+    recorder.close()
+    assert failures == []
+    indexes = rows(db, "SELECT step_index FROM steps WHERE step_index >= 0 ORDER BY step_index")
+    assert indexes == [(n,) for n in range(writers * per_writer)]
+    assert rows(db, "SELECT count(*) FROM steps WHERE state != 'COMPLETED'") == [(0,)]
+    assert rows(db, "SELECT next_step FROM jobs") == [(writers * per_writer,)]
+
+
+def test_corrupt_database_is_a_recording_error(db: str) -> None:
+    os.makedirs(os.path.dirname(db))
+    Path(db).write_bytes(b"this is not an SQLite database, just some bytes\n" * 100)
+    with pytest.raises(RecordingError, match="not a database"):
+        Recorder(db)
+
+
+def test_database_from_a_newer_exitwrap_is_refused(db: str) -> None:
+    Recorder(db).close()
+    with sqlite3.connect(db) as raw:
+        raw.execute("PRAGMA user_version = 99")
+    with pytest.raises(RecordingError, match="schema version 99 is newer"):
+        Recorder(db)
+
+
+def test_a_lock_held_too_long_fails_within_the_bounded_wait(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 0.2)
+    recorder = Recorder(db)
+    with sqlite3.connect(db, isolation_level=None) as holder:
+        holder.execute("BEGIN IMMEDIATE")
+        with pytest.raises(RecordingError, match=r"locked for more than 0\.2 s"):
+            recorder.begin(
+                argv=["x"],
+                redact=False,
+                cwd="/",
+                batch=False,
+                parent_job=None,
+                job_name=None,
+                account=None,
+                comment=None,
+                pid=os.getpid(),
+            )
+        holder.execute("ROLLBACK")
+    recorder.close()
+
+
+FULL_DISK = """
+import os, resource, sys
+from harness.accounting.recorder import Recorder, RecordingError
+recorder = Recorder(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_FSIZE, (os.path.getsize(sys.argv[1]), resource.RLIM_INFINITY))
+try:
+    for n in range(10000):
+        recorder.begin(argv=["x" * 4000], redact=False, cwd="/", batch=False, parent_job=None,
+            job_name=None, account=None, comment=None, pid=os.getpid())
+except RecordingError as error:
+    print(error)
+"""
+
+
+def test_a_full_disk_is_a_recording_error(db: str) -> None:
+    Recorder(db).close()
+    # RLIMIT_FSIZE makes the file system refuse to grow the database, as a full disk would
+    result = subprocess.run(
+        [sys.executable, "-c", FULL_DISK, db], cwd=REPO, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(db + ": ") and len(result.stdout.splitlines()) == 1
+    assert resource.getrlimit(resource.RLIMIT_FSIZE)[0] == resource.RLIM_INFINITY
+
+
+OPEN_AS_USER = """
+import os, sys
+from harness.accounting.recorder import Recorder, RecordingError
+try:
+    recorder = Recorder(sys.argv[1])
+    recorder.begin(argv=["x"], redact=False, cwd="/", batch=False, parent_job=None,
+        job_name=None, account=None, comment=None, pid=os.getpid())
+except RecordingError as error:
+    print("RecordingError:", error)
+"""
+
+
+@needs_root
+def test_unwritable_directory_and_database_are_recording_errors(open_dir: Path) -> None:
+    private = open_dir / "private"
+    private.mkdir(mode=0o755)  # root's: others may enter, not create
+    missing = as_nobody(OPEN_AS_USER, str(private / "new.db"))
+    assert missing.stdout.startswith(f"RecordingError: {private / 'new.db'}: "), missing.stderr
+    assert "ermission denied" in missing.stdout
+
+    readonly = str(open_dir / "readonly.db")
+    Recorder(readonly).close()
+    os.chmod(readonly, 0o644)
+    refused = as_nobody(OPEN_AS_USER, readonly)
+    assert refused.stdout.startswith(f"RecordingError: {readonly}: "), refused.stderr
+    assert "read-only" in refused.stdout
