@@ -1,0 +1,76 @@
+"""exitwrap's start-up cost: ``exitwrap -- /bin/true`` against the bare interpreter.
+
+Every row is measured in the same run, interleaved, with the same virtual
+environment's Python, so the ratio to ``python -c pass`` (the floor) holds
+wherever this runs. The goal (issue 3): recording on, at most 1.5x the floor.
+``tini`` and GNU ``timeout`` (C programs) are shown for reference against
+``/bin/true``. Byte-code caching is allowed (PYTHONDONTWRITEBYTECODE is
+dropped), as it is for any installed command.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from bench.common import VENV_PYTHON, Row, interleaved_medians_ms
+
+GROUP = "exitwrap"
+GOAL = "<= 1.5x"
+FLOOR = "python -c pass"
+TRUE = "/bin/true"
+
+
+def exitwrap_command() -> str:
+    """The exitwrap launcher installed beside this interpreter (what users run)."""
+    found = shutil.which("exitwrap", path=str(Path(VENV_PYTHON).parent))
+    if found is None:
+        raise SystemExit(f"bench: no exitwrap beside {VENV_PYTHON}: install the package first")
+    return found
+
+
+def _reference_commands() -> dict[str, list[str]]:
+    commands: dict[str, list[str]] = {}
+    tini = shutil.which("tini")
+    if tini:
+        commands["tini -s -- /bin/true"] = [tini, "-s", "--", TRUE]
+    timeout = shutil.which("timeout")
+    if timeout:
+        commands["timeout 60 /bin/true"] = [timeout, "60", TRUE]
+    return commands
+
+
+def rows(quick: bool) -> list[Row]:
+    exitwrap = exitwrap_command()
+    commands = {
+        TRUE: [TRUE],
+        FLOOR: [VENV_PYTHON, "-c", "pass"],
+        "exitwrap -- /bin/true (recording)": [exitwrap, "--", TRUE],
+        "exitwrap --no-record -- /bin/true": [exitwrap, "--no-record", "--", TRUE],
+        **_reference_commands(),
+    }
+    with tempfile.TemporaryDirectory(prefix="bench-exitwrap-") as scratch:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["EXITWRAP_DB"] = os.path.join(scratch, "accounting.db")
+        medians = interleaved_medians_ms(commands, runs=15 if quick else 200, env=env)
+    floors = {TRUE: medians[TRUE], FLOOR: medians[FLOOR]}
+    result = [Row(GROUP, TRUE, medians[TRUE], "ms"), Row(GROUP, FLOOR, medians[FLOOR], "ms")]
+    for name, value in medians.items():
+        if name in floors:
+            continue
+        floor = FLOOR if name.startswith("exitwrap") else TRUE
+        result.append(
+            Row(
+                GROUP,
+                name,
+                value,
+                "ms",
+                floor=floor,
+                ratio=value / floors[floor],
+                goal=GOAL if "recording" in name else "",
+                note="" if floor == FLOOR else "reference (C)",
+            )
+        )
+    return result

@@ -1,0 +1,118 @@
+"""What the exitwrap tests share: the installed launcher, and running it for real."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Optional
+
+from harness.scenarios import EXIT_VALUES, SIGNALS
+
+BIN = Path(sys.executable).parent
+
+
+def exitwrap_argv() -> list[str]:
+    """The console entry point installed beside this interpreter; ``-m`` where there is none."""
+    found = shutil.which("exitwrap", path=str(BIN))
+    return [found] if found else [sys.executable, "-m", "harness.wrap"]
+
+
+EXITWRAP = exitwrap_argv()
+
+# exit(N) for the matrix's N: what an 8-bit exit status makes of it (POSIX exit(3): N & 0377)
+EXIT_CASES = [(n, n & 0xFF) for n in EXIT_VALUES]
+SIGNAL_CASES = list(SIGNALS)
+
+
+def exitwrap(
+    *args: str,
+    env: Optional[Mapping[str, str]] = None,
+    input: Optional[str] = None,
+    timeout: float = 60,
+    **kwargs: Any,
+) -> subprocess.CompletedProcess[str]:
+    """Run exitwrap to completion; stdout and stderr captured as text."""
+    return subprocess.run(
+        [*EXITWRAP, *args],
+        env=dict(env) if env is not None else None,
+        input=input,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        **kwargs,
+    )
+
+
+def popen(
+    *args: str, env: Optional[Mapping[str, str]] = None, **kwargs: Any
+) -> subprocess.Popen[str]:
+    """Start exitwrap with stdout piped (for READY lines) and stderr captured."""
+    return subprocess.Popen(
+        [*EXITWRAP, *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(env) if env is not None else None,
+        **kwargs,
+    )
+
+
+def without_recording(env: Optional[Mapping[str, str]] = None) -> dict[str, str]:
+    """The test environment with recording off (EXITWRAP_DB=off)."""
+    return {**(env if env is not None else os.environ), "EXITWRAP_DB": "off"}
+
+
+def read_line(process: subprocess.Popen[str], prefix: str) -> str:
+    """The next stdout line, which must start with prefix (READY, CAUGHT, GRANDCHILD)."""
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith(prefix), f"expected {prefix!r}, got {line!r}"
+    return line.strip()
+
+
+def one_line_error(stderr: str) -> str:
+    """exitwrap's stderr for its own failure: exactly one line, no traceback."""
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("exitwrap: ") and "Traceback" not in stderr
+    return lines[0]
+
+
+def hex_args(stdout: str) -> list[str]:
+    """The arguments ``probe args`` printed (hex, one a line, then END n)."""
+    lines = stdout.splitlines()
+    assert lines and lines[-1].startswith("END "), stdout
+    return [os.fsdecode(bytes.fromhex(line)) for line in lines[:-1]]
+
+
+def process_gone(pid: int) -> bool:
+    """True when pid is gone or only a zombie some other process must reap."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return True
+    return stat[stat.rfind(b")") + 2 :].split()[0] in (b"Z", b"X")
+
+
+def wait_until(condition: Any, seconds: float = 20.0) -> bool:
+    """Poll condition() until it is true or seconds have passed (never a fixed sleep)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return bool(condition())
+
+
+def sh_quote(words: Sequence[str]) -> str:
+    import shlex
+
+    return " ".join(shlex.quote(w) for w in words)
