@@ -9,6 +9,7 @@ first.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import os
 import shutil
@@ -130,11 +131,14 @@ def run_cell(
     if template is None:
         na = check(Observation(), scenario, (), applicable=False)
         return CellResult(shell, scenario, None, None, na)
-    script = render(template, kit, dialect.quote)
+    script = render(
+        template, shell.child_kit(kit), lambda value: dialect.quote(shell.native_path(value))
+    )
     inner = scenario.layer == INNER
     full = dialect.with_status_report(script, STATUS_MARKER) if inner else script
-    argv = shell.argv(full)
-    observation = run(argv, env, limits=limits, marker=STATUS_MARKER if inner else None)
+    with shell.launch(full, env) as launch:
+        argv = launch.argv
+        observation = run(argv, launch.env, limits=limits, marker=STATUS_MARKER if inner else None)
     applicable = scenario.needs <= shell.spec.features
     relevant = covering(conventions, shell.name, scenario, POSIX_FAMILY)
     return CellResult(
@@ -166,20 +170,25 @@ def iter_cells(
     limits: Limits = DEFAULT_LIMITS,
     conventions: Sequence[Convention] = CONVENTIONS,
 ) -> Iterator[CellResult]:
-    """Run every cell on a pool of ``jobs`` threads; yield results in catalog order."""
+    """Run every cell on a pool of ``jobs`` threads; yield results in catalog order.
+
+    Each shell's session (Wine's prefix and server, for cmd) is held for the run.
+    """
     kit = probe_kit()
     home = tempfile.mkdtemp(prefix="exitwrap-home-")
     try:
-        env = cell_environment(home)
-        workers = max(1, jobs or os.cpu_count() or 1)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [
-                pool.submit(run_cell, shell, scenario, kit, env, limits, conventions)
-                for shell in shells
-                for scenario in scenarios
-            ]
-            for future in futures:
-                yield future.result()
+        with contextlib.ExitStack() as sessions:
+            shells = [sessions.enter_context(shell.session()) for shell in shells]
+            env = cell_environment(home)
+            workers = max(1, jobs or os.cpu_count() or 1)
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                futures = [
+                    pool.submit(run_cell, shell, scenario, kit, env, limits, conventions)
+                    for shell in shells
+                    for scenario in scenarios
+                ]
+                for future in futures:
+                    yield future.result()
     finally:
         shutil.rmtree(home, ignore_errors=True)
 

@@ -19,6 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
+from harness import scenarios_windows as windows
 from harness.errors import UsageError
 
 INNER = "inner"
@@ -91,7 +92,7 @@ def _build() -> list[Scenario]:
         "exit",
         EXIT_VALUES,
         INNER,
-        _every("{probe} exit {N}"),
+        {**_every("{probe} exit {N}"), **windows.EXIT},
         "a child program calls exit({N}); the shell's status variable",
     )
     scenarios += _parametrised(
@@ -105,7 +106,7 @@ def _build() -> list[Scenario]:
         "signal",
         SIGNALS,
         INNER,
-        _every("{probe} signal {N}"),
+        {**_every("{probe} signal {N}"), **windows.SIGNAL},
         "a child dies of signal {N}; the shell's status variable",
     )
     scenarios += _parametrised(
@@ -121,7 +122,12 @@ def _build() -> list[Scenario]:
         "a child dies of signal {N}, then the shell runs `exit $?`; how the shell process ends",
     )
     simple = (
-        ("not-found", INNER, _every(NOT_FOUND_COMMAND), "a command that is not on PATH"),
+        (
+            "not-found",
+            INNER,
+            _every(NOT_FOUND_COMMAND, ("posix", "fish", "csh", "rc", *windows.DIALECTS)),
+            "a command that is not on PATH",
+        ),
         ("not-executable", INNER, _every("{not_executable}"), "a file without the execute bit"),
         ("is-directory", INNER, _every("{is_directory}"), "a directory run as a command"),
         (
@@ -193,6 +199,9 @@ def _build() -> list[Scenario]:
             6,
         ),
     ]
+    for family in windows.FAMILIES:
+        scenarios += _parametrised(*family)
+    scenarios += [Scenario(*single) for single in windows.SINGLES]
     return scenarios
 
 

@@ -15,7 +15,12 @@ from harness.conventions.model import Convention
 from harness.conventions.other_shells import OTHER_SHELL_CONVENTIONS
 from harness.conventions.posix import POSIX_CONVENTIONS
 from harness.conventions.practice import PRACTICE_CONVENTIONS
+from harness.conventions.windows import WINDOWS_CONVENTIONS
 
 CONVENTIONS: tuple[Convention, ...] = (
-    POSIX_CONVENTIONS + SHELL_MANUAL_CONVENTIONS + OTHER_SHELL_CONVENTIONS + PRACTICE_CONVENTIONS
+    POSIX_CONVENTIONS
+    + SHELL_MANUAL_CONVENTIONS
+    + OTHER_SHELL_CONVENTIONS
+    + PRACTICE_CONVENTIONS
+    + WINDOWS_CONVENTIONS
 )

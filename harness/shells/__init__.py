@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import dataclasses
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
-from harness.errors import UsageError
+from harness.errors import HarnessFailure, UsageError
 from harness.platforms import host_platform
-from harness.shells.catalog import BY_NAME, KNOWN_NAMES, POSIX_FAMILY, ShellSpec
+from harness.probe import ProbeKit
+from harness.shell_names import KNOWN_NAMES
+from harness.shells.catalog import BY_NAME, POSIX_FAMILY
 from harness.shells.dialects import POSIX
 from harness.shells.discovery import UNKNOWN, locate
+from harness.shells.launchers import Launch
+from harness.shells.spec import ShellSpec
+from harness.winprobe import windows_probe
 
 __all__ = ["KNOWN_NAMES", "POSIX_FAMILY", "Shell", "parse_selection", "resolve"]
 
@@ -44,6 +51,54 @@ class Shell:
 
     def quote(self, arg: str) -> str:
         return self.spec.dialect.quote(arg)
+
+    @contextlib.contextmanager
+    def launch(
+        self, script: str, env: Mapping[str, str], args: Sequence[str] = ()
+    ) -> Iterator[Launch]:
+        """The command line and environment that run script, valid inside the context.
+
+        Inline shells get ``argv(script, args)``; file-running ones (cmd, pwsh) a
+        script file in a per-run directory that is removed afterwards.
+        """
+        launcher = self.spec.launcher
+        if not launcher.runs_file:
+            yield Launch(self.argv(script, args), launcher.host.environment(env))
+            return
+        if self.path is None:
+            raise RuntimeError(f"{self.label} is absent: {self.absent_reason}")
+        command = [self.path, *self.spec.prefix_args, *self.spec.batch_flags]
+        with launcher.launch(command, script, args, env) as launch:
+            yield launch
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[Shell]:
+        """Hold what the shell needs across many runs (Wine's prefix and server).
+
+        Yields the shell, or an absent one saying why when that cannot be had.
+        """
+        if self.path is None:
+            yield self
+            return
+        with contextlib.ExitStack() as stack:
+            try:
+                if self.spec.launcher.windows_children:
+                    windows_probe()
+                stack.enter_context(self.spec.launcher.host.session(self.path))
+            except HarnessFailure as error:
+                yield dataclasses.replace(self, path=None, absent_reason=str(error))
+                return
+            yield self
+
+    def native_path(self, path: str) -> str:
+        """How this shell names a file of this machine (``Z:\\tmp\\x`` under Wine)."""
+        return self.spec.launcher.host.path(path)
+
+    def child_kit(self, kit: ProbeKit) -> ProbeKit:
+        """The probe kit whose child this shell runs: Windows shells run the Windows probe."""
+        if not self.spec.launcher.windows_children:
+            return kit
+        return dataclasses.replace(kit, probe=windows_probe())
 
 
 @dataclass(frozen=True)
@@ -87,7 +142,7 @@ def resolve(selection: Selection) -> Shell:
         reason = f"no {selection.name} adapter on {platform}"
         return Shell(_placeholder(selection.name), selection.label, None, UNKNOWN, platform, reason)
     path, version, reason = locate(spec, selection.path)
-    return Shell(spec, selection.label, path, version, platform, reason)
+    return Shell(spec, selection.label, path, version, spec.platform or platform, reason)
 
 
 def _placeholder(name: str) -> ShellSpec:

@@ -9,26 +9,9 @@ shells' own manuals; see harness/conventions/catalog.py for the quotes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from harness.shells.dialects import CSH, FISH, POSIX, RC, Dialect
-
-
-@dataclass(frozen=True)
-class ShellSpec:
-    name: str
-    dialect: Dialect
-    candidates: tuple[str, ...]  # binary names looked up on PATH, in order
-    manual: str  # the manual whose rules the conventions catalog cites
-    prefix_args: tuple[str, ...] = ()  # between the binary and the flags (busybox: sh)
-    batch_flags: tuple[str, ...] = ("-c",)
-    takes_argv0: bool = True  # the word after the script becomes $0, as in POSIX sh -c
-    version_args: tuple[str, ...] = ()  # empty: ask the package manager
-    version_pattern: str = r"(\S+)"  # first group of the first match in stdout+stderr
-    identity_pattern: str = ""  # a regex the version text must match to be this shell
-    signal_base: int = 128  # $? after a child's signal death is signal_base + N
-    features: frozenset[str] = frozenset()
-
+from harness.shells import windows
+from harness.shells.dialects import CSH, FISH, POSIX, RC
+from harness.shells.spec import ShellSpec
 
 _POSIX_FEATURES = frozenset({"pipefail", "subshell", "param-error", "wait-pid"})
 
@@ -142,23 +125,7 @@ SHELLS: tuple[ShellSpec, ...] = (
         version_pattern=r"^(\S+)",
         identity_pattern=r"@\(#\)rc",
     ),
-)
-
-# Names DESIGN.md reserves; the Windows shells join the catalog with their adapters.
-KNOWN_NAMES: tuple[str, ...] = (
-    "bash",
-    "dash",
-    "ksh93",
-    "mksh",
-    "zsh",
-    "yash",
-    "posh",
-    "busybox",
-    "fish",
-    "tcsh",
-    "rc",
-    "cmd",
-    "pwsh",
+    *windows.SHELLS,
 )
 
 POSIX_FAMILY: tuple[str, ...] = tuple(s.name for s in SHELLS if s.dialect is POSIX)

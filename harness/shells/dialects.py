@@ -46,6 +46,7 @@ class Dialect:
     _quote: Callable[[str], str]
     refuse: Callable[[str], Optional[str]] = lambda _arg: None
     separator: str = "\n"
+    command_prefix: str = ""  # what makes a quoted word run as a command (pwsh: "& ")
 
     def quote(self, arg: str) -> str:
         if "\0" in arg:
@@ -57,7 +58,7 @@ class Dialect:
 
     def command_line(self, argv: list[str]) -> str:
         """A command line that runs argv as a simple command."""
-        return " ".join(self.quote(arg) for arg in argv)
+        return self.command_prefix + " ".join(self.quote(arg) for arg in argv)
 
     def with_status_report(self, script: str, marker: str) -> str:
         """The script followed by a line that prints ``marker`` and the last status."""

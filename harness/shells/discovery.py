@@ -15,7 +15,7 @@ import shutil
 import subprocess
 from typing import Optional
 
-from harness.shells.catalog import ShellSpec
+from harness.shells.spec import ShellSpec
 
 UNKNOWN = "unknown"
 _TIMEOUT_S = 10
