@@ -1,0 +1,144 @@
+"""exitcodes matrix --scenario-file: a team's own scenarios beside the built-in ones."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness.probe import ProbeKit
+from harness.scenario_file import load_scenario_files
+from tests.conftest import REPO
+
+EXITCODES = [sys.executable, "-m", "harness"]
+SAMPLE_CLI = REPO / "fixtures" / "sample_cli.py"
+HOSTILE_ARGS = ["it's", '"$HOME"', "a;b", "`id`", "new\nline", "", "ü €", "*"]
+
+
+def _toml_list(items: list[str]) -> str:
+    return "[" + ", ".join(json.dumps(item) for item in items) + "]"  # JSON strings are TOML too
+
+
+def _matrix(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    argv = [*EXITCODES, "matrix", *map(str, args)]
+    return subprocess.run(argv, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def scenario_file(tmp_path: Path, kit: object) -> Path:
+    cli = [sys.executable, str(SAMPLE_CLI)]
+    path = tmp_path / "scenarios.toml"
+    path.write_text(
+        f"""
+[[scenario]]
+id = "sample/config-error"
+summary = "a configuration file that cannot be read exits 3"
+command = {_toml_list([*cli, "check", str(tmp_path / "missing.toml")])}
+status = 3
+source = "sample-cli: 3 means the configuration file cannot be read"
+url = "https://example.org/sample-cli#exit-status"
+
+[[scenario]]
+id = "sample/usage"
+command = {_toml_list(cli)}
+status = [2, 64]
+[scenario.bugs]
+dash = 5
+
+[[scenario]]
+id = "sample/shell-exit"
+layer = "outer"
+script = "exit 4"
+[scenario.shells]
+bash = 4
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_user_scenarios_run_beside_the_catalog_with_their_verdicts(scenario_file: Path) -> None:
+    done = _matrix("--shells", "bash,dash", "--scenario-file", scenario_file,
+                   "--scenarios", "sample/*,exit/42", "--format", "json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    records = {(r["shell"], r["scenario"]): r for r in json.loads(done.stdout)["records"]}
+    assert {s for _, s in records} == {
+        "sample/config-error", "sample/usage", "sample/shell-exit", "exit/42",
+    }  # fmt: skip
+    config = records[("bash", "sample/config-error")]
+    assert config["inner"] == "3" and config["verdict"] == "conforms"
+    source = config["expected"][0]["source"]
+    assert source["quote"].startswith("sample-cli: 3 means") and source["url"].startswith("https")
+    assert records[("bash", "sample/usage")]["verdict"] == "conforms"  # 2 is one of [2, 64]
+    dash_usage = records[("dash", "sample/usage")]
+    assert dash_usage["inner"] == "2" and dash_usage["verdict"] == "deviates"  # expects bug(5)
+    assert dash_usage["expected"][0]["qualifier"] == "known-bug"
+    assert records[("bash", "sample/shell-exit")]["outer"] == {
+        "kind": "exited", "value": 4, "core": False,
+    }  # fmt: skip
+    assert records[("bash", "sample/shell-exit")]["verdict"] == "conforms"
+    assert records[("dash", "sample/shell-exit")]["verdict"] == "unspecified"  # no expectation
+
+
+def test_an_argv_reaches_the_command_byte_for_byte(tmp_path: Path, kit: ProbeKit) -> None:
+    probe = str(kit.probe)
+    path = tmp_path / "args.json"
+    scenario = {"id": "team/args", "command": [probe, "args", *HOSTILE_ARGS], "status": 0}
+    path.write_text(json.dumps({"scenario": [scenario]}), encoding="utf-8")
+    done = _matrix("--shells", "bash,dash,mksh,zsh,fish,tcsh,rc", "--scenario-file", path,
+                   "--scenarios", "team/*", "--format", "json")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    wanted = (
+        "".join(arg.encode().hex() + "\n" for arg in HOSTILE_ARGS) + f"END {len(HOSTILE_ARGS)}\n"
+    )
+    records = json.loads(done.stdout)["records"]
+    assert any(r["verdict"] == "conforms" for r in records)
+    for record in (r for r in records if r["verdict"] != "absent"):
+        assert record["verdict"] == "conforms", record
+        assert record["stdout"] == wanted, record["shell"]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("[[scenario]]\nid = 'x'\ncommand = ['true']\nstatuss = 1", "unknown key 'statuss'"),
+        ("[[scenario]]\ncommand = ['true']", "needs a non-empty text id"),
+        ("[[scenario]]\nid = 'a b'\ncommand = ['true']", "may not hold blanks or glob"),
+        ("[[scenario]]\nid = 'x'\ncommand = ['true']\nstatus = 'three'", "must be an integer"),
+        ("[[scenario]]\nid = 'x'\ncommand = ['true']\nstatus = true", "must be an integer"),
+        ("[[scenario]]\nid = 'x'\ncommand = ['true']\n[scenario.shells]\nkshh = 1", "'kshh'"),
+        ("[[scenario]]\nid = 'exit/42'\ncommand = ['true']", "taken by the built-in catalog"),
+        ("[[scenario]]\nid = 'signal/99'\ncommand = ['true']", "taken by the built-in catalog"),
+        ("[[scenario]]\nid = 'x'\ncommand = []", "non-empty list of strings"),
+        ("[[scenario]]\nid = 'x'\ncommand = ['a']\nscript = 'b'", "exactly one of"),
+        ("[[scenario]]\nid = 'x'\nscript = {cmd = 'b'}", "'script' dialects are"),
+        ("[[scenario]]\nid = 'x'\nscript = 'b'\nlayer = 'middle'", "'layer' is"),
+        ("[[scenario]]\nid = 'x'\nscript = 'b'\n[[scenario]]\nid = 'x'\nscript = 'c'", "twice"),
+        ("id = 'x'", "no [[scenario]] entries"),
+        ("[[scenario]\nid =", "not valid TOML"),
+    ],
+)
+def test_a_malformed_file_is_one_line_exit_2(tmp_path: Path, body: str, message: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(body, encoding="utf-8")
+    done = _matrix("--shells", "dash", "--scenario-file", path)
+    assert done.returncode == 2, done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr, done.stderr
+    assert message in lines[0] and str(path) in lines[0]
+
+
+def test_a_missing_file_or_bad_json_is_a_usage_error(tmp_path: Path) -> None:
+    for path, message in ((tmp_path / "nope.toml", "cannot read"), (tmp_path / "b.json", "JSON")):
+        if path.suffix == ".json":
+            path.write_text("{", encoding="utf-8")
+        done = _matrix("--shells", "dash", "--scenario-file", path)
+        assert done.returncode == 2 and message in done.stderr
+
+
+def test_the_same_scenario_in_two_files_is_refused(scenario_file: Path) -> None:
+    with pytest.raises(ValueError, match="defined twice"):
+        load_scenario_files([scenario_file, scenario_file])
