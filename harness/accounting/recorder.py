@@ -33,6 +33,7 @@ from harness.accounting import states
 from harness.accounting.process import Identity, identify, is_alive
 from harness.accounting.schema import BATCH_STEP
 from harness.accounting.store import DatabaseError, Transaction, explain, open_for_writing
+from harness.errors import HarnessFailure
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -68,6 +69,14 @@ def database_path(environ: Mapping[str, str]) -> Optional[str]:
     return os.path.join(data_home, "exitwrap", DATABASE_FILE)
 
 
+def configured_database(environ: Mapping[str, str]) -> str:
+    """The database the accounting commands read and change; an error when recording is off."""
+    path = database_path(environ)
+    if path is None:
+        raise HarnessFailure(f"accounting is off ({DATABASE_ENV}={environ[DATABASE_ENV]})")
+    return path
+
+
 class StepTicket:
     """The step ``begin`` recorded: its job id and step id ("0", "1", ... or "batch")."""
 
@@ -95,7 +104,8 @@ class StepTicket:
         return f"StepTicket(job_id={self.job_id}, step={self.step!r})"
 
 
-def _user_name(uid: int) -> str:
+def user_name(uid: int) -> str:
+    """This host's name for the uid, else the number."""
     try:
         return pwd.getpwuid(uid).pw_name
     except KeyError:
@@ -160,7 +170,7 @@ class Recorder:
                         "recording a new job"
                     )
                 uid = os.getuid()
-                job = (BATCH if batch else "single", job_name or name, uid, _user_name(uid))
+                job = (BATCH if batch else "single", job_name or name, uid, user_name(uid))
                 texts = (account, comment, command, cwd)
                 times = (now, now, states.RUNNING, 0 if batch else 1)
                 cursor = db.execute(_INSERT_JOB, (*job, os.getgid(), *texts, *times, *process))

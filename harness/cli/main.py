@@ -22,6 +22,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "matrix": ("harness.cli.matrix", "run scenarios under shells and write the conformance matrix"),
     "explain": ("harness.cli.explain", "decode one exit status under every convention, with sources"),
     "report": ("harness.cli.report", "reports from matrix files: conventions, merge, diff"),
+    "sacct": ("harness.cli.sacct", "recorded jobs and steps, as Slurm's sacct shows them"),
+    "jobexitmod": ("harness.cli.jobexitmod", "list or set a job's derived exit code and comment"),
+    "show": ("harness.cli.show", "one job or step in scontrol show's layout"),
+    "cancel": ("harness.cli.cancel", "cancel running jobs or steps, as scancel does"),
+    "db": ("harness.cli.db", "the accounting database: path, check, purge"),
 }
 
 USAGE = "usage: exitcodes [--version] [--help] COMMAND [ARGS...]"

@@ -1,0 +1,96 @@
+"""exitcodes db: where the accounting lives, whether it is sound, and purging old jobs."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+
+from harness.accounting import display, states
+from harness.accounting.modify import ROOT
+from harness.accounting.recorder import user_name
+from harness.accounting.schema import VERSION
+from harness.accounting.store import (
+    DatabaseError,
+    Transaction,
+    explain,
+    open_for_reading,
+    open_for_writing,
+    schema_version,
+)
+
+
+class Health:
+    """What ``db check`` found: report lines, and whether anything is wrong."""
+
+    __slots__ = ("lines", "problems")
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.problems = 0
+
+    def note(self, line: str, problem: bool = False) -> None:
+        self.lines.append(line)
+        self.problems += problem
+
+
+def check(path: str) -> Health:
+    """Schema version, SQLite's integrity_check, counts, and who may read the file."""
+    health = Health()
+    health.note(f"path: {path}")
+    if not os.path.exists(path):
+        health.note("database: none yet (nothing has been recorded)")
+        return health
+    info = os.stat(path)
+    shared = " (others may read it)" if info.st_mode & 0o077 else ""
+    health.note(f"mode: {stat.S_IMODE(info.st_mode):04o}, owner {user_name(info.st_uid)}{shared}")
+    try:
+        db = open_for_reading(path)
+        if db is None:
+            health.note("schema: empty (nothing has been recorded)")
+            return health
+        try:
+            verdict = db.execute("PRAGMA integrity_check").fetchone()[0]
+            health.note(f"schema: version {schema_version(db)} (this exitwrap writes {VERSION})")
+            health.note(f"integrity: {verdict}", problem=verdict != "ok")
+            jobs, running = db.execute(
+                "SELECT count(*), coalesce(sum(state = ?), 0) FROM jobs", (states.RUNNING,)
+            ).fetchone()
+            steps = db.execute("SELECT count(*) FROM steps").fetchone()[0]
+            health.note(f"jobs: {jobs} ({running} recorded as running)")
+            health.note(f"steps: {steps}")
+        finally:
+            db.close()
+    except sqlite3.Error as error:
+        health.note(f"error: {explain(error, path)}", problem=True)
+    except DatabaseError as error:
+        health.note(f"error: {error}", problem=True)
+    return health
+
+
+def purge(path: str, before: float, uid: int, dry_run: bool = False) -> tuple[int, int]:
+    """Delete the jobs (and their steps) that ended before ``before``: every user's when run
+    as root, else only this user's. Returns (jobs, steps) deleted, or that would be."""
+    db = open_for_writing(path)
+    owned = "" if uid == ROOT else " AND uid = ?"
+    args: tuple[object, ...] = (before,) if uid == ROOT else (before, uid)
+    chosen = f"SELECT job_id FROM jobs WHERE end_time IS NOT NULL AND end_time < ?{owned}"
+    try:
+        with Transaction(db):
+            jobs = db.execute(f"SELECT count(*) FROM ({chosen})", args).fetchone()[0]
+            steps = db.execute(
+                f"SELECT count(*) FROM steps WHERE job_id IN ({chosen})", args
+            ).fetchone()[0]
+            if not dry_run:
+                db.execute(f"DELETE FROM steps WHERE job_id IN ({chosen})", args)
+                db.execute(f"DELETE FROM jobs WHERE job_id IN ({chosen})", args)
+    except sqlite3.Error as error:
+        raise explain(error, path) from None
+    finally:
+        db.close()
+    return int(jobs), int(steps)
+
+
+def describe_purge(counts: tuple[int, int], before: float, dry_run: bool) -> str:
+    verb = "would purge" if dry_run else "purged"
+    return f"{verb} {counts[0]} jobs ({counts[1]} steps) that ended before {display.date(before)}"

@@ -1,0 +1,52 @@
+"""exitcodes cancel JOBID[.STEP]...: cancel running jobs or steps, as scancel does."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from harness.accounting.cancel import CancelError, cancel
+from harness.accounting.recorder import configured_database
+from harness.accounting.sacct import parse_job_step
+from harness.cli.common import EXIT_FAILURE, EXIT_OK, fail, guarded
+from harness.cli.options import help_text, parse
+from harness.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Optional
+
+PROG = "exitcodes cancel"
+ABOUT = (
+    "Mark each job (or step) as cancelled by you, then send TERM to the exitwrap processes "
+    "running it; they pass it on to their commands and record the end. sacct then shows "
+    "CANCELLED by UID. Only a job's owner or root may cancel it."
+)
+FOOTER = (
+    "Exit status: 0 all cancelled, 1 some could not be (unknown, not yours, already ended), "
+    "2 bad usage."
+)
+
+
+def run(argv: Sequence[str]) -> int:
+    parsed = parse(argv, ())
+    if parsed.flag("help"):
+        sys.stdout.write(help_text(f"{PROG} JOBID[.STEP]...", ABOUT, (), FOOTER))
+        return EXIT_OK
+    if not parsed.operands:
+        raise UsageError("no job id given")
+    targets = [parse_job_step(operand) for operand in parsed.operands]
+    path = configured_database(os.environ)
+    status = EXIT_OK
+    for job_id, step_id in targets:
+        try:
+            cancel(path, job_id, step_id, os.getuid())
+        except CancelError as error:
+            fail(PROG, str(error))
+            status = EXIT_FAILURE
+    return status
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    return guarded(PROG, lambda: run(sys.argv[1:] if argv is None else argv))
