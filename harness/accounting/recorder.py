@@ -30,7 +30,7 @@ import sqlite3
 import time
 
 from harness.accounting import states
-from harness.accounting.process import Identity, identify, is_alive
+from harness.accounting.process import Identity, identify, is_alive, node_name
 from harness.accounting.schema import BATCH_STEP
 from harness.accounting.store import DatabaseError, Transaction, explain, open_for_writing
 from harness.errors import HarnessFailure
@@ -112,6 +112,38 @@ def user_name(uid: int) -> str:
         return str(uid)
 
 
+# FinishedStep's fields, in _INSERT_FINISHED's column order
+_FINISHED: tuple[str, ...] = ("name", "command", "workdir", "start", "end", "state")
+_FINISHED += ("reason", "wait_status", "comment", "extra")
+
+
+class FinishedStep:
+    """A step recorded after the fact, with no process of its own (a matrix cell)."""
+
+    __slots__ = _FINISHED
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        command: Optional[str],
+        workdir: Optional[str],
+        start: float,
+        end: float,
+        state: str,
+        reason: Optional[str],
+        wait_status: Optional[int],
+        comment: Optional[str],
+        extra: Optional[str],  # JSON
+    ) -> None:
+        self.name, self.command, self.workdir = name, command, workdir
+        self.start, self.end, self.state, self.reason = start, end, state, reason
+        self.wait_status, self.comment, self.extra = wait_status, comment, extra
+
+    def row(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in _FINISHED)
+
+
 def _identity_values(identity: Identity) -> tuple[object, ...]:
     return (identity.pid, identity.pgid, identity.node, identity.boot_id, identity.start_ticks)
 
@@ -121,6 +153,9 @@ _INSERT_JOB = """INSERT INTO jobs (kind, name, uid, user, gid, account, comment,
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 _INSERT_STEP = """INSERT INTO steps (job_id, step_index, name, command, workdir, start_time,
     state, pid, pgid, node, boot_id, proc_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+_INSERT_FINISHED = """INSERT INTO steps (job_id, step_index, name, command, workdir, start_time,
+    end_time, state, reason, exit_status, comment, extra, node)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
 _PARENT = """SELECT state, uid, cancel_uid, next_step, pid, pgid, node, boot_id, proc_start
     FROM jobs WHERE job_id = ?"""
 
@@ -241,6 +276,30 @@ class Recorder:
                     )
         except (sqlite3.Error, OSError) as error:
             raise RecordingError(str(explain(error, self.path))) from None
+
+    def add_finished(self, job_id: int, steps: Sequence[FinishedStep]) -> list[StepTicket]:
+        """Record steps that already ended (matrix cells: no process of their own) in a
+        running job, with dense ids taken in one transaction."""
+        node = node_name()
+        try:
+            with Transaction(self._db) as db:
+                row = db.execute(
+                    "SELECT state, next_step FROM jobs WHERE job_id = ?", (job_id,)
+                ).fetchone()
+                if row is None or row[0] != states.RUNNING:
+                    raise RecordingError(f"{self.path}: job {job_id} is not running")
+                first = int(row[1])
+                db.execute(
+                    "UPDATE jobs SET next_step = next_step + ? WHERE job_id = ?",
+                    (len(steps), job_id),
+                )
+                db.executemany(
+                    _INSERT_FINISHED,
+                    [(job_id, first + n, *step.row(), node) for n, step in enumerate(steps)],
+                )
+        except (sqlite3.Error, OSError) as error:
+            raise RecordingError(str(explain(error, self.path))) from None
+        return [StepTicket(job_id, str(first + n)) for n in range(len(steps))]
 
     def close(self) -> None:
         self._db.close()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
 
+from harness.accounting.matrix_feed import finish_recording, start_recording
 from harness.cli.common import EXIT_FAILURE, EXIT_OK, guarded
 from harness.cli.parsing import Parser, parse
 from harness.conventions.catalog import CONVENTIONS
@@ -56,6 +58,11 @@ def build_parser() -> Parser:
     parser.add_argument(
         "--strict", action="store_true", help="JUnit: deviations are failures, not only findings"
     )
+    parser.add_argument(
+        "--no-record",
+        action="store_true",
+        help="do not record the run as a job in the accounting (also: EXITWRAP_DB=off)",
+    )
     return parser
 
 
@@ -80,6 +87,8 @@ def run(argv: Optional[Sequence[str]]) -> int:
     progress = _progress if sys.stderr.isatty() else None
     limits = Limits(timeout_s=args.timeout)
     conventions = [*CONVENTIONS, *user.conventions]
+    command = ["exitcodes", "matrix", *(sys.argv[1:] if argv is None else argv)]
+    recording = None if args.no_record else start_recording(os.environ, command, _warn)
     result = run_matrix(shells, scenarios, args.jobs, limits, progress, conventions)
     document = result.to_json()
     if args.out_dir:
@@ -89,7 +98,13 @@ def run(argv: Optional[Sequence[str]]) -> int:
         formats.write(document, args.format, args.output, args.strict)
     elif args.format or not args.out_dir:
         sys.stdout.write(formats.renderer(args.format or "md", args.strict)(document))
-    return EXIT_FAILURE if result.errors else EXIT_OK
+    status = EXIT_FAILURE if result.errors else EXIT_OK
+    finish_recording(recording, result.cells, status, _warn)
+    return status
+
+
+def _warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
