@@ -90,18 +90,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[_STATE] = _SessionState()
+    names = config.getoption("--exitwrap-shells")
+    if names is not None:  # a bad list is a usage error now, not a collection error later
+        from harness.errors import UsageError  # noqa: PLC0415 - only when the option is given
+        from harness.shells import parse_selection  # noqa: PLC0415
+
+        try:
+            parse_selection(names)
+        except UsageError as error:
+            raise pytest.UsageError(f"--exitwrap-shells: {error}") from None
 
 
 def _selected_shells(config: pytest.Config) -> list[Shell]:
     """The shells the 'shell' fixture runs over, found once per process."""
     state = config.stash[_STATE]
     if state.shells is None:
-        from harness.errors import UsageError  # noqa: PLC0415 - light, and only needed here
-
-        try:
-            state.shells = _runs().select_shells(config.getoption("--exitwrap-shells"))
-        except UsageError as error:
-            raise pytest.UsageError(f"--exitwrap-shells: {error}") from None
+        state.shells = _runs().select_shells(config.getoption("--exitwrap-shells"))
     return state.shells
 
 
@@ -170,7 +174,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     callspec = getattr(item, "callspec", None)
     chosen = callspec.params.get("shell") if callspec else None
     wanted = "run_in_shell" in getattr(item, "fixturenames", ())
-    if chosen is None or chosen.present or not wanted:
+    # a Shell, not a value the test parametrised 'shell' with itself
+    if chosen is None or not hasattr(chosen, "absent_reason") or chosen.present or not wanted:
         return
     record = _runs().absent_record(chosen, _base_id(item), item.nodeid)
     item.config.stash[_STATE].records.append(record)
