@@ -33,14 +33,6 @@ else:
     import _signal
 
 
-def _command(options: Options) -> list[str]:
-    if options.shell is None:
-        return options.command
-    from harness.wrap.shell import snippet_argv
-
-    return snippet_argv(options.shell, options.command[0], options.command[1:])
-
-
 def _open_json(path: Optional[str]) -> Optional[IO[str]]:
     return None if path is None else open(path, "w", encoding="utf-8")
 
@@ -139,26 +131,21 @@ def _write_json(
         warn(f"--json: not written: {failure.strerror or failure}")
 
 
-def run(
+def _wrap(
     options: Options,
+    argv: list[str],
     environ: Mapping[str, str],
-    make_source: Callable[[tuple[int, ...]], SignalSource] = signal_source,
-) -> int:
-    """Run the command as options say; return exitwrap's exit status (or die of a signal)."""
+    source: SignalSource,
+    ignored: frozenset[int],
+    not_runnable: Optional[SpawnFailure] = None,
+) -> tuple[int, Optional[int]]:
+    """Run argv (or record why it cannot run): (the status, the signal to die of instead)."""
     started = time.monotonic()
-    ignored = ignored_on_entry()
-    source = make_source(tuple(n for n in FORWARDED if n not in ignored))
-    argv = options.command
-    not_runnable: Optional[SpawnFailure] = None
-    try:
-        argv = _command(options)
-    except SpawnFailure as failure:
-        not_runnable = failure
     try:
         json_stream = _open_json(options.json_path)
     except OSError as failure:
         say(f"--json {shown(options.json_path or '')}: {failure.strerror or failure}")
-        return OWN_FAILURE
+        return OWN_FAILURE, None
     recording = Recording(options, environ)
     ended: Ended
     error: Optional[str]
@@ -174,11 +161,39 @@ def run(
         observed = None if error else termination
         elapsed = time.monotonic() - started
         _write_json(json_stream, argv, ended, observed, status, error, elapsed, recording.step)
-    if (
-        options.signal_style == "reraise"
-        and termination.signaled
-        and not ended.timed_out
-        and not remapped
-    ):
-        die_of(termination.value)
+    reraise = options.signal_style == "reraise" and not ended.timed_out and not remapped
+    return status, termination.value if reraise and termination.signaled else None
+
+
+def _wrap_snippet(
+    options: Options, environ: Mapping[str, str], source: SignalSource, ignored: frozenset[int]
+) -> tuple[int, Optional[int]]:
+    """--shell: the snippet's run inside what its shell needs (a script file, Wine's server)."""
+    from harness.wrap.shell import snippet
+
+    script, *args = options.command
+    try:
+        with snippet(options.shell or "", script, args, environ) as (argv, shell_environ):
+            return _wrap(options, argv, shell_environ, source, ignored)
+    except SpawnFailure as failure:
+        return _wrap(options, options.command, environ, source, ignored, failure)
+
+
+def run(
+    options: Options,
+    environ: Mapping[str, str],
+    make_source: Callable[[tuple[int, ...]], SignalSource] = signal_source,
+) -> int:
+    """Run the command as options say; return exitwrap's exit status (or die of a signal).
+
+    The re-raise comes last, once everything the run set up is cleaned up.
+    """
+    ignored = ignored_on_entry()
+    source = make_source(tuple(n for n in FORWARDED if n not in ignored))
+    if options.shell is None:
+        status, death = _wrap(options, options.command, environ, source, ignored)
+    else:
+        status, death = _wrap_snippet(options, environ, source, ignored)
+    if death is not None:
+        die_of(death)
     return status
