@@ -22,6 +22,8 @@ nox.options.sessions = ["tests", "lint"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHONS = ["3.9", "3.10", "3.11", "3.12", "3.13"]
+RESULTS = "results"  # one JSON matrix per conformance session
+REPORTS = "reports"  # the merged report
 
 
 @nox.session(python=PYTHONS)
@@ -44,7 +46,7 @@ def lint(session: nox.Session) -> None:
 def matrix(session: nox.Session) -> None:
     """The full conformance matrix of this machine, written to reports/."""
     session.install("-e", ".")
-    session.run("exitcodes", "matrix", "--out-dir", "reports", *session.posargs)
+    session.run("exitcodes", "matrix", "--out-dir", REPORTS, *session.posargs)
 
 
 @nox.session
@@ -52,12 +54,26 @@ def matrix(session: nox.Session) -> None:
 def conformance(session: nox.Session, shell: str) -> None:
     """One shell's matrix as results/<shell>-<platform>.json, for a CI matrix to merge."""
     session.install("-e", ".")
-    output = f"results/{shell}-{host_platform()}.json"
+    output = f"{RESULTS}/{shell}-{host_platform()}.json"
     session.run("exitcodes", "matrix", "--shells", shell, "--format", "json", "-o", output)
 
 
 @nox.session
-def bench(session: nox.Session) -> None:
-    """Every benchmark in bench/, against floors measured in the same run: bench/results.md."""
+def report(session: nox.Session) -> None:
+    """Merge results/*.json (machines, OSes, shells) into reports/: the matrix and conventions."""
+    files = sorted(str(path) for path in Path(RESULTS).glob("*.json"))
+    if not files:
+        session.error(f"no {RESULTS}/*.json: run the conformance sessions first")
     session.install("-e", ".")
+    session.run("exitcodes", "report", "merge", *files, "-o", REPORTS, *session.posargs)
+    session.run("exitcodes", "report", "conventions", *files, "-o", REPORTS)
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Every benchmark in bench/, against floors measured in the same run: bench/results.md.
+
+    The package is installed as users get it (not editable), so start-up costs are theirs.
+    """
+    session.install(".")
     session.run("python", "-m", "bench", *session.posargs)
