@@ -40,8 +40,14 @@ def prefix_dir() -> Path:
 
 
 def environment(env: Mapping[str, str]) -> dict[str, str]:
-    """env, pointed at the harness's prefix, with Wine quiet."""
-    return {**env, "WINEPREFIX": str(prefix_dir()), **WINE_ENVIRONMENT}
+    """env, pointed at the harness's prefix, with Wine quiet.
+
+    TMPDIR is dropped: Wine keeps its server's socket under it, so a cell
+    with its own TMPDIR would start a second server instead of using the
+    session's, and ``wineserver -k`` would miss it.
+    """
+    kept = {name: value for name, value in env.items() if name != "TMPDIR"}
+    return {**kept, "WINEPREFIX": str(prefix_dir()), **WINE_ENVIRONMENT}
 
 
 def windows_path(path: str) -> str:

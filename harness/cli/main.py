@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 # name -> (module with main(argv) -> int, one-line summary)
 COMMANDS: dict[str, tuple[str, str]] = {
     "matrix": ("harness.cli.matrix", "run scenarios under shells and write the conformance matrix"),
-    "explain": ("harness.cli.explain", "decode one exit status under every convention, with sources"),
+    "explain": ("harness.cli.explain", "decode one status under every convention, with sources"),
     "report": ("harness.cli.report", "reports from matrix files: conventions, merge, diff"),
     "sacct": ("harness.cli.sacct", "recorded jobs and steps, as Slurm's sacct shows them"),
     "jobexitmod": ("harness.cli.jobexitmod", "list or set a job's derived exit code and comment"),

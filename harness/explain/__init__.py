@@ -47,7 +47,7 @@ def _slurm(query: Query, signals: Mapping[int, str]) -> list[Interpretation]:
             f", after exit code {code}" if code else ""
         )
     elif code:
-        meaning = f"exited with code {code}, no signal"
+        meaning = f"exit code {code}, no signal"
     else:
         meaning = "exited with code 0: success"
     return [Interpretation("slurm/code-signal", meaning, sources.SLURM_SIGNAL)]

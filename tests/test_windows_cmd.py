@@ -1,0 +1,185 @@
+"""cmd, run for real: natively on Windows, through Wine (the harness's own prefix) elsewhere.
+
+Expected values come from the documents: %ERRORLEVEL% is the child's 32-bit
+exit code read as signed (GetExitCodeProcess, and cmd's signed display), and
+what Linux sees of a Windows process under Wine follows Wine's
+get_unix_exit_code() (harness/explain/readings.py cites it). Every observed
+value comes from a run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harness.cli.main import main
+from harness.explain.readings import signed, unsigned, wine_unix_status
+from harness.matrix import run_matrix
+from harness.platforms import host_platform
+from harness.probe import ProbeKit
+from harness.reports import formats
+from harness.runner import run
+from harness.scenarios import select
+from harness.shells import Shell
+from harness.shells.dialects import Unquotable
+from harness.shells.windows import CMD
+from harness.wine import windows_path, wineserver
+from tests.conftest import REPO, SHELLS
+from tests.windows_helpers import cmd_shell, printed_args, probe_line, run_script
+
+__all__ = ["cmd_shell"]  # the fixture, imported for pytest
+
+UNDER_WINE = host_platform() != "windows"
+HOSTILE_ASCII = ["", " ", "'", '"', "$HOME", "`id`", ";", "&&", "|", "\\", "\\'", "!", "!x!",
+                 "*", "?", "%", "%PATH%", "%%", "%1", "%~dp0", "^", "^^", "&", "<", ">", "(",
+                 ")", "a b", "a\\", 'a\\"b', '""', "\t", "-n", "/c", "=", ",", "@",
+                 "a=b"]  # fmt: skip
+ascii_args = st.lists(
+    st.text(st.characters(min_codepoint=1, max_codepoint=127, exclude_characters="\r\n")),
+    max_size=4,
+)
+
+
+@pytest.mark.skipif(not UNDER_WINE, reason="Wine is how cmd runs off Windows")
+def test_cmd_is_wines_cmd_with_wines_version() -> None:
+    shell = SHELLS["cmd"]
+    if not shell.present:
+        pytest.skip(f"cmd absent: {shell.absent_reason}")
+    assert shell.platform == "wine"
+    assert shell.version.startswith("wine-")
+    assert os.path.basename(shell.path or "").startswith("wine")
+
+
+@pytest.mark.parametrize(
+    ("arg", "reason"),
+    [("a\nb", "line break"), ("a\rb", "line break"), ("é", "ASCII"), ("日本", "ASCII")],
+)
+def test_cmd_refuses_what_a_batch_line_cannot_carry(arg: str, reason: str) -> None:
+    with pytest.raises(Unquotable, match=reason):
+        CMD.quote(arg)
+
+
+def test_cmd_script_is_a_crlf_batch_file_removed_after_the_run(tmp_path: Path) -> None:
+    shell = SHELLS["cmd"]
+    if not shell.present:
+        pytest.skip(f"cmd absent: {shell.absent_reason}")
+    with shell.launch("echo one\necho two", {"TMPDIR": str(tmp_path)}) as launch:
+        (script,) = tmp_path.glob("exitwrap-cell-*/cell.cmd")
+        assert script.read_bytes() == b"@echo off\r\necho one\r\necho two\r\n"
+        assert launch.argv[-1] == shell.native_path(str(script))
+    assert not list(tmp_path.iterdir())
+
+
+def test_cmd_carries_hostile_ascii_arguments(
+    cmd_shell: Shell, kit: ProbeKit, cell_env: dict[str, str]
+) -> None:
+    obs = run_script(cmd_shell, probe_line(cmd_shell, kit, ["args", *HOSTILE_ASCII]), cell_env)
+    assert obs.error is None and obs.inner == "0", obs.stderr
+    assert printed_args(obs) == HOSTILE_ASCII
+
+
+@settings(
+    max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(args=ascii_args)
+def test_cmd_carries_any_ascii_argument(
+    cmd_shell: Shell, kit: ProbeKit, cell_env: dict[str, str], args: list[str]
+) -> None:
+    obs = run_script(cmd_shell, probe_line(cmd_shell, kit, ["args", *args]), cell_env)
+    assert printed_args(obs) == args
+
+
+@pytest.mark.parametrize("n", [0, 1, 255, 256, 300, -1, 2147483647, 3221225477, 9009])
+def test_a_childs_dword_and_what_the_os_sees(
+    cmd_shell: Shell, kit: ProbeKit, cell_env: dict[str, str], n: int
+) -> None:
+    obs = run_script(cmd_shell, probe_line(cmd_shell, kit, ["exit", str(n)]), cell_env)
+    assert obs.inner == str(signed(n)), obs.stderr  # %ERRORLEVEL%: the DWORD, signed
+    outer = obs.outer
+    assert outer is not None and outer.exited
+    if UNDER_WINE:  # cmd ends with that errorlevel; Linux sees Wine's translation of it
+        assert outer.value == wine_unix_status(n)
+        assert obs.dword is None
+    else:
+        assert obs.dword == unsigned(n)
+
+
+@pytest.mark.skipif(not UNDER_WINE, reason="Wine's translation of a DWORD")
+@pytest.mark.parametrize("n", [0, 1, 5, 255, 256, 512, 300, -1, -256, 3221225477, 3221225786])
+def test_wine_turns_a_windows_exit_code_into_the_unix_status_its_source_says(
+    cmd_shell: Shell, kit: ProbeKit, cell_env: dict[str, str], n: int
+) -> None:
+    probe = windows_path(str(cmd_shell.child_kit(kit).probe))
+    host = cmd_shell.spec.launcher.host
+    obs = run([cmd_shell.path or "wine", probe, "exit", str(n)], host.environment(cell_env))
+    outer = obs.outer
+    assert outer is not None and outer.exited, obs
+    assert outer.value == wine_unix_status(n)
+
+
+def test_cmd_matrix_has_no_error_cells_and_every_format_shows_its_scenarios(
+    cmd_shell: Shell,
+) -> None:
+    scenarios = select("exit/0,exit/256,exit/-1,not-found,cmd/*")
+    result = run_matrix([cmd_shell], scenarios)
+    assert result.errors == 0, [c.check.note for c in result.cells if c.verdict == "error"]
+    document = result.to_json()
+    records = {r["scenario"]: r for r in document["records"]}
+    assert records["exit/256"]["inner"] == "256"
+    assert records["exit/256"]["platform"] == cmd_shell.platform
+    for name in formats.FORMATS:
+        text = formats.renderer(name)(document)
+        for scenario in ("cmd/exit-b-call/42", "cmd/if-errorlevel/3", "cmd/still-active"):
+            assert scenario in text, name
+
+
+@pytest.mark.slow
+def test_exitcodes_matrix_shells_cmd_runs_without_error_cells(
+    cmd_shell: Shell, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["matrix", "--shells", "cmd", "--out-dir", str(tmp_path)]) == 0, capsys
+    document = json.loads((tmp_path / "matrix.json").read_text(encoding="utf-8"))
+    verdicts = {r["scenario"]: r["verdict"] for r in document["records"]}
+    assert "error" not in verdicts.values()
+    assert verdicts["cmd/errorlevel-block/delayed"] != "n/a"
+    assert "`cmd/batch-last-fails/call`" in (tmp_path / "matrix.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not UNDER_WINE, reason="Wine's prefix")
+def test_a_fresh_cache_gets_its_own_prefix_and_leaves_no_wineserver(tmp_path: Path) -> None:
+    """Never the user's ~/.wine; the prefix is created on first use; nothing keeps running."""
+    shell = SHELLS["cmd"]
+    if not shell.present:
+        pytest.skip(f"cmd absent: {shell.absent_reason}")
+    home, cache = tmp_path / "home", tmp_path / "cache"
+    home.mkdir()
+    env = {**os.environ, "HOME": str(home), "EXITWRAP_CACHE": str(cache)}
+    env.pop("WINEPREFIX", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "matrix", "--shells", "cmd", "--scenarios", "exit/42"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "| 42 ✓ |" in done.stdout
+    assert not (home / ".wine").exists()
+    prefix = cache / "wine-prefix"
+    assert (prefix / "drive_c").is_dir()
+    server = wineserver(shell.path or "wine")
+    if server:  # -k exits 1 when no server runs for this prefix
+        left = subprocess.run(
+            [server, "-k"], env={**env, "WINEPREFIX": str(prefix)}, check=False, timeout=60
+        )
+        assert left.returncode == 1

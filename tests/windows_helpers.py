@@ -1,0 +1,49 @@
+"""What the cmd and pwsh tests share: the held cmd session, and running a script in a shell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+
+import pytest
+
+from harness.observation import Observation
+from harness.probe import ProbeKit
+from harness.runner import run
+from harness.shells import Shell
+from tests.conftest import SHELLS
+
+MARKER = "exitwrap-status:"
+
+
+@pytest.fixture(scope="session")
+def cmd_shell() -> Iterator[Shell]:
+    """cmd with its session held (under Wine: the prefix and a warm server) for this worker."""
+    shell = SHELLS["cmd"]
+    if not shell.present:
+        pytest.skip(f"cmd absent: {shell.absent_reason}")
+    with shell.session() as held:
+        assert held.present, f"cmd is installed but cannot run: {held.absent_reason}"
+        yield held
+
+
+def run_script(
+    shell: Shell, script: str, env: Mapping[str, str], report_status: bool = True
+) -> Observation:
+    """Run script in shell, reading the status variable back when report_status is set."""
+    dialect = shell.spec.dialect
+    full = dialect.with_status_report(script, MARKER) if report_status else script
+    with shell.launch(full, env) as launch:
+        return run(launch.argv, launch.env, marker=MARKER if report_status else None)
+
+
+def probe_line(shell: Shell, kit: ProbeKit, words: Sequence[str]) -> str:
+    """A command line that runs the shell's probe with words, quoted in the shell's dialect."""
+    probe = shell.native_path(str(shell.child_kit(kit).probe))
+    return shell.spec.dialect.command_line([probe, *words])
+
+
+def printed_args(obs: Observation) -> list[str]:
+    """The arguments `probe args` printed (hex, one a line, then END n)."""
+    lines = obs.stdout.splitlines()
+    assert lines and lines[-1].startswith("END "), obs.stdout + obs.stderr
+    return [bytes.fromhex(line).decode() for line in lines[:-1]]
