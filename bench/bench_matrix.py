@@ -1,0 +1,91 @@
+"""Matrix throughput: cells per second, the harness's cost per cell, the parallel speed-up.
+
+The floor is the least a matrix could cost on this machine: the very
+command lines the matrix runs (taken from a matrix run's own records),
+spawned one after another with a bare ``os.posix_spawn`` and ``waitpid``,
+output to /dev/null. Against it: ``run_matrix`` over the same shells and
+scenarios with one job (overhead per cell; goal <= 1.3x) and with one job
+per core (the speed-up over one job; goal >= 1.7x on 2 cores). The three
+are measured in alternating rounds and the medians compared, so drift on a
+busy machine hits all of them alike.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import tempfile
+import time
+from collections.abc import Mapping, Sequence
+
+from bench.common import Row, cores
+from harness.matrix import cell_environment, run_matrix
+from harness.scenarios import SCENARIOS, Scenario, select
+from harness.shells import POSIX_FAMILY, Shell, parse_selection, resolve
+
+GROUP = "matrix"
+FLOOR = "floor: posix_spawn + waitpid, one after another"
+QUICK_SHELLS = ("bash", "dash")
+QUICK_SCENARIOS = "exit/*,signal/*,not-found,pipeline/*"
+
+
+def _shells(quick: bool) -> list[Shell]:
+    names = QUICK_SHELLS if quick else POSIX_FAMILY
+    shells = [resolve(s) for s in parse_selection(",".join(names))]
+    present = [s for s in shells if s.present]
+    if not present:
+        raise SystemExit(f"bench: none of {', '.join(names)} is installed")
+    return present
+
+
+def floor_seconds(commands: Sequence[Sequence[str]], env: Mapping[str, str]) -> float:
+    """Seconds to spawn and reap each command in turn, with nothing else done."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    actions = [(os.POSIX_SPAWN_DUP2, devnull, fd) for fd in (0, 1, 2)]
+    try:
+        started = time.perf_counter()
+        for argv in commands:
+            pid = os.posix_spawn(argv[0], list(argv), dict(env), file_actions=actions)
+            os.waitpid(pid, 0)
+        return time.perf_counter() - started
+    finally:
+        os.close(devnull)
+
+
+def matrix_seconds(shells: Sequence[Shell], scenarios: Sequence[Scenario], jobs: int) -> float:
+    started = time.perf_counter()
+    run_matrix(shells, scenarios, jobs)
+    return time.perf_counter() - started
+
+
+def rows(quick: bool) -> list[Row]:
+    shells = _shells(quick)
+    scenarios = select(QUICK_SCENARIOS) if quick else list(SCENARIOS)
+    warm = run_matrix(shells, scenarios, 1)  # builds the probe kit; gives the command lines
+    commands = [c.command for c in warm.cells if c.command]
+    parallel = cores()
+    samples: dict[str, list[float]] = {"floor": [], "1": [], "n": []}
+    with tempfile.TemporaryDirectory(prefix="bench-matrix-home-") as home:
+        env = cell_environment(home)  # what the matrix gives its cells
+        for _ in range(2 if quick else 7):
+            samples["floor"].append(floor_seconds(commands, env))
+            samples["1"].append(matrix_seconds(shells, scenarios, 1))
+            samples["n"].append(matrix_seconds(shells, scenarios, parallel))
+    floor, one, many = (statistics.median(samples[k]) for k in ("floor", "1", "n"))
+    cells = len(commands)
+    size = f"{cells} cells: {len(shells)} shells x {len(scenarios)} scenarios"
+    per_cell = 1000 / cells
+    return [
+        Row(GROUP, FLOOR, floor * per_cell, "ms/cell", note=size),
+        Row(GROUP, "matrix --jobs 1", one * per_cell, "ms/cell", FLOOR, one / floor, "<= 1.3x"),
+        Row(GROUP, "matrix --jobs 1, throughput", cells / one, "cells/s"),
+        Row(GROUP, f"matrix --jobs {parallel}, throughput", cells / many, "cells/s"),
+        Row(
+            GROUP,
+            f"speed-up, --jobs {parallel} over --jobs 1",
+            one / many,
+            "x",
+            goal=">= 1.7x",
+            note=f"{parallel} cores",
+        ),
+    ]
