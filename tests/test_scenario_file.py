@@ -142,3 +142,16 @@ def test_a_missing_file_or_bad_json_is_a_usage_error(tmp_path: Path) -> None:
 def test_the_same_scenario_in_two_files_is_refused(scenario_file: Path) -> None:
     with pytest.raises(ValueError, match="defined twice"):
         load_scenario_files([scenario_file, scenario_file])
+
+
+def test_the_readme_example_is_a_valid_scenario_file(tmp_path: Path) -> None:
+    section = (
+        (REPO / "README.md").read_text(encoding="utf-8").split("\n### Your own scenarios\n")[1]
+    )
+    path = tmp_path / "team.toml"
+    path.write_text(section.split("```toml\n", 1)[1].split("```", 1)[0], encoding="utf-8")
+    loaded = load_scenario_files([path])
+    assert [s.id for s in loaded.scenarios] == ["sample/config-error", "sample/shell-exit"]
+    qualifiers = {c.id: c.qualifier for c in loaded.conventions}
+    assert qualifiers["user:sample/config-error@posh"] == "known-bug"
+    assert qualifiers["user:sample/config-error@ksh93"] == "shell-rule"
