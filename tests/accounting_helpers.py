@@ -4,11 +4,13 @@
 (begin, spawn with the ticket's ids exported, wait4, finish), so recorder
 and query tests observe real wait statuses and real resource use.
 ``as_nobody`` runs Python code as the unprivileged ``nobody`` user (the
-tests run as root, which file modes do not stop).
+tests run as root, which file modes do not stop). ``exitcodes`` runs the
+command line in-process; ``batch`` runs a real ``exitwrap --batch`` script.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import pwd
 import shutil
@@ -18,13 +20,16 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Optional
 
 import pytest
 
 from harness.accounting.recorder import Recorder, StepTicket
+from harness.cli.main import main
 from tests.conftest import REPO
+from tests.wrap_helpers import BIN, EXITWRAP
 
 NOBODY = "nobody"
 NOBODY_GID = pwd.getpwnam(NOBODY).pw_gid
@@ -75,12 +80,17 @@ def rows(path: str, query: str, *args: object) -> list[tuple[object, ...]]:
         return list(db.execute(query, args))
 
 
-def as_nobody(code: str, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run ``python -c code args...`` as nobody, from the repository."""
+def as_nobody(
+    code: str, *args: str, database: Optional[str] = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -c code args...`` as nobody, from the repository (EXITWRAP_DB=database)."""
+    env = {**os.environ, "HOME": "/nonexistent"}
+    if database is not None:
+        env["EXITWRAP_DB"] = database
     return subprocess.run(
         [*SETPRIV_NOBODY, sys.executable, "-c", code, *args],
         cwd=REPO,
-        env={**os.environ, "HOME": "/nonexistent"},
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
@@ -103,3 +113,115 @@ def open_dir() -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh accounting database for this test, which EXITWRAP_DB names."""
+    path = str(tmp_path / "accounting.db")
+    monkeypatch.setenv("EXITWRAP_DB", path)
+    return path
+
+
+def exitcodes(*args: str) -> tuple[int, str, str]:
+    """``exitcodes ARGS`` in-process: (status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        status = main(list(args))
+    return status, out.getvalue(), err.getvalue()
+
+
+def one_line_error(stderr: str, prog: str) -> str:
+    """A failure's stderr: exactly one line, naming the command, no traceback."""
+    lines = stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"{prog}: "), stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def record(path: str, argv: Sequence[str], parent_job: Optional[int] = None) -> StepTicket:
+    """One real command recorded as a one-step job (or as a step of parent_job)."""
+    recorder = Recorder(path)
+    try:
+        return wrap(recorder, argv, parent_job=parent_job)[0]
+    finally:
+        recorder.close()
+
+
+def batch_job(
+    path: str,
+    steps: Sequence[Sequence[str]],
+    script_status: int = 0,
+    *,
+    name: Optional[str] = None,
+    account: Optional[str] = None,
+    comment: Optional[str] = None,
+) -> int:
+    """A batch job whose script 'ran' here and ran each of steps for real, in order."""
+    recorder = Recorder(path)
+    try:
+        ticket, _ = recorder.begin(
+            argv=["job.sh"],
+            redact=False,
+            cwd=os.getcwd(),
+            batch=True,
+            parent_job=None,
+            job_name=name,
+            account=account,
+            comment=comment,
+            pid=os.getpid(),
+        )
+        for argv in steps:
+            wrap(recorder, argv, parent_job=ticket.job_id)
+        recorder.finish(ticket, wait_status=script_status, timed_out=False, rusage=None)
+        return ticket.job_id
+    finally:
+        recorder.close()
+
+
+def wrapped_env(path: str) -> dict[str, str]:
+    """The environment for real exitwrap runs: the venv's exitwrap first on PATH, this database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EXITWRAP_")}
+    env.update(PATH=f"{BIN}{os.pathsep}{env.get('PATH', os.defpath)}", EXITWRAP_DB=path)
+    return env
+
+
+def batch(
+    tmp_path: Path, body: str, *options: str, path: str, timeout: float = 120
+) -> tuple[subprocess.CompletedProcess[str], int]:
+    """Run ``exitwrap --batch OPTIONS script`` for real; returns the run and the job id."""
+    script = tmp_path / "job.sh"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    done = subprocess.run(
+        [*EXITWRAP, "--batch", *options, str(script)],
+        env=wrapped_env(path),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        cwd=tmp_path,
+    )
+    submitted = [
+        line for line in done.stderr.splitlines() if line.startswith("Submitted batch job ")
+    ]
+    assert submitted, done.stderr
+    return done, int(submitted[0].rsplit(" ", 1)[1])
+
+
+def next_job_id(path: str, job_id: int) -> None:
+    """Make the next recorded job get this id (AUTOINCREMENT continues from sqlite_sequence)."""
+    Recorder(path).close()
+    with sqlite3.connect(path) as raw:
+        raw.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('jobs', ?)", (job_id - 1,))
+
+
+RECORD_AS_USER = """
+import os, sys
+from harness.accounting.recorder import Recorder
+recorder = Recorder(sys.argv[1])
+ticket, _ = recorder.begin(argv=["true"], redact=False, cwd="/", batch=False, parent_job=None,
+    job_name=None, account=None, comment=None, pid=os.getpid())
+recorder.finish(ticket, wait_status=0, timed_out=False, rusage=None)
+print(ticket.job_id)
+"""

@@ -26,7 +26,14 @@ _ENDING_REASONS = {
     states.TIMEOUT: states.REASON_TIME_LIMIT,
     states.NODE_FAIL: states.REASON_NODE_DOWN,
 }
+_CONTROL = {code: "?" for code in (*range(32), 127)}
 _SAFE_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_")
+
+
+def printable(text: str) -> str:
+    """Control characters (a newline in a comment) shown as '?', as ls -q does: a value
+    must never break a table's lines. --json keeps every byte."""
+    return text.translate(_CONTROL)
 
 
 def date(epoch: Optional[float]) -> str:

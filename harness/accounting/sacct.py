@@ -47,7 +47,7 @@ def parse_format(spec: str) -> list[Column]:
         field = fields.BY_NAME.get(name.lower())
         if field is None:
             valid = " ".join(f.name for f in fields.FIELDS)
-            raise UsageError(f'invalid field requested: "{name}" (valid fields: {valid})')
+            raise UsageError(f"invalid field requested: {name!r} (valid fields: {valid})")
         width = field.width
         if percent:
             digits = width_text.removeprefix("-")
@@ -167,7 +167,8 @@ def _cell(column: Column, value: Optional[str]) -> str:
     kind = column.field.kind
     if value is None:
         value = " "
-    elif kind == fields.TEXT and len(value) > width:
+    value = display.printable(value)
+    if kind == fields.TEXT and len(value) > width:
         value = value[: width - 1] + "+"
     elif kind == fields.DATE:
         value = value[:width]
@@ -188,7 +189,9 @@ def parsable(
 ) -> str:
     """-p (every value ends in |, trailing) or -P (values joined by |)."""
     records = [[c.field.name for c in columns]] if header else []
-    records += [[c.field.read(job, step) or "" for c in columns] for job, step in rows]
+    records += [
+        [display.printable(c.field.read(job, step) or "") for c in columns] for job, step in rows
+    ]
     ending = "|" if trailing else ""
     return "".join("|".join(values) + ending + "\n" for values in records)
 

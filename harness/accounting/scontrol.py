@@ -44,6 +44,11 @@ def _run_time(record: JobRecord | StepRecord) -> str:
     return display.duration(seconds) or display.UNKNOWN
 
 
+def _layout(lines: list[str]) -> str:
+    """The first line, then the rest indented three spaces, and a blank line after."""
+    return INDENT.join(display.printable(line) for line in lines) + "\n\n"
+
+
 def job_text(job: JobRecord) -> str:
     reason = _spaceless(display.reason(job.state, job.exit_status, job.reason))
     lines = [
@@ -69,7 +74,7 @@ def job_text(job: JobRecord) -> str:
     ]
     if job.comment is not None:
         lines.append(f"Comment={job.comment}")
-    return INDENT.join(lines) + "\n\n"
+    return _layout(lines)
 
 
 def step_text(job: JobRecord, step: StepRecord) -> str:
@@ -88,7 +93,7 @@ def step_text(job: JobRecord, step: StepRecord) -> str:
     ]
     if step.comment is not None:
         lines.append(f"Comment={step.comment}")
-    return INDENT.join(lines) + "\n\n"
+    return _layout(lines)
 
 
 def _job(path: str, job_id: int) -> JobRecord:

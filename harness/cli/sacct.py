@@ -93,7 +93,9 @@ def run(argv: Sequence[str]) -> int:
         return EXIT_OK
     if parsed.operands:
         raise UsageError(f"unexpected argument {parsed.operands[0]!r}")
-    spec = parsed.value("format") or os.environ.get("SACCT_FORMAT") or fields.DEFAULT
+    spec = parsed.value("format")
+    if spec is None:
+        spec = os.environ.get("SACCT_FORMAT") or fields.DEFAULT
     columns = parse_format(spec)
     chosen = selection(parsed, time.time())
     jobs = query(configured_database(os.environ), chosen)

@@ -1,0 +1,152 @@
+"""exitcodes jobexitmod: the seed's sjobexitmod examples, the owner-only rule, and bad input.
+
+Source: the seed ("Job Exit Codes", The sjobexitmod command) and the
+sjobexitmod script itself, which lists with ``sacct -X -j ID -o
+JobID,Account,NNodes,NodeList,State,ExitCode,DerivedExitCode,Comment`` and
+prints a blank line and `` Modification of job N was successful.`` on success.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from harness.accounting.recorder import Recorder
+from harness.probe import ProbeKit
+from tests.accounting_helpers import (
+    RECORD_AS_USER,
+    as_nobody,
+    batch_job,
+    db,
+    exitcodes,
+    needs_root,
+    next_job_id,
+    one_line_error,
+    open_dir,
+    rows,
+)
+
+__all__ = ["db", "open_dir"]  # fixtures, used by name
+
+NODE = os.uname().nodename
+LIST_HEADER = (
+    "JobID           Account   NNodes        NodeList      State ExitCode DerivedExitCode"
+    "        Comment \n"
+    "------------ ---------- -------- --------------- ---------- -------- --------------- "
+    "-------------- \n"
+)
+
+
+def _listed(derived: str, comment: str) -> str:
+    return LIST_HEADER + (
+        f"123                  lc        1 {NODE:>15}  COMPLETED      0:0 {derived:>15} "
+        f"{comment:>14} \n"
+    )
+
+
+def test_seed_sjobexitmod_examples(db: str, kit: ProbeKit) -> None:
+    next_job_id(db, 123)
+    batch_job(db, [[str(kit.probe), "exit", "0"]], account="lc")
+    # > sjobexitmod -l 123
+    assert exitcodes("jobexitmod", "-l", "123") == (0, _listed("0:0", ""), "")
+    # > sjobexitmod -e 49 -r "out of memory" 123
+    assert exitcodes("jobexitmod", "-e", "49", "-r", "out of memory", "123") == (
+        0,
+        "\n Modification of job 123 was successful.\n\n",
+        "",
+    )
+    assert exitcodes("jobexitmod", "-l", "123") == (0, _listed("49:0", "out of memory"), "")
+    # stored as sjobexitmod does it: a wait status, 256 * code
+    assert rows(db, "SELECT derived_status, comment FROM jobs") == [(49 << 8, "out of memory")]
+
+
+def test_exit_code_zero_can_be_set_and_either_field_alone(db: str, kit: ProbeKit) -> None:
+    job = str(batch_job(db, [[str(kit.probe), "exit", "3"]], comment="before"))
+    assert exitcodes("jobexitmod", "-e", "0", job)[0] == 0  # the perl script's `if ($code)` lost 0
+    assert rows(db, "SELECT derived_status, comment FROM jobs") == [(0, "before")]
+    hostile = 'it\'s $HOME; `rm -rf /` "quoted" ünïcödé\nsecond line'
+    assert exitcodes("jobexitmod", "-r", hostile, job)[0] == 0
+    assert rows(db, "SELECT derived_status, comment FROM jobs") == [(0, hostile)]
+    _, out, _ = exitcodes("sacct", "-X", "-n", "-P", "-j", job, "-o", "Comment")
+    assert out == hostile.replace("\n", "?") + "\n"  # a newline never breaks a line of output
+
+
+def test_a_running_job_cannot_be_modified(db: str) -> None:
+    recorder = Recorder(db)
+    ticket, _ = recorder.begin(
+        argv=["job.sh"],
+        redact=False,
+        cwd="/",
+        batch=True,
+        parent_job=None,
+        job_name=None,
+        account=None,
+        comment=None,
+        pid=os.getpid(),  # alive: this test
+    )
+    status, _, err = exitcodes("jobexitmod", "-e", "1", str(ticket.job_id))
+    recorder.close()
+    assert status == 1 and "still running" in one_line_error(err, "exitcodes jobexitmod")
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "words"),
+    [
+        (["-e", "256", "{job}"], 1, "out of range"),
+        (["-e", "-1", "{job}"], 1, "out of range"),
+        (["-e", "1", "999999"], 1, "Invalid job id specified"),
+        (["-e", "x", "{job}"], 2, "invalid exit code"),
+        (["-e", "4\n2", "{job}"], 2, "invalid exit code"),
+        (["{job}"], 2, "either a reason string"),
+        (["-e", "1"], 2, "a job id is needed"),
+        (["-e", "1", "{job}", "{job}"], 2, "exactly one job id"),
+        (["-l", "-e", "1", "{job}"], 2, "-l lists only"),
+        (["-e", "1", "12a"], 2, "invalid job id"),
+        (["-q", "{job}"], 2, "invalid option"),
+    ],
+)
+def test_errors_are_one_line_with_the_documented_status(
+    db: str, kit: ProbeKit, args: list[str], status: int, words: str
+) -> None:
+    job = str(batch_job(db, [[str(kit.probe), "exit", "0"]]))
+    got, out, err = exitcodes("jobexitmod", *(a.replace("{job}", job) for a in args))
+    assert got == status and out == ""
+    assert words in one_line_error(err, "exitcodes jobexitmod")
+    assert rows(db, "SELECT derived_status, comment FROM jobs") == [(None, None)]
+
+
+MODIFY_AS_USER = """
+import sys
+from harness.cli.main import main
+sys.exit(main(["jobexitmod", "-e", "7", "-r", "not mine", sys.argv[1]]))
+"""
+
+
+@needs_root
+def test_only_the_owner_or_root_may_modify(open_dir: Path, kit: ProbeKit) -> None:
+    shared = str(open_dir / "shared.db")
+    Recorder(shared).close()
+    os.chmod(shared, 0o666)  # everyone may write the file: the refusal is the accounting's own
+    job = str(batch_job(shared, [[str(kit.probe), "exit", "0"]]))
+    refused = as_nobody(MODIFY_AS_USER, job, database=shared)
+    assert refused.returncode == 1 and refused.stdout == ""
+    line = one_line_error(refused.stderr, "exitcodes jobexitmod")
+    assert "belongs to root (uid 0)" in line and "only its owner or root" in line
+    with sqlite3.connect(shared) as raw:
+        assert raw.execute("SELECT derived_status, comment FROM jobs").fetchall() == [(None, None)]
+
+
+@needs_root
+def test_a_database_this_user_may_not_write_is_a_clear_error(open_dir: Path) -> None:
+    shared = str(open_dir / "shared.db")
+    Recorder(shared).close()
+    os.chmod(shared, 0o666)
+    recorded = as_nobody(RECORD_AS_USER, shared, database=shared)
+    assert recorded.returncode == 0, recorded.stderr
+    os.chmod(shared, 0o644)  # the administrator takes write access away again
+    refused = as_nobody(MODIFY_AS_USER, recorded.stdout.strip(), database=shared)
+    assert refused.returncode == 1
+    assert "read-only" in one_line_error(refused.stderr, "exitcodes jobexitmod")
