@@ -27,6 +27,7 @@ imported when a test first asks for it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import importlib
 from collections.abc import Iterator
@@ -49,7 +50,15 @@ class _SessionState:
         self.started = datetime.datetime.now(datetime.timezone.utc)
         self.shells: Optional[list[Shell]] = None
         self.records: list[dict[str, Any]] = []
-        self.report_error = ""
+        self.problems: list[str] = []  # shown in the terminal summary
+        self.sessions = contextlib.ExitStack()  # each shell's session (Wine's prefix, server)
+        self.entered: dict[str, Shell] = {}
+
+    def enter(self, shell: Shell) -> Shell:
+        """The shell with its session held until pytest ends (absent if that failed)."""
+        if shell.label not in self.entered:
+            self.entered[shell.label] = self.sessions.enter_context(shell.session())
+        return self.entered[shell.label]
 
 
 _STATE = pytest.StashKey[_SessionState]()
@@ -79,6 +88,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="comma-separated NAME, NAME=/path or NAME@TAG=/path for the 'shell' fixture "
         "(default: the POSIX-family shells installed here; cmd and pwsh when named)",
+    )
+    group.addoption(
+        "--exitwrap-no-record",
+        action="store_true",
+        help="do not record the session's cells in the accounting (also: EXITWRAP_DB=off)",
     )
     group.addoption(
         "--exitwrap-report",
@@ -123,22 +137,21 @@ def _parametrizes_shell(metafunc: pytest.Metafunc) -> bool:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "shell" not in metafunc.fixturenames or _parametrizes_shell(metafunc):
         return
-    params = [
-        pytest.param(
-            s,
-            id=s.label,
-            marks=() if s.present else pytest.mark.skip(reason=f"{s.label}: {s.absent_reason}"),
-        )
-        for s in _selected_shells(metafunc.config)
-    ]
-    metafunc.parametrize("shell", params, indirect=True)
+    shells = _selected_shells(metafunc.config)
+    metafunc.parametrize("shell", shells, ids=[s.label for s in shells], indirect=True)
 
 
 @pytest.fixture
 def shell(request: pytest.FixtureRequest) -> Shell:
-    """One of the selected shells (the test runs once per shell)."""
-    selected: Shell = request.param
-    return selected
+    """One of the selected shells (the test runs once per shell); an absent one skips."""
+    state = request.config.stash[_STATE]
+    chosen = state.enter(request.param)
+    if not chosen.present:
+        if "run_in_shell" in request.fixturenames:  # the report still shows the cell, absent
+            record = _runs().absent_record(chosen, _base_id(request.node), request.node.nodeid)
+            state.records.append(record)
+        pytest.skip(f"{chosen.label}: {chosen.absent_reason}")
+    return chosen
 
 
 def _base_id(item: pytest.Item) -> str:
@@ -168,19 +181,6 @@ def expect_fixture() -> Callable[..., None]:
     return expect
 
 
-@pytest.hookimpl(tryfirst=True)  # before the skip mark of an absent shell is acted on
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    """An absent shell's test is skipped; its cell still shows in the report, as absent."""
-    callspec = getattr(item, "callspec", None)
-    chosen = callspec.params.get("shell") if callspec else None
-    wanted = "run_in_shell" in getattr(item, "fixturenames", ())
-    # a Shell, not a value the test parametrised 'shell' with itself
-    if chosen is None or not hasattr(chosen, "absent_reason") or chosen.present or not wanted:
-        return
-    record = _runs().absent_record(chosen, _base_id(item), item.nodeid)
-    item.config.stash[_STATE].records.append(record)
-
-
 def _is_worker(config: pytest.Config) -> bool:
     return hasattr(config, "workerinput")
 
@@ -204,16 +204,25 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         try:
             _runs().write_report(state.records, state.started, Path(directory), shells)
         except OSError as error:
-            state.report_error = f"{error.filename or directory}: {error.strerror or error}"
+            problem = f"{error.filename or directory}: {error.strerror or error}"
+            state.problems.append(f"report not written: {problem}")
             session.exitstatus = pytest.ExitCode.INTERNAL_ERROR
+    if state.records and not config.getoption("--exitwrap-no-record"):
+        recording = importlib.import_module("harness.plugin_recording")
+        argv = ["pytest", *config.invocation_params.args]
+        state.problems += recording.record_session(state.records, argv, int(session.exitstatus))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    config.stash[_STATE].sessions.close()
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
-    directory = config.getoption("--exitwrap-report")
-    if not directory or _is_worker(config):
+    if _is_worker(config):
         return
     state = config.stash[_STATE]
-    if state.report_error:
-        terminalreporter.write_line(f"exitwrap: report not written: {state.report_error}", red=True)
-    else:
+    for problem in state.problems:
+        terminalreporter.write_line(f"exitwrap: {problem}", red=True)
+    directory = config.getoption("--exitwrap-report")
+    if directory and not any(p.startswith("report not written") for p in state.problems):
         terminalreporter.write_line(f"exitwrap: {len(state.records)} cells written to {directory}")

@@ -115,15 +115,16 @@ class ShellRunner:
         dialect = self.shell.spec.dialect
         script = command if isinstance(command, str) else dialect.command_line(list(command))
         inner = layer == INNER
-        argv = self.shell.argv(
-            dialect.with_status_report(script, STATUS_MARKER) if inner else script
-        )
-        observation = run(
-            argv,
-            {**cell_environment(str(self.home)), **(env or {})},
-            limits=Limits(timeout_s=timeout),
-            marker=STATUS_MARKER if inner else None,
-        )
+        full = dialect.with_status_report(script, STATUS_MARKER) if inner else script
+        environment = {**cell_environment(str(self.home)), **(env or {})}
+        with self.shell.launch(full, environment) as launch:  # cmd, pwsh: a script file
+            argv = launch.argv
+            observation = run(
+                argv,
+                launch.env,
+                limits=Limits(timeout_s=timeout),
+                marker=STATUS_MARKER if inner else None,
+            )
         number = len(self.runs) + 1
         scenario_id = self.base_id if number == 1 else f"{self.base_id}#{number}"
         shell_run = ShellRun(self.shell, scenario_id, layer, script, argv, observation)

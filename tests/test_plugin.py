@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import jsonschema
@@ -151,3 +154,38 @@ def test_an_unwritable_report_fails_the_session_loudly(
     result = pytester.runpytest(f"--exitwrap-shells={NAMES}", f"--exitwrap-report={blocker}/r")
     assert result.ret == pytest.ExitCode.INTERNAL_ERROR
     result.stdout.fnmatch_lines(["exitwrap: report not written: *"])
+
+
+def _sacct(database: Path) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "sacct", "-P", "-n", "-S", "2000-01-01",
+         "-o", "JobName,Comment"],
+        env={**os.environ, "EXITWRAP_DB": str(database)}, capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    return done.stdout.splitlines()
+
+
+def test_the_session_is_recorded_as_a_job_unless_told_not_to(
+    pytester: pytest.Pytester, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytester.makepyfile(
+        """
+        from harness.pytest_plugin import expect
+
+        def test_three(run_in_shell):
+            expect(run_in_shell("(exit 3)"), status=3)
+        """
+    )
+    database = tmp_path / "accounting.db"
+    monkeypatch.setenv("EXITWRAP_DB", str(database))
+    pytester.runpytest(f"--exitwrap-shells={NAMES}").assert_outcomes(passed=len(PRESENT))
+    lines = _sacct(database)
+    assert lines[0] == "pytest|"
+    steps = {line.split("|")[0].split("::")[0]: line.split("|")[1] for line in lines[2:]}
+    assert steps == {f"{name}/test_the_session_is_recorded_as_a_job_unless_told_not_to.py":
+                     "conforms" for name in PRESENT}  # fmt: skip
+    pytester.runpytest(f"--exitwrap-shells={NAMES}", "--exitwrap-no-record")
+    monkeypatch.setenv("EXITWRAP_DB", "off")
+    pytester.runpytest(f"--exitwrap-shells={NAMES}")
+    assert _sacct(database) == lines  # neither run added a job
