@@ -83,6 +83,7 @@ def test_html_hover_shows_command_expected_values_and_sources(document: Document
         assert entry["id"] in text and entry["expected"] in text
         assert entry["source"]["document"] in text and entry["source"]["quote"] in text
     assert signal["command"][0] in text and "exitwrap-status:" in text
+    assert "what 265 means" in text and "killed by signal 9" in text  # exitcodes explain
 
 
 def test_html_escapes_hostile_text(document: Document) -> None:

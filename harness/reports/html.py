@@ -4,13 +4,18 @@ Each cell shows the observed value and the verdict mark as the Markdown
 matrix does; hovering it (or focusing it) shows what ran and why the verdict
 is what it is: the script and the exact command, what the shell and the
 operating system reported, each convention's expected value and verdict,
-and the source each expectation rests on, quoted and linked.
+and the source each expectation rests on, quoted and linked; then what the
+observed number can mean, from ``exitcodes explain`` (harness/explain/).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import functools
+from typing import Any, Optional
 
+from harness.errors import UsageError
+from harness.explain import interpretations
+from harness.platforms import PLATFORMS
 from harness.reports.cells import (
     Record,
     cell_text,
@@ -21,10 +26,13 @@ from harness.reports.cells import (
     observed_text,
     outer_text,
 )
-from harness.reports.htmlpage import esc, expectation_items, legend, page, verdict_class
+from harness.reports.htmlpage import esc, expectation_items, legend, link, page, verdict_class
 from harness.reports.markdown import columns
+from harness.scenarios import INNER
+from harness.shell_names import KNOWN_NAMES
 
 Document = dict[str, Any]
+READINGS_SHOWN = 4  # of exitcodes explain's readings of the observed value, most relevant first
 
 
 def _conflicts(record: Record) -> str:
@@ -39,6 +47,36 @@ def _conflicts(record: Record) -> str:
     return (
         f"<p><b>conflict</b>: {esc(kept)} observed this; other runs differ:</p>"
         f"<ul>{''.join(rows)}</ul>"
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _readings(value: int, shell: Optional[str], platform: Optional[str]) -> str:
+    try:
+        found = interpretations(value, shell, platform)[:READINGS_SHOWN]
+    except UsageError:  # beyond 32 bits: no convention reads it
+        return ""
+    items = "".join(
+        f"<li>{esc(r.meaning)} ({esc(r.convention)}; {link(r.source.document, r.source.url)})</li>"
+        for r in found
+    )
+    return f"<p>what {value} means (exitcodes explain):</p><ul>{items}</ul>" if items else ""
+
+
+def readings(record: Record) -> str:
+    """The first readings of the observed number, those about this shell and platform first."""
+    value = record.get("inner_value") if record["layer"] == INNER else None
+    outer = record.get("outer") or {}
+    if record["layer"] != INNER and outer.get("kind") == "exited":
+        value = outer.get("value")
+    if not isinstance(value, int) or record["verdict"] in ("absent", "error", "n/a"):
+        return ""
+    shell = record.get("shell_name")
+    platform = record.get("platform")
+    return _readings(
+        value,
+        shell if shell in KNOWN_NAMES else None,
+        platform if platform in PLATFORMS else None,
     )
 
 
@@ -61,6 +99,7 @@ def tip(record: Record) -> str:
     if record.get("command"):
         parts.append(f"<p>command:</p><pre>{esc(command_text(record))}</pre>")
     parts.append(expectation_items(record.get("expected") or []))
+    parts.append(readings(record))
     parts.append(_conflicts(record))
     return "".join(parts)
 
