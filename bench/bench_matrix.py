@@ -73,7 +73,7 @@ def rows(quick: bool) -> list[Row]:
             samples["n"].append(matrix_seconds(shells, scenarios, parallel))
     floor, one, many = (statistics.median(samples[k]) for k in ("floor", "1", "n"))
     cells = len(commands)
-    size = f"{cells} cells: {len(shells)} shells x {len(scenarios)} scenarios"
+    size = f"{cells} cells run ({len(shells)} shells x {len(scenarios)} scenarios, less n/a)"
     per_cell = 1000 / cells
     return [
         Row(GROUP, FLOOR, floor * per_cell, "ms/cell", note=size),
