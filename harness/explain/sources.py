@@ -95,6 +95,19 @@ DOS_IF_ERRORLEVEL = Source(
     "Specifies a true condition only if the previous program run by Cmd.exe returned an exit "
     "code equal to or greater than number.",
 )
+CMD_EXIT = Source(
+    "Windows Commands reference, exit",
+    f"{_COMMANDS}/exit",
+    "Specifies a numeric number. If /b is specified, the ERRORLEVEL environment variable is set "
+    "to that number. If you are quitting the command interpreter, the process exit code is set "
+    "to that number.",
+)
+EXIT_VALUE = Source(
+    "Win32 API reference, GetExitCodeProcess",
+    _GET_EXIT_CODE_PROCESS,
+    "If the process has terminated and the function succeeds, the status returned is one of the "
+    "following values: The exit value specified in the ExitProcess or TerminateProcess function.",
+)
 STILL_ACTIVE = Source(
     "Win32 API reference, GetExitCodeProcess",
     _GET_EXIT_CODE_PROCESS,
