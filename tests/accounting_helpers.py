@@ -80,15 +80,15 @@ def rows(path: str, query: str, *args: object) -> list[tuple[object, ...]]:
         return list(db.execute(query, args))
 
 
-def as_nobody(
-    code: str, *args: str, database: Optional[str] = None
+def run_as_nobody(
+    argv: Sequence[str], database: Optional[str] = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``python -c code args...`` as nobody, from the repository (EXITWRAP_DB=database)."""
+    """Run argv as nobody, from the repository (EXITWRAP_DB=database when given)."""
     env = {**os.environ, "HOME": "/nonexistent"}
     if database is not None:
         env["EXITWRAP_DB"] = database
     return subprocess.run(
-        [*SETPRIV_NOBODY, sys.executable, "-c", code, *args],
+        [*SETPRIV_NOBODY, *argv],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -96,6 +96,13 @@ def as_nobody(
         timeout=60,
         check=False,
     )
+
+
+def as_nobody(
+    code: str, *args: str, database: Optional[str] = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -c code args...`` as nobody."""
+    return run_as_nobody([sys.executable, "-c", code, *args], database)
 
 
 needs_root = pytest.mark.skipif(

@@ -1,0 +1,337 @@
+"""The accounting end to end: real ``exitwrap --batch`` scripts whose steps use ``exitwrap``.
+
+Every state and derived rule of the seed ("Job Exit Codes") and sacct(1),
+observed through the commands users run: exit codes, signals, ``set -e``,
+a background step with ``wait``, ``exit $?`` after a failed step, timeouts,
+cancel, a crashed exitwrap (NODE_FAIL), parallel steps in one job, and
+recording failures that must never change a status.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from harness.accounting.records import JobRecord, Selection
+from harness.accounting.sacct import query
+from harness.probe import ProbeKit
+from tests.accounting_helpers import (
+    as_nobody,
+    batch,
+    db,
+    exitcodes,
+    needs_root,
+    one_line_error,
+    open_dir,
+    record,
+    run_as_nobody,
+    wrapped_env,
+)
+from tests.wrap_helpers import EXITWRAP, process_gone, wait_until
+
+__all__ = ["db", "open_dir"]  # fixtures, used by name
+
+
+def job(path: str, job_id: int) -> JobRecord:
+    (found,) = query(path, Selection(jobs={job_id: None}))
+    return found
+
+
+def summary(path: str, job_id: int) -> list[tuple[str, str, str]]:
+    """(JobID, State, ExitCode) of the job and each step, as sacct -P prints them."""
+    _, out, _ = exitcodes(
+        "sacct", "-n", "-P", "-j", str(job_id), "-o", "JobID,State%30,ExitCode,DerivedExitCode"
+    )
+    return [tuple(line.split("|")[:3]) for line in out.splitlines()]  # type: ignore[misc]
+
+
+def derived(path: str, job_id: int) -> str:
+    _, out, _ = exitcodes("sacct", "-X", "-n", "-P", "-j", str(job_id), "-o", "DerivedExitCode")
+    return out.strip()
+
+
+def test_failing_steps_set_the_derived_code_never_the_jobs_state(
+    db: str, kit: ProbeKit, tmp_path: Path
+) -> None:
+    body = f"P={kit.probe}\nexitwrap $P exit 3\nexitwrap $P signal 9\nexitwrap $P exit 0\n"
+    done, n = batch(tmp_path, body, path=db)
+    assert done.returncode == 0
+    assert summary(db, n) == [
+        (str(n), "COMPLETED", "0:0"),
+        (f"{n}.batch", "COMPLETED", "0:0"),
+        (f"{n}.0", "FAILED", "3:0"),
+        (f"{n}.1", "CANCELLED", "0:9"),
+        (f"{n}.2", "COMPLETED", "0:0"),
+    ]
+    assert derived(db, n) == "3:0"  # any non-zero exit outranks any signal
+
+
+def test_signals_alone_derive_the_highest_signal(db: str, kit: ProbeKit, tmp_path: Path) -> None:
+    body = f"exitwrap {kit.probe} signal 9\nexitwrap {kit.probe} signal 15\ntrue\n"
+    _, n = batch(tmp_path, body, path=db)
+    assert derived(db, n) == "0:15"
+
+
+def test_set_e_ends_the_job_with_the_failing_steps_code(
+    db: str, kit: ProbeKit, tmp_path: Path
+) -> None:
+    body = f"set -e\nexitwrap {kit.probe} exit 4\nexitwrap {kit.probe} exit 0\n"
+    done, n = batch(tmp_path, body, path=db)
+    assert done.returncode == 4
+    assert summary(db, n) == [
+        (str(n), "FAILED", "4:0"),
+        (f"{n}.batch", "FAILED", "4:0"),
+        (f"{n}.0", "FAILED", "4:0"),
+    ]
+    assert job(db, n).steps[0].reason is None
+    _, out, _ = exitcodes("sacct", "-X", "-n", "-P", "-j", str(n), "-o", "Reason")
+    assert out.strip() == "NonZeroExitCode"
+
+
+def test_background_step_and_wait(db: str, kit: ProbeKit, tmp_path: Path) -> None:
+    body = (
+        f"exitwrap {kit.probe} exit 5 &\nbg=$!\nexitwrap {kit.probe} exit 0\n"
+        "wait $bg\necho waited=$?\n"
+    )
+    done, n = batch(tmp_path, body, path=db)
+    assert done.returncode == 0 and "waited=5" in done.stdout
+    steps = {s.step_id: s.exit_status for s in job(db, n).steps}
+    assert sorted(steps) == ["0", "1", "batch"]
+    assert {steps["0"], steps["1"]} == {0, 5 << 8}
+    assert derived(db, n) == "5:0"
+
+
+def test_exit_dollar_question_after_a_failed_step(db: str, kit: ProbeKit, tmp_path: Path) -> None:
+    done, n = batch(tmp_path, f"exitwrap {kit.probe} exit 7\nexit $?\n", path=db)
+    assert done.returncode == 7
+    assert summary(db, n)[0] == (str(n), "FAILED", "7:0")
+
+
+def test_script_killed_by_a_signal_raises_that_signal(
+    db: str, kit: ProbeKit, tmp_path: Path
+) -> None:
+    done, n = batch(tmp_path, "kill -KILL $$\n", path=db)
+    assert done.returncode == 128 + 9
+    _, out, _ = exitcodes("sacct", "-X", "-n", "-P", "-j", str(n), "-o", "State,ExitCode,Reason")
+    assert out.strip() == "FAILED|0:9|RaisedSignal:9(Killed)"
+
+
+def test_batch_timeout_is_timeout(db: str, kit: ProbeKit, tmp_path: Path) -> None:
+    done, n = batch(tmp_path, f"exec {kit.probe} sleep 60\n", "--timeout", "1", path=db)
+    assert done.returncode == 124
+    _, out, _ = exitcodes("sacct", "-n", "-P", "-j", str(n), "-o", "JobID,State,ExitCode,Reason")
+    assert out.splitlines()[0] == f"{n}|TIMEOUT|0:15|TimeLimit"
+
+
+def test_a_steps_own_timeout_leaves_the_job_completed(
+    db: str, kit: ProbeKit, tmp_path: Path
+) -> None:
+    body = f"exitwrap --timeout 1 {kit.probe} sleep 60\necho step=$?\n"
+    done, n = batch(tmp_path, body, path=db)
+    assert done.returncode == 0 and "step=124" in done.stdout
+    assert summary(db, n)[0] == (str(n), "COMPLETED", "0:0")
+    assert summary(db, n)[2] == (f"{n}.0", "TIMEOUT", "0:15")
+
+
+def _start_batch(tmp_path: Path, body: str, path: str) -> tuple[subprocess.Popen[str], int]:
+    script = tmp_path / "long.sh"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    process = subprocess.Popen(
+        [*EXITWRAP, "--batch", str(script)],
+        env=wrapped_env(path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert process.stderr is not None
+    line = process.stderr.readline()
+    assert line.startswith("Submitted batch job "), line
+    return process, int(line.split()[-1])
+
+
+def _running_steps(path: str, job_id: int) -> int:
+    return sum(s.state == "RUNNING" for s in job(path, job_id).steps if s.step_id != "batch")
+
+
+CANCEL_AS_USER = """
+import sys
+from harness.cli.main import main
+sys.exit(main(["cancel", sys.argv[1]]))
+"""
+
+
+@needs_root
+def test_cancel_marks_then_terminates_and_only_the_owner_may(
+    open_dir: Path, kit: ProbeKit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = str(open_dir / "shared.db")
+    monkeypatch.setenv("EXITWRAP_DB", shared)
+    process, n = _start_batch(tmp_path, f"exitwrap {kit.probe} sleep 60\necho after\n", shared)
+    try:
+        assert wait_until(lambda: _running_steps(shared, n) == 1)
+        os.chmod(shared, 0o666)
+        refused = as_nobody(CANCEL_AS_USER, str(n), database=shared)
+        assert refused.returncode == 1
+        line = one_line_error(refused.stderr, "exitcodes cancel")
+        assert line.endswith(f"Kill job error on job id {n}: Access/permission denied")
+        assert job(shared, n).state == "RUNNING"
+
+        status, _, err = exitcodes("cancel", str(n))
+        assert (status, err) == (0, "")
+        out, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 128 + signal.SIGTERM and "after" not in out
+    found = job(shared, n)
+    assert found.state == "CANCELLED" and found.cancel_uid == 0
+    assert [s.state for s in found.steps] == ["CANCELLED", "CANCELLED"]
+    assert all(s.pid is not None and process_gone(s.pid) for s in found.steps)
+    _, table, _ = exitcodes("sacct", "-n", "-j", str(n), "-o", "JobID,State")
+    _, wide, _ = exitcodes("sacct", "-n", "-P", "-X", "-j", str(n), "-o", "State")
+    again = exitcodes("cancel", str(n), f"{n}.0", "424242")
+    assert table.splitlines()[0].split() == [str(n), "CANCELLED+"]  # cut to width, as sacct does
+    assert wide.strip() == "CANCELLED by 0"
+    assert again[0] == 1 and again[2].splitlines() == [
+        f"exitcodes cancel: Kill job error on job id {n}: Job/step already completing or completed",
+        f"exitcodes cancel: Kill job error on job id {n}.0: Job/step already completing or "
+        "completed",
+        "exitcodes cancel: Kill job error on job id 424242: Invalid job id specified",
+    ]
+
+
+def test_cancel_one_step_leaves_the_job_running(db: str, kit: ProbeKit, tmp_path: Path) -> None:
+    body = f"exitwrap {kit.probe} sleep 60\necho step=$?\nexitwrap {kit.probe} exit 0\n"
+    process, n = _start_batch(tmp_path, body, db)
+    try:
+        assert wait_until(lambda: _running_steps(db, n) == 1)
+        assert exitcodes("cancel", f"{n}.0") == (0, "", "")
+        out, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0 and f"step={128 + signal.SIGTERM}" in out
+    assert summary(db, n) == [
+        (str(n), "COMPLETED", "0:0"),
+        (f"{n}.batch", "COMPLETED", "0:0"),
+        (f"{n}.0", "CANCELLED by 0", "0:15"),
+        (f"{n}.1", "COMPLETED", "0:0"),
+    ]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def test_sigkill_of_exitwrap_mid_step_shows_node_fail(db: str, kit: ProbeKit) -> None:
+    process = subprocess.Popen(
+        [*EXITWRAP, str(kit.probe), "sleep", "60"],
+        env=wrapped_env(db),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        assert wait_until(lambda: bool(query(db, Selection())) and bool(_children(process.pid)))
+        (n,) = [found.job_id for found in query(db, Selection())]
+        assert job(db, n).state == "RUNNING"
+        orphans = _children(process.pid)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    finally:
+        for pid in _children(process.pid) if process.poll() is None else []:
+            os.kill(pid, signal.SIGKILL)
+    for pid in orphans:  # exitwrap died without passing anything on: clean up its child
+        os.kill(pid, signal.SIGKILL)
+    crashed = job(db, n)
+    assert crashed.stored_state == "RUNNING"  # nothing rewrote the record...
+    assert crashed.state == "NODE_FAIL" and crashed.steps[0].state == "NODE_FAIL"  # ...readers know
+    _, out, _ = exitcodes("show", "job", str(n))
+    assert "JobState=NODE_FAIL Reason=NodeDown" in out
+    status, _, err = exitcodes("cancel", str(n))
+    assert status == 1 and "already completing or completed" in err
+
+
+def test_parallel_exitwraps_in_one_job_get_dense_unique_steps(
+    db: str, kit: ProbeKit, tmp_path: Path
+) -> None:
+    count = 24
+    body = (
+        f"i=0\nwhile [ $i -lt {count} ]; do exitwrap {kit.probe} exit 0 & i=$((i+1)); done\nwait\n"
+    )
+    done, n = batch(tmp_path, body, path=db, timeout=240)
+    assert done.returncode == 0, done.stderr
+    ids = sorted(int(s.step_id) for s in job(db, n).steps if s.step_id != "batch")
+    assert ids == list(range(count))
+    assert {s.state for s in job(db, n).steps} == {"COMPLETED"}
+    assert "warning" not in done.stderr
+
+
+def test_one_step_job_and_a_stale_job_id(db: str, kit: ProbeKit) -> None:
+    env = {**wrapped_env(db), "EXITWRAP_JOB_ID": "999999"}
+    done = subprocess.run(
+        [*EXITWRAP, str(kit.probe), "exit", "3"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 3
+    warnings = [line for line in done.stderr.splitlines() if "job 999999" in line]
+    assert len(warnings) == 1 and warnings[0].startswith("exitwrap: warning: ")
+    (only,) = query(db, Selection())
+    assert summary(db, only.job_id) == [
+        (str(only.job_id), "FAILED", "3:0"),
+        (f"{only.job_id}.0", "FAILED", "3:0"),
+    ]
+
+
+def test_job_options_and_a_redacted_step(db: str, kit: ProbeKit, tmp_path: Path) -> None:
+    body = f"exitwrap --redact {kit.probe} args --token s3cret\n"
+    options = ("-J", "nightly", "-A", "lc", "--comment", "first try")
+    _, n = batch(tmp_path, body, *options, path=db)
+    _, out, _ = exitcodes(
+        "sacct", "-n", "-P", "-j", str(n), "-o", "JobID,JobName,Account,Comment,SubmitLine%60"
+    )
+    lines = out.splitlines()
+    assert lines[0].startswith(f"{n}|nightly|lc|first try|")
+    assert lines[2] == f"{n}.0|probe|lc||{kit.probe}"  # no argument of a redacted step is kept
+    assert "s3cret" not in out
+
+
+def test_a_corrupt_database_never_changes_the_status(db: str, kit: ProbeKit) -> None:
+    Path(db).write_bytes(b"definitely not SQLite\n" * 200)
+    done = subprocess.run(
+        [*EXITWRAP, str(kit.probe), "exit", "3"],
+        check=False,
+        env=wrapped_env(db),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 3
+    assert done.stderr.startswith("exitwrap: warning: not recorded: ")
+    assert len(done.stderr.splitlines()) == 1 and "not a database" in done.stderr
+
+
+@needs_root
+def test_an_unwritable_database_never_changes_the_status(open_dir: Path, kit: ProbeKit) -> None:
+    readonly = str(open_dir / "readonly.db")
+    record(readonly, [str(kit.probe), "exit", "0"])
+    os.chmod(readonly, 0o644)
+    probe = open_dir / "probe"  # the kit lives in root's private cache
+    shutil.copy2(kit.probe, probe)
+    done = run_as_nobody([*EXITWRAP, str(probe), "signal", "15"], database=readonly)
+    assert done.returncode == 128 + 15
+    assert done.stderr.startswith("exitwrap: warning: not recorded: ")
+    assert len(done.stderr.splitlines()) == 1 and "read-only" in done.stderr
