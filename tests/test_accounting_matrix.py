@@ -1,0 +1,180 @@
+"""The matrix feeds the accounting: cells become steps decoded through each shell's convention.
+
+Expected decodings cite each shell's manual as the shell catalog does:
+bash(1) EXIT STATUS (128+n), ksh93(1) (256+n), the yash manual (384+n),
+rc(1) (``$status`` holds a signal's name, with ``+core`` after a core dump,
+and one entry per pipeline element). Observed values come from running the
+shells.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Optional
+
+import pytest
+
+from harness.accounting.matrix_feed import MatrixRun, decode_reported, step_for
+from harness.accounting.records import Selection
+from harness.accounting.sacct import query
+from harness.matrix import CellResult, cell_environment, run_cell
+from harness.probe import ProbeKit
+from harness.runner import DEFAULT_LIMITS
+from harness.scenarios import select
+from harness.shells import parse_selection, resolve
+from harness.shells.catalog import BY_NAME
+from tests.accounting_helpers import db, exitcodes
+from tests.conftest import SHELLS
+from tests.wrap_helpers import BIN
+
+__all__ = ["db"]  # a fixture, used by name
+
+KILL, TERM, SEGV, CORE = 9, 15, 11, 0x80
+
+
+@pytest.mark.parametrize(
+    ("shell", "text", "status"),
+    [
+        ("bash", "137", KILL),  # 128 + 9
+        ("bash", "3", 3 << 8),
+        ("bash", "128", 128 << 8),  # 128 + 0 is no signal
+        ("bash", "192", 64),  # 128 + SIGRTMAX
+        ("bash", "255", 255 << 8),  # beyond any signal: an exit code
+        ("ksh93", "265", KILL),  # 256 + 9
+        ("ksh93", "137", 137 << 8),  # under ksh93's base, 137 is a plain exit code
+        ("yash", "393", KILL),  # 384 + 9
+        ("rc", "sigkill", KILL),
+        ("rc", "sigsegv+core", SEGV | CORE),
+        ("rc", "0 1", 1 << 8),  # a pipeline: its worst element
+        ("rc", "sigterm 0", TERM),
+        ("fish", "-1", 255 << 8),
+        ("bash", None, None),
+        ("bash", "", None),
+        ("bash", "nonsense", None),
+        ("rc", "signope", None),
+        ("rc", "0 what", None),
+    ],
+)
+def test_decode_reported_follows_each_shells_documented_convention(
+    shell: str, text: Optional[str], status: Optional[int]
+) -> None:
+    assert decode_reported(BY_NAME[shell], text) == status
+
+
+def _cell(selection: str, scenario: str, kit: ProbeKit, tmp_path: Path) -> CellResult:
+    shell = resolve(parse_selection(selection)[0])
+    return run_cell(
+        shell, select(scenario)[0], kit, cell_environment(str(tmp_path)), DEFAULT_LIMITS
+    )
+
+
+@pytest.mark.parametrize("shell", ["bash", "ksh93", "yash", "rc"])
+def test_a_sigkill_cell_is_0_9_whatever_number_the_shell_printed(
+    shell: str, kit: ProbeKit, tmp_path: Path
+) -> None:
+    if not SHELLS[shell].present:
+        pytest.skip(f"{shell} absent: {SHELLS[shell].absent_reason}")
+    cell = _cell(shell, "signal/9", kit, tmp_path)
+    step = step_for(cell, 0.0)
+    assert step is not None and step.wait_status == KILL and step.state == "CANCELLED"
+    extra = json.loads(step.extra or "{}")
+    assert cell.observation is not None and extra["inner"] == cell.observation.inner
+    assert extra["verdict"] == step.comment == cell.verdict
+    assert extra["outer"] == {"kind": "exited", "value": 0, "core": False}
+
+
+def test_unobserved_cells_are_failed_steps_without_an_exit_code(
+    kit: ProbeKit, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken-shell"
+    broken.write_text("#!/nonexistent/interpreter\n")
+    broken.chmod(0o755)
+    error = step_for(_cell(f"bash={broken}", "exit/42", kit, tmp_path), 0.0)
+    absent = step_for(_cell("bash=/nonexistent/bash", "exit/42", kit, tmp_path), 0.0)
+    assert error is not None and (error.state, error.reason, error.wait_status) == (
+        "FAILED",
+        "Error",
+        None,
+    )
+    assert absent is not None and (absent.state, absent.reason, absent.wait_status) == (
+        "FAILED",
+        "Absent",
+        None,
+    )
+    assert error.comment == "error" and absent.comment == "absent"
+
+
+def test_attached_writers_share_one_jobs_dense_steps(
+    db: str, kit: ProbeKit, tmp_path: Path
+) -> None:
+    cells = [_cell("bash", scenario, kit, tmp_path) for scenario in ("exit/42", "signal/15")]
+    run = MatrixRun.start(db, ["pytest", "-n", "2"], name="plugin")
+    worker_a, worker_b = MatrixRun.attach(db, run.job_id), MatrixRun.attach(db, run.job_id)
+    first = worker_a.add(cells)
+    second = worker_b.add(cells[:1])
+    worker_a.close()
+    worker_b.close()
+    run.finish(1)
+    assert [t.step for t in first + second] == ["0", "1", "2"]
+    (job,) = query(db, Selection(jobs={run.job_id: None}))
+    assert (job.name, job.state, job.exit_status) == ("plugin", "FAILED", 1 << 8)
+    assert job.derived == 42 << 8  # the worst child outcome: any exit outranks a signal
+    assert [s.name for s in job.steps] == [
+        "batch",
+        "bash/exit/42",
+        "bash/signal/15",
+        "bash/exit/42",
+    ]
+
+
+MATRIX = [str(BIN / "exitcodes"), "matrix", "--shells", "bash,ksh93,rc,pwsh"]
+MATRIX += ["--scenarios", "signal/9,exit/42"]
+
+
+def _matrix(db_value: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*MATRIX, "--format", "json", "-o", str(tmp_path / "m.json"), *extra],
+        env={**cell_environment(str(tmp_path)), "EXITWRAP_DB": db_value},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_exitcodes_matrix_records_a_run_that_sacct_reads_as_a_matrix(
+    db: str, tmp_path: Path
+) -> None:
+    done = _matrix(db, tmp_path)
+    assert done.returncode == 0 and done.stderr == ""
+    status, out, _ = exitcodes(
+        "sacct", "-P", "-n", "-j", "1", "-o", "JobID,JobName,State,ExitCode,DerivedExitCode,Comment"
+    )
+    assert status == 0
+    table = [line.split("|") for line in out.splitlines()]
+    assert table[0] == ["1", "matrix", "COMPLETED", "0:0", "42:0", ""]
+    assert table[1][:4] == ["1.batch", "batch", "COMPLETED", "0:0"]
+    by_name = {row[1]: row for row in table[2:]}
+    for shell in ("bash", "ksh93", "rc"):
+        if SHELLS[shell].present:
+            assert by_name[f"{shell}/signal/9"][2:4] == ["CANCELLED", "0:9"]
+            assert by_name[f"{shell}/exit/42"][2:4] == ["FAILED", "42:0"]
+    assert by_name["pwsh/exit/42"][2:] == ["FAILED", "", "", "absent"]
+    records = json.loads((tmp_path / "m.json").read_text())["records"]
+    assert len(table) - 2 == sum(1 for r in records if r["verdict"] != "n/a")
+
+
+def test_matrix_recording_can_be_turned_off_and_never_changes_the_status(
+    db: str, tmp_path: Path
+) -> None:
+    assert _matrix(db, tmp_path, "--no-record").returncode == 0
+    assert _matrix("off", tmp_path).returncode == 0
+    assert not Path(db).exists()
+    Path(db).write_bytes(b"no database here\n" * 100)
+    done = _matrix(db, tmp_path)
+    assert done.returncode == 0
+    assert done.stderr.startswith("exitcodes matrix: warning: not recorded: ")
+    assert len(done.stderr.splitlines()) == 1
+    assert Path(db).read_bytes() == b"no database here\n" * 100
