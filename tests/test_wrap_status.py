@@ -5,17 +5,22 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from harness.probe import ProbeKit
 from tests.conftest import SHELLS
 from tests.wrap_helpers import (
     EXIT_CASES,
     EXITWRAP,
+    HOSTILE,
     SIGNAL_CASES,
+    any_arguments,
     exitwrap,
+    hex_args,
     one_line_error,
     popen,
     sh_quote,
@@ -23,6 +28,24 @@ from tests.wrap_helpers import (
 )
 
 OFF = without_recording()
+
+
+def test_hostile_arguments_reach_the_child_unchanged(kit: ProbeKit) -> None:
+    done = subprocess.run([*EXITWRAP, str(kit.probe), "args", *HOSTILE], env=OFF,
+                          capture_output=True, check=False)  # fmt: skip
+    assert hex_args(done.stdout.decode()) == HOSTILE, done.stderr
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(args=any_arguments)
+def test_any_argument_reaches_the_child_unchanged(kit: ProbeKit, args: list[str]) -> None:
+    # after COMMAND nothing is an option of exitwrap's, not even --timeout or --
+    done = subprocess.run([*EXITWRAP, str(kit.probe), "args", *args], env=OFF,
+                          capture_output=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert hex_args(done.stdout.decode()) == args
 
 
 @pytest.mark.parametrize("first", range(0, 256, 32))

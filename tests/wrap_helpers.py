@@ -10,6 +10,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Optional
 
+from hypothesis import strategies as st
+
 from harness.scenarios import EXIT_VALUES, SIGNALS
 
 BIN = Path(sys.executable).parent
@@ -26,6 +28,15 @@ EXITWRAP = exitwrap_argv()
 # exit(N) for the matrix's N: what an 8-bit exit status makes of it (POSIX exit(3): N & 0377)
 EXIT_CASES = [(n, n & 0xFF) for n in EXIT_VALUES]
 SIGNAL_CASES = list(SIGNALS)
+
+# Arguments that break naive quoting, option parsing or text handling; the last is a byte
+# that is not UTF-8 (os.fsdecode's surrogate escape), which argv carries like any other.
+HOSTILE = ["", " ", "'", '"', "$HOME", "`id`", "$(id)", ";", "&&", "|", "\n", "a\nb", "\\",
+           "\\'", "!", "!!", "*", "?", "[a]", "~", "#", "%", "{}", "é", "日本", "\t", "-n",
+           "--", "\r", "--timeout", "--no-record", "-q", "$@", '"$@"', "${1+\"$@\"}",
+           "\udcff"]  # fmt: skip
+any_argument = st.binary(max_size=16).filter(lambda b: b"\0" not in b).map(os.fsdecode)
+any_arguments = st.lists(any_argument | st.sampled_from(HOSTILE), max_size=6)
 
 
 def exitwrap(
