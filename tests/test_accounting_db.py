@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -46,17 +45,7 @@ def test_purge_removes_ended_jobs_before_the_date_and_keeps_running_ones(
 ) -> None:
     ended = batch_job(db, [[str(kit.probe), "exit", "0"], [str(kit.probe), "exit", "1"]])
     recorder = Recorder(db)
-    running, _ = recorder.begin(
-        argv=["job.sh"],
-        redact=False,
-        cwd="/",
-        batch=True,
-        parent_job=None,
-        job_name=None,
-        account=None,
-        comment=None,
-        pid=os.getpid(),
-    )
+    running = recorder.begin_own_job(["job.sh"])
     recorder.close()
     assert exitcodes("db", "purge", "--before", "midnight")[1] == (
         f"purged 0 jobs (0 steps) that ended before {_midnight()}\n"

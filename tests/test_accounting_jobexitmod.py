@@ -76,17 +76,7 @@ def test_exit_code_zero_can_be_set_and_either_field_alone(db: str, kit: ProbeKit
 
 def test_a_running_job_cannot_be_modified(db: str) -> None:
     recorder = Recorder(db)
-    ticket, _ = recorder.begin(
-        argv=["job.sh"],
-        redact=False,
-        cwd="/",
-        batch=True,
-        parent_job=None,
-        job_name=None,
-        account=None,
-        comment=None,
-        pid=os.getpid(),  # alive: this test
-    )
+    ticket = recorder.begin_own_job(["job.sh"])  # alive: this test
     status, _, err = exitcodes("jobexitmod", "-e", "1", str(ticket.job_id))
     recorder.close()
     assert status == 1 and "still running" in one_line_error(err, "exitcodes jobexitmod")

@@ -122,17 +122,7 @@ def test_parent_job_whose_process_is_gone_is_stale(db: str, kit: ProbeKit) -> No
     gone = subprocess.Popen([str(kit.probe), "exit", "0"])
     gone.wait()
     recorder = Recorder(db)
-    orphan, _ = recorder.begin(
-        argv=["job.sh"],
-        redact=False,
-        cwd="/",
-        batch=True,
-        parent_job=None,
-        job_name=None,
-        account=None,
-        comment=None,
-        pid=os.getpid(),
-    )
+    orphan = recorder.begin_own_job(["job.sh"])
     # the job's leader claims a process that has exited: its steps cannot belong to it
     with sqlite3.connect(db) as raw:
         raw.execute("UPDATE jobs SET pid = ?", (gone.pid,))
@@ -203,17 +193,7 @@ recorder.close()
 def test_sixteen_writers_lose_no_step_and_ids_stay_dense(db: str) -> None:
     writers, per_writer = 16, 500
     recorder = Recorder(db)
-    batch, _ = recorder.begin(
-        argv=["job.sh"],
-        redact=False,
-        cwd="/",
-        batch=True,
-        parent_job=None,
-        job_name=None,
-        account=None,
-        comment=None,
-        pid=os.getpid(),
-    )
+    batch = recorder.begin_own_job(["job.sh"])
     procs = [
         subprocess.Popen(
             [sys.executable, "-c", WORKER, db, str(batch.job_id), str(per_writer)],

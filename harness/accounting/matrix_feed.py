@@ -20,7 +20,6 @@ stops it and a killed run shows NODE_FAIL.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -145,17 +144,7 @@ class MatrixRun:
     @classmethod
     def start(cls, path: str, argv: Sequence[str], name: str = JOB_NAME) -> MatrixRun:
         recorder = Recorder(path)
-        ticket, _ = recorder.begin(
-            argv=argv,
-            redact=False,
-            cwd=os.getcwd(),
-            batch=True,
-            parent_job=None,
-            job_name=name,
-            account=None,
-            comment=None,
-            pid=os.getpid(),
-        )
+        ticket = recorder.begin_own_job(argv, name)
         return cls(recorder, ticket.job_id, ticket)
 
     @classmethod

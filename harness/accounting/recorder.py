@@ -219,6 +219,21 @@ class Recorder:
             raise RecordingError(str(explain(error, self.path))) from None
         return StepTicket(job_id, BATCH if batch else "0", ends_job=True), warning
 
+    def begin_own_job(self, argv: Sequence[str], name: Optional[str] = None) -> StepTicket:
+        """A new job whose batch step is this very process (a matrix run, a benchmark)."""
+        ticket, _ = self.begin(
+            argv=argv,
+            redact=False,
+            cwd=os.getcwd(),
+            batch=True,
+            parent_job=None,
+            job_name=name,
+            account=None,
+            comment=None,
+            pid=os.getpid(),
+        )
+        return ticket
+
     @staticmethod
     def _take_step_index(db: sqlite3.Connection, job_id: int) -> Optional[int]:
         """The next step index of a running job of this user, or None (stale or unknown)."""
