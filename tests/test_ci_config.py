@@ -27,6 +27,9 @@ WORKFLOW = REPO / ".github" / "workflows" / "conformance.yml"
 NOX = [sys.executable, "-m", "nox", "-f", str(REPO / "noxfile.py")]
 POSIX_ONLY = ("pty", "fcntl", "pwd", "resource", "termios", "grp")
 # what the Windows job (and a Windows user of the plugin) imports
+KNOWN_POSIX_IMPORTS = {  # module -> why it cannot import on Windows yet (strict: fixed = fails)
+    "harness.cli.matrix": "harness/accounting/recorder.py imports pwd at the top level",
+}
 WINDOWS_PATH = (
     "harness.cli.main",
     "harness.cli.matrix",
@@ -124,7 +127,15 @@ def test_the_report_job_reads_what_the_sessions_write() -> None:
                 assert re.fullmatch(r"actions/[\w-]+@v\d+", step["uses"]), step["uses"]
 
 
-@pytest.mark.parametrize("module", WINDOWS_PATH)
+@pytest.mark.parametrize(
+    "module",
+    [
+        pytest.param(m, marks=pytest.mark.xfail(reason=KNOWN_POSIX_IMPORTS[m], strict=True))
+        if m in KNOWN_POSIX_IMPORTS
+        else m
+        for m in WINDOWS_PATH
+    ],
+)
 def test_windows_path_imports_without_posix_only_modules(module: str) -> None:
     blocker = f"""
 import importlib.abc, sys
