@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from harness.cli.common import EXIT_FAILURE, EXIT_OK, guarded
 from harness.cli.parsing import Parser, parse
@@ -22,29 +22,38 @@ from harness.reports.merge import conflicts, merge
 PROG = "exitcodes report"
 
 
+def _reads_matrices(commands: Any, name: str, summary: str, description: str, writes: str) -> Any:
+    """A subcommand that reads FILE.json... and writes into -o DIR (or Markdown to stdout)."""
+    command = commands.add_parser(name, help=summary, description=description)
+    command.add_argument("files", nargs="+", type=Path, metavar="FILE.json")
+    command.add_argument(
+        "-o",
+        "--out-dir",
+        type=Path,
+        metavar="DIR",
+        help=f"write {writes} here (default: Markdown to stdout)",
+    )
+    return command
+
+
 def build_parser() -> Parser:
     parser = Parser(prog=PROG, description=__doc__)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    report = commands.add_parser(
+    _reads_matrices(
+        commands,
         "conventions",
-        help="for each convention, which shells conform (Markdown and HTML)",
-        description="For each convention the matrices were checked against: which shells "
-        "conform, the values observed, and the source. Several files are merged first.",
+        "for each convention, which shells conform (Markdown and HTML)",
+        "For each convention the matrices were checked against: which shells conform, the "
+        "values observed, and the source. Several files are merged first.",
+        "conventions.md and conventions.html",
     )
-    report.add_argument("files", nargs="+", type=Path, metavar="FILE.json")
-    report.add_argument(
-        "-o", "--out-dir", type=Path, help="write conventions.md and conventions.html here "
-        "(default: Markdown to stdout)",
-    )  # fmt: skip
-    merged = commands.add_parser(
+    merged = _reads_matrices(
+        commands,
         "merge",
-        help="one matrix from several runs",
-        description="Merge matrix files (machines, operating systems, shell versions) into one "
-        "matrix; identical cells fold, differing ones are kept as conflicts naming their source.",
-    )
-    merged.add_argument("files", nargs="+", type=Path, metavar="FILE.json")
-    merged.add_argument(
-        "-o", "--out-dir", type=Path, help="write every format here (default: Markdown to stdout)"
+        "one matrix from several runs",
+        "Merge matrix files (machines, operating systems, shell versions) into one matrix; "
+        "identical cells fold, differing ones are kept as conflicts naming their source.",
+        "every format",
     )
     merged.add_argument("--strict", action="store_true", help="JUnit: deviations are failures")
     changed = commands.add_parser(
