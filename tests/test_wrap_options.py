@@ -9,6 +9,7 @@ import pytest
 from harness.errors import UsageError
 from harness.wrap.duration import parse_duration
 from harness.wrap.options import HelpRequested, parse
+from tests.conftest import REPO
 from tests.wrap_helpers import exitwrap, one_line_error, without_recording
 
 
@@ -116,11 +117,14 @@ def test_bad_input_exits_125_with_one_line(args: list[str], message: str) -> Non
     assert done.stdout == ""
 
 
-def test_help_documents_every_exit_status() -> None:
+def test_help_and_readme_document_every_exit_status() -> None:
     done = exitwrap("--help")
     assert done.returncode == 0 and done.stderr == ""
-    for status in ("128+N", "124", "125", "126", "127", "--remap"):
+    readme = (REPO / "README.md").read_text().split("\n## exitwrap\n")[1].split("\n## ")[0]
+    for status in ("128+N", "124", "125", "126", "127"):
         assert f"  {status}" in done.stdout
+        assert f"\n| {status} |" in readme
+    assert "--remap" in done.stdout and "--remap" in readme
     assert exitwrap("--version").stdout.startswith("exitwrap ")
 
 
