@@ -35,6 +35,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except UsageError as error:
         say(f"{error} (see {PROG} --help)")
         return OWN_FAILURE
+    if not hasattr(os, "posix_spawn"):  # Windows: no signals to forward, no wait statuses
+        say(f"wrapping a command needs POSIX (posix_spawn); not on {sys.platform}")
+        return OWN_FAILURE
     from harness.wrap.run import run
 
     try:
