@@ -134,8 +134,22 @@ def _parametrizes_shell(metafunc: pytest.Metafunc) -> bool:
     return False
 
 
+def _uses_our_shell(metafunc: pytest.Metafunc) -> bool:
+    """Whether 'shell' is this plugin's fixture, not one the project defines itself.
+
+    pytest has no public way to ask which definition a name resolves to; where
+    the private table is missing, the plugin assumes its own.
+    """
+    definitions = getattr(metafunc, "_arg2fixturedefs", {}).get("shell")
+    if not definitions:
+        return True
+    return getattr(definitions[-1].func, "__module__", __name__) == __name__
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "shell" not in metafunc.fixturenames or _parametrizes_shell(metafunc):
+        return
+    if not _uses_our_shell(metafunc):
         return
     shells = _selected_shells(metafunc.config)
     metafunc.parametrize("shell", shells, ids=[s.label for s in shells], indirect=True)

@@ -61,6 +61,20 @@ def test_a_test_that_parametrises_shell_itself_is_left_alone(pytester: pytest.Py
     pytester.runpytest(f"--exitwrap-shells={NAMES}").assert_outcomes(passed=1)
 
 
+def test_a_project_fixture_named_shell_is_left_alone(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture
+        def shell():
+            return "the project's own"
+        """
+    )
+    pytester.makepyfile('def test_own(shell):\n    assert shell == "the project\'s own"\n')
+    pytester.runpytest(f"--exitwrap-shells={NAMES}").assert_outcomes(passed=1)
+
+
 def test_snippets_argv_and_layers(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
