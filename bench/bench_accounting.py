@@ -147,9 +147,13 @@ def writers_rate(path: str, writers: int, per_writer: int, env: dict[str, str]) 
     return writers * per_writer / elapsed
 
 
+def _count(n: int) -> str:
+    return f"{n // 1_000_000}M" if n % 1_000_000 == 0 else f"{n // 1000}k"
+
+
 def rows(quick: bool) -> list[Row]:
     jobs = 10_000 if quick else 100_000
-    scale = f"{jobs // 1000}k jobs, {jobs * STEPS_PER_JOB // 1000}k steps"
+    scale = f"{_count(jobs)} jobs, {_count(jobs * STEPS_PER_JOB)} steps"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     with tempfile.TemporaryDirectory(prefix="bench-accounting-") as scratch:
         path = str(Path(scratch) / "accounting.db")

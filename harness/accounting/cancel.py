@@ -12,17 +12,17 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 
 from harness.accounting import states
 from harness.accounting.modify import INVALID_JOB, ROOT
 from harness.accounting.process import Identity, is_alive
 from harness.accounting.records import Selection, load
-from harness.accounting.store import Transaction, explain, open_for_writing
+from harness.accounting.store import SQLiteError, Transaction, explain, open_for_writing
 from harness.errors import HarnessFailure
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from sqlite3 import Connection
     from typing import Optional
 
     from harness.accounting.records import JobRecord, StepRecord
@@ -47,7 +47,7 @@ def _running(records: list[JobRecord] | list[StepRecord]) -> list[Identity]:
 
 
 def _mark(
-    db: sqlite3.Connection, path: str, job_id: int, step_id: Optional[str], uid: int
+    db: Connection, path: str, job_id: int, step_id: Optional[str], uid: int
 ) -> list[Identity]:
     """Record the request; return the processes to signal."""
     target = str(job_id) if step_id is None else f"{job_id}.{step_id}"
@@ -78,7 +78,7 @@ def cancel(path: str, job_id: int, step_id: Optional[str], uid: int) -> int:
     try:
         with Transaction(db):
             processes = _mark(db, path, job_id, step_id, uid)
-    except sqlite3.Error as error:
+    except SQLiteError as error:
         raise explain(error, path) from None
     finally:
         db.close()

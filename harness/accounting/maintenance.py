@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import stat
 
 from harness.accounting import display, states
@@ -12,6 +11,7 @@ from harness.accounting.recorder import user_name
 from harness.accounting.schema import VERSION
 from harness.accounting.store import (
     DatabaseError,
+    SQLiteError,
     Transaction,
     explain,
     open_for_reading,
@@ -61,7 +61,7 @@ def check(path: str) -> Health:
             health.note(f"steps: {steps}")
         finally:
             db.close()
-    except sqlite3.Error as error:
+    except SQLiteError as error:
         health.note(f"error: {explain(error, path)}", problem=True)
     except DatabaseError as error:
         health.note(f"error: {error}", problem=True)
@@ -84,7 +84,7 @@ def purge(path: str, before: float, uid: int, dry_run: bool = False) -> tuple[in
             if not dry_run:
                 db.execute(f"DELETE FROM steps WHERE job_id IN ({chosen})", args)
                 db.execute(f"DELETE FROM jobs WHERE job_id IN ({chosen})", args)
-    except sqlite3.Error as error:
+    except SQLiteError as error:
         raise explain(error, path) from None
     finally:
         db.close()

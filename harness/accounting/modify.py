@@ -8,11 +8,9 @@ the comment. Anyone else gets a refusal naming the owner.
 
 from __future__ import annotations
 
-import sqlite3
-
 from harness.accounting import states
 from harness.accounting.records import Selection, load
-from harness.accounting.store import Transaction, explain, open_for_writing
+from harness.accounting.store import SQLiteError, Transaction, explain, open_for_writing
 from harness.errors import HarnessFailure
 
 TYPE_CHECKING = False
@@ -60,7 +58,7 @@ def modify(
                 )
             if comment is not None:
                 db.execute("UPDATE jobs SET comment = ? WHERE job_id = ?", (comment, job_id))
-    except sqlite3.Error as error:
+    except SQLiteError as error:
         raise explain(error, path) from None
     finally:
         db.close()

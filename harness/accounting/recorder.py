@@ -19,25 +19,31 @@ and returns the command's status unchanged.
   node, boot id, start time) so that ``exitcodes cancel`` signals the right
   process and readers can tell a crashed exitwrap (NODE_FAIL).
 
-This is on exitwrap's hot path: it imports os, pwd, sqlite3 and time only.
+This is on exitwrap's hot path: it imports os, pwd, time and SQLite's C module only.
 """
 
 from __future__ import annotations
 
 import os
 import pwd
-import sqlite3
 import time
 
 from harness.accounting import states
 from harness.accounting.process import Identity, identify, is_alive, node_name
 from harness.accounting.schema import BATCH_STEP
-from harness.accounting.store import DatabaseError, Transaction, explain, open_for_writing
+from harness.accounting.store import (
+    DatabaseError,
+    SQLiteError,
+    Transaction,
+    explain,
+    open_for_writing,
+)
 from harness.errors import HarnessFailure
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+    from sqlite3 import Connection
     from typing import Optional
 
 DATABASE_ENV = "EXITWRAP_DB"
@@ -215,7 +221,7 @@ class Recorder:
                     _INSERT_STEP,
                     (job_id, step_index, step_name, command, cwd, now, states.RUNNING, *process),
                 )
-        except (sqlite3.Error, OSError) as error:
+        except (SQLiteError, OSError) as error:
             raise RecordingError(str(explain(error, self.path))) from None
         return StepTicket(job_id, BATCH if batch else "0", ends_job=True), warning
 
@@ -235,7 +241,7 @@ class Recorder:
         return ticket
 
     @staticmethod
-    def _take_step_index(db: sqlite3.Connection, job_id: int) -> Optional[int]:
+    def _take_step_index(db: Connection, job_id: int) -> Optional[int]:
         """The next step index of a running job of this user, or None (stale or unknown)."""
         row = db.execute(_PARENT, (job_id,)).fetchone()
         if row is None:
@@ -289,7 +295,7 @@ class Recorder:
                         "UPDATE jobs SET end_time = ?, state = ?, exit_status = ? WHERE job_id = ?",
                         (now, job, wait_status, ticket.job_id),
                     )
-        except (sqlite3.Error, OSError) as error:
+        except (SQLiteError, OSError) as error:
             raise RecordingError(str(explain(error, self.path))) from None
 
     def add_finished(self, job_id: int, steps: Sequence[FinishedStep]) -> list[StepTicket]:
@@ -312,7 +318,7 @@ class Recorder:
                     _INSERT_FINISHED,
                     [(job_id, first + n, *step.row(), node) for n, step in enumerate(steps)],
                 )
-        except (sqlite3.Error, OSError) as error:
+        except (SQLiteError, OSError) as error:
             raise RecordingError(str(explain(error, self.path))) from None
         return [StepTicket(job_id, str(first + n)) for n in range(len(steps))]
 

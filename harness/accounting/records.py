@@ -11,16 +11,15 @@ any signal, as the seed's "Derived Exit Code" section has it.
 
 from __future__ import annotations
 
-import sqlite3
-
 from harness.accounting import states
 from harness.accounting.process import Identity, is_alive
 from harness.accounting.schema import BATCH_STEP
-from harness.accounting.store import explain
+from harness.accounting.store import SQLiteError, explain
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
+    from sqlite3 import Connection
     from typing import Optional
 
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
@@ -220,7 +219,7 @@ def _chunks(ids: Optional[list[int]]) -> list[Optional[list[int]]]:
     return [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
 
 
-def load(db: sqlite3.Connection, selection: Selection, path: str) -> list[JobRecord]:
+def load(db: Connection, selection: Selection, path: str) -> list[JobRecord]:
     """The selected jobs in id order, each with its steps (unless ``with_steps`` is off)."""
     wanted = sorted(selection.jobs) if selection.jobs is not None else None
     jobs: list[JobRecord] = []
@@ -235,7 +234,7 @@ def load(db: sqlite3.Connection, selection: Selection, path: str) -> list[JobRec
                 jobs.append(job)
         if selection.with_steps:
             _attach_steps(db, jobs)
-    except sqlite3.Error as error:
+    except SQLiteError as error:
         raise explain(error, path) from None
     for job in jobs:
         _settle(job, job.cancel_uid)
@@ -244,7 +243,7 @@ def load(db: sqlite3.Connection, selection: Selection, path: str) -> list[JobRec
     return [job for job in jobs if selection.wants(job)]
 
 
-def _attach_steps(db: sqlite3.Connection, jobs: list[JobRecord]) -> None:
+def _attach_steps(db: Connection, jobs: list[JobRecord]) -> None:
     by_id = {job.job_id: job for job in jobs}
     for ids in _chunks(list(by_id)):
         assert ids is not None

@@ -6,14 +6,13 @@ does. ``-p`` ends every value with ``|``; ``-P`` only separates them. An
 unknown job id shows the header alone, as Slurm does.
 """
 
-# ruff: noqa: PLC0415  (lazy imports: only --json pays for json)
+# ruff: noqa: PLC0415  (lazy imports: only --json pays for json, the default window for dates)
 
 from __future__ import annotations
 
 from harness.accounting import display, fields, states
 from harness.accounting.records import Selection, load
 from harness.accounting.store import open_for_reading
-from harness.accounting.timespec import midnight
 from harness.errors import UsageError
 
 TYPE_CHECKING = False
@@ -129,8 +128,12 @@ def window(
     """sacct(1), DEFAULT TIME WINDOW: from midnight to now, or from the epoch with -j; with -s
     and no -j the window is the instant -S (default: now), as Slurm shows only what runs then."""
     given_start = start is not None
+    if start is None and not (by_job or by_state):
+        from harness.accounting.timespec import midnight
+
+        start = midnight(now)
     if start is None:
-        start = 0.0 if by_job else now if by_state else midnight(now)
+        start = 0.0 if by_job else now
     if end is None:
         end = start if by_state and (given_start or not by_job) else now
     return start, end

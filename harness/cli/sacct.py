@@ -1,5 +1,7 @@
 """exitcodes sacct: the recorded jobs and steps, as Slurm 22.05's sacct prints them."""
 
+# ruff: noqa: PLC0415  (lazy imports: start-up is measured; -S/-E and --help pay for theirs)
+
 from __future__ import annotations
 
 import os
@@ -21,7 +23,6 @@ from harness.accounting.sacct import (
     table,
     window,
 )
-from harness.accounting.timespec import FORMS, parse_time
 from harness.cli.common import EXIT_OK, guarded
 from harness.cli.options import Option, Parsed, help_text, parse
 from harness.errors import UsageError
@@ -52,10 +53,18 @@ ABOUT = (
     "since midnight. Without -o: " + fields.DEFAULT + " (or $SACCT_FORMAT)."
 )
 FOOTER = (
-    f"TIME: {FORMS}.\n"
+    "TIME: {forms}.\n"
     "Exit status: 0 done (an unknown job id prints the header alone), 1 a database error, "
     "2 bad usage."
 )
+
+
+def _time(text: Optional[str], now: float) -> Optional[float]:
+    if text is None:
+        return None
+    from harness.accounting.timespec import parse_time
+
+    return parse_time(text, now)
 
 
 def selection(parsed: Parsed, now: float) -> Selection:
@@ -64,8 +73,8 @@ def selection(parsed: Parsed, now: float) -> Selection:
     start, end = window(
         by_job=jobs_text is not None,
         by_state=states_text is not None,
-        start=None if start_text is None else parse_time(start_text, now),
-        end=None if end_text is None else parse_time(end_text, now),
+        start=_time(start_text, now),
+        end=_time(end_text, now),
         now=now,
     )
     users = parsed.value("user")
@@ -86,7 +95,10 @@ def selection(parsed: Parsed, now: float) -> Selection:
 def run(argv: Sequence[str]) -> int:
     parsed = parse(argv, OPTIONS)
     if parsed.flag("help"):
-        sys.stdout.write(help_text(f"{PROG} [OPTIONS]", ABOUT, OPTIONS, FOOTER))
+        from harness.accounting.timespec import FORMS
+
+        footer = FOOTER.format(forms=FORMS)
+        sys.stdout.write(help_text(f"{PROG} [OPTIONS]", ABOUT, OPTIONS, footer))
         return EXIT_OK
     if parsed.flag("helpformat"):
         print(" ".join(field.name for field in fields.FIELDS))
