@@ -105,9 +105,16 @@ def as_nobody(
     return run_as_nobody([sys.executable, "-c", code, *args], database)
 
 
+def _nobody_can_run_python() -> bool:
+    if os.geteuid() != 0 or shutil.which("setpriv") is None:
+        return False
+    check = [*SETPRIV_NOBODY, sys.executable, "-c", "pass"]
+    return subprocess.run(check, capture_output=True, check=False).returncode == 0
+
+
 needs_root = pytest.mark.skipif(
-    os.geteuid() != 0 or shutil.which("setpriv") is None,
-    reason="dropping to another user needs root and setpriv",
+    not _nobody_can_run_python(),
+    reason="needs root, setpriv, and an interpreter the user nobody may run",
 )
 
 
