@@ -64,8 +64,11 @@ def _install(project: Path) -> Path:
         check=True, capture_output=True,
     )  # fmt: skip
     wheel = next(wheels.glob("exitwrap-*.whl"))
+    # --ignore-installed: the test tools' environment may hold exitwrap too (tox installs it);
+    # pip must install into the project's own environment, not call that "already satisfied"
     subprocess.run(
-        [*pip, "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
+        [*pip, "--python", str(python), "install", "--no-deps", "--no-index",
+         "--ignore-installed", str(wheel)],
         check=True, capture_output=True,
     )  # fmt: skip
     return python
