@@ -27,9 +27,8 @@ WORKFLOW = REPO / ".github" / "workflows" / "conformance.yml"
 NOX = [sys.executable, "-m", "nox", "-f", str(REPO / "noxfile.py")]
 POSIX_ONLY = ("pty", "fcntl", "pwd", "resource", "termios", "grp")
 # what the Windows job (and a Windows user of the plugin) imports
-KNOWN_POSIX_IMPORTS = {  # module -> why it cannot import on Windows yet (strict: fixed = fails)
-    "harness.cli.matrix": "harness/accounting/recorder.py imports pwd at the top level",
-}
+# module -> why it cannot import on Windows yet (strict: fixed = fails)
+KNOWN_POSIX_IMPORTS: dict[str, str] = {}
 WINDOWS_PATH = (
     "harness.cli.main",
     "harness.cli.matrix",

@@ -14,10 +14,11 @@ import os
 import signal
 
 from harness.accounting import states
-from harness.accounting.modify import INVALID_JOB, ROOT
+from harness.accounting.modify import INVALID_JOB
 from harness.accounting.process import Identity, is_alive
 from harness.accounting.records import Selection, load
 from harness.accounting.store import SQLiteError, Transaction, explain, open_for_writing
+from harness.accounting.users import ROOT
 from harness.errors import HarnessFailure
 
 TYPE_CHECKING = False

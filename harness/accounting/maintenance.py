@@ -6,8 +6,6 @@ import os
 import stat
 
 from harness.accounting import display, states
-from harness.accounting.modify import ROOT
-from harness.accounting.recorder import user_name
 from harness.accounting.schema import VERSION
 from harness.accounting.store import (
     DatabaseError,
@@ -18,6 +16,7 @@ from harness.accounting.store import (
     open_for_writing,
     schema_version,
 )
+from harness.accounting.users import ROOT, user_name
 
 
 class Health:

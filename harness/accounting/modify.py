@@ -11,6 +11,7 @@ from __future__ import annotations
 from harness.accounting import states
 from harness.accounting.records import Selection, load
 from harness.accounting.store import SQLiteError, Transaction, explain, open_for_writing
+from harness.accounting.users import ROOT
 from harness.errors import HarnessFailure
 
 TYPE_CHECKING = False
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
 
 LIST_FORMAT = "JobID,Account,NNodes,NodeList,State,ExitCode,DerivedExitCode,Comment"
 INVALID_JOB = "Invalid job id specified"  # slurm_strerror(ESLURM_INVALID_JOB_ID)
-ROOT = 0
 
 
 def success_message(job_id: int) -> str:

@@ -44,7 +44,9 @@ class Identity:
 
 
 def node_name() -> str:
-    return os.uname().nodename
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    return os.environ.get("COMPUTERNAME", "localhost")  # Windows
 
 
 def boot_id() -> Optional[str]:
@@ -77,7 +79,7 @@ def start_ticks(pid: int) -> Optional[int]:
 def identify(pid: int) -> Identity:
     """The identity of a live process (normally the recording exitwrap itself)."""
     try:
-        pgid: Optional[int] = os.getpgid(pid)
+        pgid: Optional[int] = os.getpgid(pid) if hasattr(os, "getpgid") else None
     except OSError:
         pgid = None
     return Identity(pid, pgid, node_name(), boot_id(), start_ticks(pid))
@@ -89,6 +91,8 @@ def is_alive(identity: Identity) -> Optional[bool]:
         return None
     if identity.pid <= 0:
         return False
+    if os.name == "nt":
+        return None  # os.kill(pid, 0) there would send CTRL_C_EVENT, not probe
     if identity.boot_id is not None and identity.start_ticks is not None:
         return boot_id() == identity.boot_id and start_ticks(identity.pid) == identity.start_ticks
     try:

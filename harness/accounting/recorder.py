@@ -19,16 +19,15 @@ and returns the command's status unchanged.
   node, boot id, start time) so that ``exitcodes cancel`` signals the right
   process and readers can tell a crashed exitwrap (NODE_FAIL).
 
-This is on exitwrap's hot path: it imports os, pwd, time and SQLite's C module only.
+This is on exitwrap's hot path: it imports os, time, SQLite's C module, and pwd and grp.
 """
 
 from __future__ import annotations
 
 import os
-import pwd
 import time
 
-from harness.accounting import states
+from harness.accounting import states, users
 from harness.accounting.process import Identity, identify, is_alive, node_name
 from harness.accounting.schema import BATCH_STEP
 from harness.accounting.store import (
@@ -70,7 +69,7 @@ def database_path(environ: Mapping[str, str]) -> Optional[str]:
         return configured
     data_home = environ.get("XDG_DATA_HOME", "")
     if not os.path.isabs(data_home):
-        home = environ.get("HOME") or pwd.getpwuid(os.getuid()).pw_dir
+        home = environ.get("HOME") or users.home()
         data_home = os.path.join(home, ".local", "share")
     return os.path.join(data_home, "exitwrap", DATABASE_FILE)
 
@@ -108,14 +107,6 @@ class StepTicket:
 
     def __repr__(self) -> str:
         return f"StepTicket(job_id={self.job_id}, step={self.step!r})"
-
-
-def user_name(uid: int) -> str:
-    """This host's name for the uid, else the number."""
-    try:
-        return pwd.getpwuid(uid).pw_name
-    except KeyError:
-        return str(uid)
 
 
 # FinishedStep's fields, in _INSERT_FINISHED's column order
@@ -210,11 +201,11 @@ class Recorder:
                         f"job {parent_job} (EXITWRAP_JOB_ID) is not a running job of this user; "
                         "recording a new job"
                     )
-                uid = os.getuid()
-                job = (BATCH if batch else "single", job_name or name, uid, user_name(uid))
+                uid = users.uid()
+                job = (BATCH if batch else "single", job_name or name, uid, users.user_name(uid))
                 texts = (account, comment, command, cwd)
                 times = (now, now, states.RUNNING, 0 if batch else 1)
-                cursor = db.execute(_INSERT_JOB, (*job, os.getgid(), *texts, *times, *process))
+                cursor = db.execute(_INSERT_JOB, (*job, users.gid(), *texts, *times, *process))
                 job_id = int(cursor.lastrowid or 0)
                 step_index, step_name = (BATCH_STEP, BATCH) if batch else (0, name)
                 db.execute(
@@ -249,7 +240,7 @@ class Recorder:
         state, uid, cancel_uid, next_step = row[:4]
         leader = Identity(*row[4:])
         stale = state != states.RUNNING or cancel_uid is not None or is_alive(leader) is False
-        if stale or uid != os.getuid():
+        if stale or uid != users.uid():
             return None
         db.execute("UPDATE jobs SET next_step = next_step + 1 WHERE job_id = ?", (job_id,))
         index: int = next_step

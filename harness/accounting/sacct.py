@@ -10,7 +10,7 @@ unknown job id shows the header alone, as Slurm does.
 
 from __future__ import annotations
 
-from harness.accounting import display, fields, states
+from harness.accounting import display, fields, states, users
 from harness.accounting.records import Selection, load
 from harness.accounting.store import open_for_reading
 from harness.errors import UsageError
@@ -108,15 +108,13 @@ def parse_states(text: str) -> frozenset[str]:
 
 def parse_users(text: str) -> frozenset[int]:
     """``-u alice,1001``: names or numeric uids."""
-    import pwd
-
     uids = set()
     for entry in (e.strip() for e in text.split(",")):
         if entry.isascii() and entry.isdigit():
             uids.add(int(entry))
             continue
         try:
-            uids.add(pwd.getpwnam(entry).pw_uid)
+            uids.add(users.uid_of(entry))
         except KeyError:
             raise UsageError(f"invalid user {entry!r}") from None
     return frozenset(uids)

@@ -9,12 +9,11 @@ spelling of missing values (``(null)``, ``N/A``, ``Unknown``).
 
 from __future__ import annotations
 
-import grp
-
 from harness.accounting import display, states
 from harness.accounting.modify import INVALID_JOB
 from harness.accounting.records import Selection
 from harness.accounting.sacct import query
+from harness.accounting.users import group_name
 from harness.errors import HarnessFailure
 
 TYPE_CHECKING = False
@@ -24,13 +23,6 @@ if TYPE_CHECKING:
     from harness.accounting.records import JobRecord, StepRecord
 
 INDENT = "\n   "
-
-
-def _group(gid: int) -> str:
-    try:
-        return grp.getgrgid(gid).gr_name
-    except KeyError:
-        return str(gid)
 
 
 def _spaceless(text: str) -> str:
@@ -53,7 +45,7 @@ def job_text(job: JobRecord) -> str:
     reason = _spaceless(display.reason(job.state, job.exit_status, job.reason))
     lines = [
         f"JobId={job.job_id} JobName={job.name}",
-        f"UserId={job.user}({job.uid}) GroupId={_group(job.gid)}({job.gid}) MCS_label=N/A",
+        f"UserId={job.user}({job.uid}) GroupId={group_name(job.gid)}({job.gid}) MCS_label=N/A",
         f"Account={job.account or '(null)'}",
         f"JobState={display.state(job.state, job.cancel_uid)} Reason={reason} Dependency=(null)",
         f"Requeue=0 Restarts=0 BatchFlag={int(job.kind == 'batch')} Reboot=0 "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
+from harness.accounting import users
 from harness.accounting.cancel import CancelError, cancel
 from harness.accounting.recorder import configured_database
 from harness.accounting.sacct import parse_job_step
@@ -41,7 +42,7 @@ def run(argv: Sequence[str]) -> int:
     status = EXIT_OK
     for job_id, step_id in targets:
         try:
-            cancel(path, job_id, step_id, os.getuid())
+            cancel(path, job_id, step_id, users.uid())
         except CancelError as error:
             fail(PROG, str(error))
             status = EXIT_FAILURE

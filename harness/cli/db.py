@@ -6,6 +6,7 @@ import os
 import sys
 import time
 
+from harness.accounting import users
 from harness.accounting.maintenance import check, describe_purge, purge
 from harness.accounting.recorder import DATABASE_ENV, configured_database, database_path
 from harness.accounting.timespec import FORMS, parse_time
@@ -57,7 +58,7 @@ def run(argv: Sequence[str]) -> int:
     assert before is not None
     cutoff = parse_time(before, time.time())
     dry_run = parsed.flag("dry_run")
-    print(describe_purge(purge(path, cutoff, os.getuid(), dry_run), cutoff, dry_run))
+    print(describe_purge(purge(path, cutoff, users.uid(), dry_run), cutoff, dry_run))
     return EXIT_OK
 
 

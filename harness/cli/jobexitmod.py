@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
+from harness.accounting import users
 from harness.accounting.modify import LIST_FORMAT, modify, success_message
 from harness.accounting.recorder import configured_database
 from harness.accounting.records import Selection
@@ -68,7 +69,7 @@ def run(argv: Sequence[str]) -> int:
         return EXIT_OK
     if code is None and reason is None:
         raise UsageError("either a reason string (-r) or an exit code (-e) is required")
-    modify(path, job_id, code=code, comment=reason, uid=os.getuid())
+    modify(path, job_id, code=code, comment=reason, uid=users.uid())
     sys.stdout.write(success_message(job_id))
     return EXIT_OK
 

@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-from harness.accounting import fields
+from harness.accounting import fields, users
 from harness.accounting.recorder import configured_database
 from harness.accounting.records import Selection
 from harness.accounting.sacct import (
@@ -77,11 +77,11 @@ def selection(parsed: Parsed, now: float) -> Selection:
         end=_time(end_text, now),
         now=now,
     )
-    users = parsed.value("user")
-    uids: Optional[frozenset[int]] = None if users is None else parse_users(users)
-    mine_only = not (parsed.flag("allusers") or jobs_text is not None or os.getuid() == 0)
+    user_list = parsed.value("user")
+    uids: Optional[frozenset[int]] = None if user_list is None else parse_users(user_list)
+    mine_only = not (parsed.flag("allusers") or jobs_text is not None or users.uid() == users.ROOT)
     if uids is None and mine_only:
-        uids = frozenset({os.getuid()})
+        uids = frozenset({users.uid()})
     return Selection(
         jobs=None if jobs_text is None else parse_jobs(jobs_text),
         uids=uids,
