@@ -1,6 +1,6 @@
 """The accounting end to end: real ``exitwrap --batch`` scripts whose steps use ``exitwrap``.
 
-Every state and derived rule of the seed ("Job Exit Codes") and sacct(1),
+Every state and derived rule of Slurm's "Job Exit Codes" page and sacct(1),
 observed through the commands users run: exit codes, signals, ``set -e``,
 a background step with ``wait``, ``exit $?`` after a failed step, timeouts,
 cancel, a crashed exitwrap (NODE_FAIL), parallel steps in one job, and

@@ -1,6 +1,6 @@
-"""exitcodes jobexitmod: the seed's sjobexitmod examples, the owner-only rule, and bad input.
+"""exitcodes jobexitmod: sjobexitmod's documented examples, the owner-only rule, bad input.
 
-Source: the seed ("Job Exit Codes", The sjobexitmod command) and the
+Source: Slurm's "Job Exit Codes" page (The sjobexitmod command) and the
 sjobexitmod script itself, which lists with ``sacct -X -j ID -o
 JobID,Account,NNodes,NodeList,State,ExitCode,DerivedExitCode,Comment`` and
 prints a blank line and `` Modification of job N was successful.`` on success.
@@ -47,7 +47,7 @@ def _listed(derived: str, comment: str) -> str:
     )
 
 
-def test_seed_sjobexitmod_examples(db: str, kit: ProbeKit) -> None:
+def test_sjobexitmod_examples_of_the_job_exit_codes_page(db: str, kit: ProbeKit) -> None:
     next_job_id(db, 123)
     batch_job(db, [[str(kit.probe), "exit", "0"]], account="lc")
     # > sjobexitmod -l 123

@@ -1,6 +1,6 @@
 """The recorder exitwrap calls: ids, states, privacy, concurrency and faults, with real processes.
 
-Expected states follow the seed (Slurm's "Job Exit Codes" page) and sacct(1)
+Expected states follow Slurm's "Job Exit Codes" page and sacct(1)
 as harness/accounting/states.py cites them; observed statuses always come
 from running the probe child.
 """
@@ -47,11 +47,11 @@ def test_database_path(environ: dict[str, str], expected: str | None) -> None:
     assert database_path(environ) == expected
 
 
-# (probe arguments, raw wait status, job state, step state), per the seed and sacct(1)
+# (probe arguments, raw wait status, job state, step state): "Job Exit Codes" and sacct(1)
 OUTCOMES = [
     (["exit", "0"], 0, "COMPLETED", "COMPLETED"),
     (["exit", "3"], 3 << 8, "FAILED", "FAILED"),
-    (["exit", "-1"], 255 << 8, "FAILED", "FAILED"),  # the seed: shown unsigned, 255:0
+    (["exit", "-1"], 255 << 8, "FAILED", "FAILED"),  # shown unsigned: 255:0
     (["signal", "9"], 9, "FAILED", "CANCELLED"),
     (["signal", "15"], 15, "FAILED", "CANCELLED"),
 ]

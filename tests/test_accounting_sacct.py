@@ -1,7 +1,7 @@
 """exitcodes sacct against real recorded processes: Slurm 22.05's table, parsable and JSON forms.
 
 Expected layouts come from Slurm's source (src/sacct/sacct.c field widths,
-src/common/print_fields.c alignment and cutting) and the seed's examples;
+src/common/print_fields.c alignment and cutting) and the examples of Slurm's "Job Exit Codes" page;
 every status shown was observed from a real child.
 """
 
@@ -34,14 +34,14 @@ __all__ = ["db", "open_dir"]  # fixtures, used by name
 
 NODE = os.uname().nodename
 
-# The seed ("Job Exit Codes", sacct example), which Slurm printed in older widths:
+# Slurm's "Job Exit Codes" page (its sacct example, printed in an older version's widths):
 #   JobID   NNodes      State ExitCode DerivedExitCode        Comment
 #   123          1  COMPLETED      0:0            49:0  out of memory
-SEED_HEADER = ["JobID", "NNodes", "State", "ExitCode", "DerivedExitCode", "Comment"]
-SEED_VALUES = ["123", "1", "COMPLETED", "0:0", "49:0", "out", "of", "memory"]
+PAGE_HEADER = ["JobID", "NNodes", "State", "ExitCode", "DerivedExitCode", "Comment"]
+PAGE_VALUES = ["123", "1", "COMPLETED", "0:0", "49:0", "out", "of", "memory"]
 
 
-def test_seed_sacct_example_reproduces_in_slurm_22_05_widths(db: str, kit: ProbeKit) -> None:
+def test_the_pages_sacct_example_reproduces_in_slurm_22_05_widths(db: str, kit: ProbeKit) -> None:
     next_job_id(db, 123)
     job = batch_job(db, [[str(kit.probe), "exit", "0"]], account="lc")
     assert exitcodes("jobexitmod", "-e", "49", "-r", "out of memory", str(job))[0] == 0
@@ -55,7 +55,7 @@ def test_seed_sacct_example_reproduces_in_slurm_22_05_widths(db: str, kit: Probe
         "123                 1  COMPLETED      0:0            49:0  out of memory \n"
     )
     header, _, values = out.splitlines()
-    assert header.split() == SEED_HEADER and values.split() == SEED_VALUES
+    assert header.split() == PAGE_HEADER and values.split() == PAGE_VALUES
 
 
 def test_table_aligns_cuts_and_ends_every_line_with_a_space(db: str, kit: ProbeKit) -> None:

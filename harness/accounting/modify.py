@@ -1,6 +1,6 @@
 """jobexitmod: the derived exit code and the comment, the only fields a job's owner may change.
 
-As the seed's sjobexitmod and sacctmgr's ``modify job`` allow: after the job
+As sjobexitmod (Slurm's "Job Exit Codes" page) and sacctmgr's ``modify job`` allow: after the job
 has ended, its owner (or root) may set the derived exit code (an exit code
 0-255, stored as a wait status as sjobexitmod does with ``256 * code``) and
 the comment. Anyone else gets a refusal naming the owner.

@@ -6,7 +6,7 @@ own the database): a RUNNING job or step whose recording process is gone
 shows NODE_FAIL, or CANCELLED when a cancel was asked for; and a job's
 derived exit code, until its owner sets one, is the highest raw wait status
 among its steps (the batch step excluded), so any non-zero exit outranks
-any signal, as the seed's "Derived Exit Code" section has it.
+any signal, as the "Derived Exit Code" section of Slurm's "Job Exit Codes" page has it.
 """
 
 from __future__ import annotations

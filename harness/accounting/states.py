@@ -1,6 +1,6 @@
 """Job and step states, as Slurm 22.05 names and decides them.
 
-Source: sacct(1), JOB STATE CODES, and the seed's "Job Exit Codes" page: a
+Source: sacct(1), JOB STATE CODES, and Slurm's "Job Exit Codes" page: a
 job whose script exits non-zero is FAILED with reason NonZeroExitCode; a
 signal death is FAILED with ``RaisedSignal:N(Description)``; a step killed
 by a signal shows CANCELLED. Failing steps never change the job's state.
