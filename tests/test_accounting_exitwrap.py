@@ -12,11 +12,13 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from harness.accounting.recorder import Recorder
 from harness.accounting.records import JobRecord, Selection
 from harness.accounting.sacct import query
 from harness.probe import ProbeKit
@@ -335,3 +337,17 @@ def test_an_unwritable_database_never_changes_the_status(open_dir: Path, kit: Pr
     assert done.returncode == 128 + 15
     assert done.stderr.startswith("exitwrap: warning: not recorded: ")
     assert len(done.stderr.splitlines()) == 1 and "read-only" in done.stderr
+
+
+def test_cancel_of_a_job_on_another_host_records_it_and_says_so(db: str) -> None:
+    recorder = Recorder(db)
+    ticket = recorder.begin_own_job(["job.sh"])  # led by this test process...
+    recorder.close()
+    with sqlite3.connect(db) as raw:  # ...as if on a node sharing the database over NFS
+        raw.execute("UPDATE jobs SET node = 'node7'")
+        raw.execute("UPDATE steps SET node = 'node7'")
+    status, out, err = exitcodes("cancel", str(ticket.job_id))
+    assert status == 0 and out == ""
+    line = one_line_error(err, "exitcodes cancel")
+    assert f"job {ticket.job_id} runs on node7" in line and "not signalled" in line
+    assert job(db, ticket.job_id).cancel_uid == os.getuid()  # the request is on record

@@ -73,8 +73,9 @@ def _mark(
     return _running([job]) + _running(job.steps)
 
 
-def cancel(path: str, job_id: int, step_id: Optional[str], uid: int) -> int:
-    """Cancel one job or step; returns how many processes were sent TERM."""
+def cancel(path: str, job_id: int, step_id: Optional[str], uid: int) -> list[str]:
+    """Cancel one job or step; returns the other hosts whose processes could not be signalled
+    from here (the request is recorded all the same)."""
     db = open_for_writing(path)
     try:
         with Transaction(db):
@@ -83,13 +84,17 @@ def cancel(path: str, job_id: int, step_id: Optional[str], uid: int) -> int:
         raise explain(error, path) from None
     finally:
         db.close()
+    elsewhere: list[str] = []
     signalled: set[int] = set()
     for process in processes:
-        if process.pid in signalled or is_alive(process) is not True:
+        alive = is_alive(process)
+        if alive is None and process.node not in elsewhere:
+            elsewhere.append(process.node)
+        if process.pid in signalled or alive is not True:
             continue
         try:
             os.kill(process.pid, signal.SIGTERM)
         except ProcessLookupError:
             continue
         signalled.add(process.pid)
-    return len(signalled)
+    return elsewhere

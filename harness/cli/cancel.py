@@ -42,10 +42,17 @@ def run(argv: Sequence[str]) -> int:
     status = EXIT_OK
     for job_id, step_id in targets:
         try:
-            cancel(path, job_id, step_id, users.uid())
+            elsewhere = cancel(path, job_id, step_id, users.uid())
         except CancelError as error:
             fail(PROG, str(error))
             status = EXIT_FAILURE
+            continue
+        for node in elsewhere:
+            fail(
+                PROG,
+                f"warning: job {job_id} runs on {node}: recorded as cancelled, but its "
+                f"processes there were not signalled (run exitcodes cancel on {node})",
+            )
     return status
 
 

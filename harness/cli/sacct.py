@@ -50,7 +50,9 @@ OPTIONS = (
 )
 ABOUT = (
     "Show the jobs and steps exitwrap and the matrix recorded. Without -j: the jobs that ran "
-    "since midnight. Without -o: " + fields.DEFAULT + " (or $SACCT_FORMAT)."
+    "since midnight, your own unless -u or -a (root sees everyone's). Without -o: "
+    + fields.DEFAULT
+    + " (or $SACCT_FORMAT)."
 )
 FOOTER = (
     "TIME: {forms}.\n"
