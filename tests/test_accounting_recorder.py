@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.accounting import store
+from harness.accounting import schema, store
 from harness.accounting.recorder import Recorder, RecordingError, StepTicket, database_path
 from harness.probe import ProbeKit
 from tests.accounting_helpers import as_nobody, needs_root, open_dir, rows, wrap
@@ -302,3 +302,29 @@ def test_unwritable_directory_and_database_are_recording_errors(open_dir: Path) 
     refused = as_nobody(OPEN_AS_USER, readonly)
     assert refused.stdout.startswith(f"RecordingError: {readonly}: "), refused.stderr
     assert "read-only" in refused.stdout
+
+
+def test_an_older_database_is_migrated_forward_keeping_its_records(
+    db: str, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = Recorder(db)
+    kept, _, _ = wrap(recorder, [str(kit.probe), "exit", "3"])
+    recorder.close()
+    # the next exitwrap's schema: one more migration on top of today's
+    upgrade = ("CREATE INDEX steps_by_state ON steps (state)",)
+    monkeypatch.setattr(store, "MIGRATIONS", (*schema.MIGRATIONS, upgrade))
+    monkeypatch.setattr(store, "VERSION", schema.VERSION + 1)
+    Recorder(db).close()
+    assert rows(db, "PRAGMA user_version") == [(schema.VERSION + 1,)]
+    assert rows(db, "SELECT name FROM sqlite_master WHERE name = 'steps_by_state'") == [
+        ("steps_by_state",)
+    ]
+    assert rows(db, "SELECT job_id, exit_status FROM jobs") == [(kept.job_id, 3 << 8)]
+
+
+def test_an_empty_file_becomes_a_database_and_reads_as_nothing_recorded(db: str) -> None:
+    os.makedirs(os.path.dirname(db))
+    Path(db).touch()
+    assert store.open_for_reading(db) is None
+    Recorder(db).close()
+    assert rows(db, "PRAGMA user_version") == [(schema.VERSION,)]
