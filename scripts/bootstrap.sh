@@ -39,8 +39,15 @@ if [ ! -x .venv/bin/python ]; then
 fi
 stamp=$(cat pyproject.toml scripts/bootstrap.sh | cksum)
 if [ "$(cat .venv/.exitwrap-installed 2>/dev/null)" != "$stamp" ]; then
-    # compat mode: a plain path entry, not an import hook that costs every interpreter start ~20 ms
-    .venv/bin/python -m pip install -q --disable-pip-version-check \
-        --config-settings editable_mode=compat -e '.[dev]'
+    log=.venv/install.log
+    pip="$PWD/.venv/bin/python -m pip --disable-pip-version-check"
+    # A current pip: older ones write console scripts that import re on every start.
+    $pip install -q --upgrade pip >"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+    # compat mode keeps the editable install a plain path entry: the default import hook
+    # costs every interpreter start about 20 ms. Should setuptools drop compat mode, the
+    # default editable install still works, only slower to start.
+    if ! $pip install -q --config-settings editable_mode=compat -e '.[dev]' >>"$log" 2>&1; then
+        $pip install -q -e '.[dev]' >>"$log" 2>&1 || { cat "$log" >&2; exit 1; }
+    fi
     echo "$stamp" > .venv/.exitwrap-installed
 fi
