@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import os
 import shutil
 import socket
@@ -23,7 +24,7 @@ from typing import Any, Callable, Optional
 
 from harness import __version__
 from harness.conventions.catalog import CONVENTIONS
-from harness.conventions.checker import CellCheck, check, covering
+from harness.conventions.checker import CellCheck, ConventionIndex, check
 from harness.conventions.model import ABSENT, Convention
 from harness.observation import Observation
 from harness.platforms import host_platform
@@ -35,6 +36,7 @@ from harness.shells import POSIX_FAMILY, Shell
 SCHEMA_VERSION = 1
 STATUS_MARKER = "exitwrap-status:"
 RECORD_OUTPUT_CAP = 2000  # characters of stdout/stderr kept in a record
+BUILT_IN = ConventionIndex(CONVENTIONS)
 
 
 @dataclass(frozen=True)
@@ -90,18 +92,23 @@ class MatrixResult:
         return sum(1 for c in self.cells if c.verdict == "error")
 
 
+@functools.cache
+def _placeholders(kit: ProbeKit) -> tuple[tuple[str, str], ...]:
+    return (
+        ("{probe}", str(kit.probe)),
+        ("{not_executable}", str(kit.file("not-executable"))),
+        ("{is_directory}", str(kit.file("is-directory"))),
+        ("{bad_interpreter}", str(kit.file("bad-interpreter"))),
+        ("{exec_format}", str(kit.file("exec-format"))),
+        ("{missing}", MISSING_FILE),
+    )
+
+
 def render(template: str, kit: ProbeKit, quote: Callable[[str], str]) -> str:
     """Fill a scenario template's placeholders with quoted paths from the probe kit."""
-    values = {
-        "{probe}": str(kit.probe),
-        "{not_executable}": str(kit.file("not-executable")),
-        "{is_directory}": str(kit.file("is-directory")),
-        "{bad_interpreter}": str(kit.file("bad-interpreter")),
-        "{exec_format}": str(kit.file("exec-format")),
-        "{missing}": MISSING_FILE,
-    }
-    for placeholder, value in values.items():
-        template = template.replace(placeholder, quote(value))
+    for placeholder, value in _placeholders(kit):
+        if placeholder in template:
+            template = template.replace(placeholder, quote(value))
     return template
 
 
@@ -122,7 +129,7 @@ def run_cell(
     kit: ProbeKit,
     env: Mapping[str, str],
     limits: Limits,
-    conventions: Sequence[Convention] = CONVENTIONS,
+    conventions: ConventionIndex = BUILT_IN,
 ) -> CellResult:
     if not shell.present:
         return CellResult(shell, scenario, None, None, CellCheck(ABSENT, note=shell.absent_reason))
@@ -140,7 +147,7 @@ def run_cell(
         argv = launch.argv
         observation = run(argv, launch.env, limits=limits, marker=STATUS_MARKER if inner else None)
     applicable = scenario.needs <= shell.spec.features
-    relevant = covering(conventions, shell.name, scenario, POSIX_FAMILY)
+    relevant = conventions.covering(shell.name, scenario, POSIX_FAMILY)
     return CellResult(
         shell,
         scenario,
@@ -180,10 +187,11 @@ def iter_cells(
         with contextlib.ExitStack() as sessions:
             shells = [sessions.enter_context(shell.session()) for shell in shells]
             env = cell_environment(home)
+            index = ConventionIndex(conventions)
             workers = max(1, jobs or os.cpu_count() or 1)
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 futures = [
-                    pool.submit(run_cell, shell, scenario, kit, env, limits, conventions)
+                    pool.submit(run_cell, shell, scenario, kit, env, limits, index)
                     for shell in shells
                     for scenario in scenarios
                 ]

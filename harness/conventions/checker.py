@@ -81,11 +81,32 @@ def _text_holds(template: str, text: str, n: Optional[int]) -> bool:
     return text == template.replace("{signame}", name).replace("{N}", str(n))
 
 
+class ConventionIndex:
+    """The conventions of a run, looked up by scenario once and then only filtered by shell.
+
+    Matching scenario globs is most of the checker's cost: a matrix asks the
+    same question for every shell, so the answer is kept per scenario.
+    """
+
+    def __init__(self, conventions: Iterable[Convention]) -> None:
+        self.conventions = tuple(conventions)
+        self._by_scenario: dict[tuple[str, Optional[int]], list[Convention]] = {}
+
+    def covering(self, shell: str, scenario: Scenario, family: Sequence[str]) -> list[Convention]:
+        """The conventions that speak about this shell and scenario."""
+        key = (scenario.id, scenario.n)
+        candidates = self._by_scenario.get(key)
+        if candidates is None:
+            candidates = [c for c in self.conventions if c.covers_scenario(scenario.id, scenario.n)]
+            self._by_scenario[key] = candidates
+        return [c for c in candidates if c.covers_shell(shell, family)]
+
+
 def covering(
     conventions: Iterable[Convention], shell: str, scenario: Scenario, family: Sequence[str]
 ) -> list[Convention]:
-    """The conventions that speak about this shell and scenario."""
-    return [c for c in conventions if c.covers(scenario.id, scenario.n, shell, tuple(family))]
+    """The conventions that speak about this shell and scenario (one question, no index)."""
+    return ConventionIndex(conventions).covering(shell, scenario, family)
 
 
 def check(

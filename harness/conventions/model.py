@@ -11,6 +11,7 @@ own rule, or the entry records a known bug.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
 
@@ -103,13 +104,15 @@ class Convention:
     qualifier: str = ""
     n_range: Optional[tuple[int, int]] = None  # applies only when lo <= N <= hi
 
-    def covers(
-        self, scenario_id: str, n: Optional[int], shell: str, family: tuple[str, ...]
-    ) -> bool:
+    def covers(self, scenario_id: str, n: Optional[int], shell: str, family: Sequence[str]) -> bool:
+        return self.covers_scenario(scenario_id, n) and self.covers_shell(shell, family)
+
+    def covers_scenario(self, scenario_id: str, n: Optional[int]) -> bool:
         if not any(fnmatch.fnmatchcase(scenario_id, g) for g in self.scenarios):
             return False
-        if self.n_range is not None and (n is None or not self.n_range[0] <= n <= self.n_range[1]):
-            return False
+        return self.n_range is None or (n is not None and self.n_range[0] <= n <= self.n_range[1])
+
+    def covers_shell(self, shell: str, family: Sequence[str]) -> bool:
         return (
             "*" in self.shells
             or shell in self.shells
