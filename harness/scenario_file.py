@@ -38,7 +38,8 @@ from harness.conventions.model import Convention, Source
 from harness.errors import UsageError
 from harness.scenarios import BY_ID, INNER, OUTER, Scenario
 from harness.shells import KNOWN_NAMES
-from harness.shells.dialects import DIALECTS, Unquotable
+from harness.shells.catalog import DIALECTS
+from harness.shells.dialects import Unquotable
 from harness.user_expectations import (
     KnownBug,
     PerShell,

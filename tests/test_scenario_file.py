@@ -114,7 +114,7 @@ def test_an_argv_reaches_the_command_byte_for_byte(tmp_path: Path, kit: ProbeKit
         ("[[scenario]]\nid = 'signal/99'\ncommand = ['true']", "taken by the built-in catalog"),
         ("[[scenario]]\nid = 'x'\ncommand = []", "non-empty list of strings"),
         ("[[scenario]]\nid = 'x'\ncommand = ['a']\nscript = 'b'", "exactly one of"),
-        ("[[scenario]]\nid = 'x'\nscript = {cmd = 'b'}", "'script' dialects are"),
+        ("[[scenario]]\nid = 'x'\nscript = {powershell = 'b'}", "'script' dialects are"),
         ("[[scenario]]\nid = 'x'\nscript = 'b'\nlayer = 'middle'", "'layer' is"),
         ("[[scenario]]\nid = 'x'\nscript = 'b'\n[[scenario]]\nid = 'x'\nscript = 'c'", "twice"),
         ("id = 'x'", "no [[scenario]] entries"),
@@ -155,3 +155,20 @@ def test_the_readme_example_is_a_valid_scenario_file(tmp_path: Path) -> None:
     qualifiers = {c.id: c.qualifier for c in loaded.conventions}
     assert qualifiers["user:sample/config-error@posh"] == "known-bug"
     assert qualifiers["user:sample/config-error@ksh93"] == "shell-rule"
+
+
+def test_every_shell_dialect_can_be_given_a_script(tmp_path: Path) -> None:
+    path = tmp_path / "win.toml"
+    path.write_text(
+        "[[scenario]]\nid = 'team/win'\nstatus = 3\n"
+        "script = {posix = 'exit 3', cmd = 'exit /b 3', pwsh = 'exit 3'}\n",
+        encoding="utf-8",
+    )
+    (scenario,) = load_scenario_files([path]).scenarios
+    assert scenario.script_for("cmd") == "exit /b 3"
+    assert scenario.script_for("pwsh") == "exit 3"
+    argv = tmp_path / "argv.toml"
+    argv.write_text("[[scenario]]\nid = 'team/argv'\nstatus = 0\ncommand = ['tool', '%x%']\n")
+    (quoted,) = load_scenario_files([argv]).scenarios
+    assert quoted.script_for("posix") == "'tool' '%x%'"
+    assert quoted.script_for("cmd") is not None  # cmd doubles the % so nothing expands

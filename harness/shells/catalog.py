@@ -10,7 +10,7 @@ shells' own manuals; see harness/conventions/catalog.py for the quotes.
 from __future__ import annotations
 
 from harness.shells import windows
-from harness.shells.dialects import CSH, FISH, POSIX, RC
+from harness.shells.dialects import CSH, FISH, POSIX, RC, Dialect
 from harness.shells.spec import ShellSpec
 
 _POSIX_FEATURES = frozenset({"pipefail", "subshell", "param-error", "wait-pid"})
@@ -131,3 +131,6 @@ SHELLS: tuple[ShellSpec, ...] = (
 POSIX_FAMILY: tuple[str, ...] = tuple(s.name for s in SHELLS if s.dialect is POSIX)
 
 BY_NAME: dict[str, ShellSpec] = {s.name: s for s in SHELLS}
+
+# every dialect some shell speaks, Windows' included (users' scenario files name them)
+DIALECTS: dict[str, Dialect] = {s.dialect.name: s.dialect for s in SHELLS}
