@@ -171,4 +171,4 @@ def test_every_shell_dialect_can_be_given_a_script(tmp_path: Path) -> None:
     argv.write_text("[[scenario]]\nid = 'team/argv'\nstatus = 0\ncommand = ['tool', '%x%']\n")
     (quoted,) = load_scenario_files([argv]).scenarios
     assert quoted.script_for("posix") == "'tool' '%x%'"
-    assert quoted.script_for("cmd") is not None  # cmd doubles the % so nothing expands
+    assert "%%x%%" in (quoted.script_for("cmd") or "")  # cmd doubles the % so nothing expands
