@@ -95,3 +95,18 @@ def test_absent_and_inapplicable_cells_say_why(tmp_path: Path) -> None:
         assert verdicts[("dash", "pipeline/pipefail")][0] == "n/a"
     if SHELLS["fish"].present:
         assert verdicts[("fish", "subshell/5")][0] == "n/a"
+
+
+def test_every_reserved_shell_name_has_an_adapter() -> None:
+    from harness.shell_names import KNOWN_NAMES
+    from harness.shells.catalog import BY_NAME
+
+    assert set(BY_NAME) == set(KNOWN_NAMES)
+
+
+def test_a_shell_can_be_found_without_asking_the_package_manager() -> None:
+    if not SHELLS["dash"].present:
+        pytest.skip("dash absent")
+    quick = resolve(parse_selection("dash")[0], ask_packages=False)
+    assert quick.path == SHELLS["dash"].path
+    assert quick.version == "unknown"  # dash prints no version: only its package knows it

@@ -13,8 +13,7 @@ from harness.platforms import host_platform
 from harness.probe import ProbeKit
 from harness.shell_names import KNOWN_NAMES
 from harness.shells.catalog import BY_NAME, POSIX_FAMILY
-from harness.shells.dialects import POSIX
-from harness.shells.discovery import UNKNOWN, locate
+from harness.shells.discovery import locate
 from harness.shells.launchers import Launch
 from harness.shells.spec import ShellSpec
 from harness.winprobe import windows_probe
@@ -134,16 +133,11 @@ def parse_selection(text: str) -> list[Selection]:
     return selections
 
 
-def resolve(selection: Selection) -> Shell:
-    """Find the selected shell on this machine; an uninstalled one comes back absent."""
-    spec = BY_NAME.get(selection.name)
-    platform = host_platform()
-    if spec is None:
-        reason = f"no {selection.name} adapter on {platform}"
-        return Shell(_placeholder(selection.name), selection.label, None, UNKNOWN, platform, reason)
-    path, version, reason = locate(spec, selection.path)
-    return Shell(spec, selection.label, path, version, spec.platform or platform, reason)
+def resolve(selection: Selection, ask_packages: bool = True) -> Shell:
+    """Find the selected shell on this machine; an uninstalled one comes back absent.
 
-
-def _placeholder(name: str) -> ShellSpec:
-    return ShellSpec(name, POSIX, (), "")
+    ``ask_packages=False`` skips the package manager (a version-less shell stays ``unknown``).
+    """
+    spec = BY_NAME[selection.name]
+    path, version, reason = locate(spec, selection.path, ask_packages)
+    return Shell(spec, selection.label, path, version, spec.platform or host_platform(), reason)

@@ -36,16 +36,20 @@ def _output(argv: list[str]) -> Optional[str]:
     return (done.stdout + done.stderr).decode("utf-8", "replace")
 
 
-def locate(spec: ShellSpec, override: Optional[str] = None) -> tuple[Optional[str], str, str]:
+def locate(
+    spec: ShellSpec, override: Optional[str] = None, ask_packages: bool = True
+) -> tuple[Optional[str], str, str]:
     """(path, version, why absent): the binary to run, or None and the reason.
 
     A binary found on PATH must identify as the shell (``ksh`` may be mksh);
-    one the user named with NAME=/path is taken as it is.
+    one the user named with NAME=/path is taken as it is. Without
+    ``ask_packages`` a shell with no version flag stays ``unknown`` rather than
+    wait for the package manager (exitwrap --shell needs the binary, not that).
     """
     if override is not None:
         if os.path.isfile(override) and os.access(override, os.X_OK):
             path = os.path.abspath(override)
-            return path, version_of(spec, path)[0], ""
+            return path, version_of(spec, path, ask_packages)[0], ""
         return None, UNKNOWN, f"{override} is not an executable file"
     reasons = []
     for candidate in spec.candidates:
@@ -53,7 +57,7 @@ def locate(spec: ShellSpec, override: Optional[str] = None) -> tuple[Optional[st
         if not found:
             reasons.append(f"{candidate} not found on PATH")
             continue
-        version, problem = version_of(spec, found)
+        version, problem = version_of(spec, found, ask_packages)
         if not problem:
             return found, version, ""
         reasons.append(problem)
@@ -82,14 +86,15 @@ def _package_version(path: str) -> Optional[str]:
 
 
 @functools.cache
-def version_of(spec: ShellSpec, path: str) -> tuple[str, str]:
+def version_of(spec: ShellSpec, path: str, ask_packages: bool = True) -> tuple[str, str]:
     """(version, problem): the exact version, and a reason when the binary is not this shell."""
+    package_version = _package_version if ask_packages else lambda _path: None
     if not spec.version_args:
-        return _package_version(path) or UNKNOWN, ""
+        return package_version(path) or UNKNOWN, ""
     text = _output([path, *spec.prefix_args, *spec.version_args]) or ""
     if spec.identity_pattern and not re.search(spec.identity_pattern, text):
         return UNKNOWN, f"{path} does not identify as {spec.name}"
     match = re.search(spec.version_pattern, text, re.MULTILINE)
     if match:
         return match.group(1), ""
-    return _package_version(path) or UNKNOWN, ""
+    return package_version(path) or UNKNOWN, ""

@@ -29,7 +29,7 @@ def _shell(name: str) -> Shell:
     selections = parse_selection(name)
     if len(selections) != 1:
         raise UsageError(f"--shell takes one shell, got {shown(name)}")
-    shell = resolve(selections[0])
+    shell = resolve(selections[0], ask_packages=False)  # the binary, not its version
     if shell.path is None:
         raise SpawnFailure(NOT_FOUND, f"{shown(shell.label)}: {shell.absent_reason}")
     return shell
