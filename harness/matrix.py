@@ -26,6 +26,7 @@ from harness import __version__
 from harness.conventions.catalog import CONVENTIONS
 from harness.conventions.checker import CellCheck, ConventionIndex, check
 from harness.conventions.model import ABSENT, Convention
+from harness.interactive import run_interactive
 from harness.observation import Observation
 from harness.platforms import host_platform
 from harness.probe import ProbeKit, probe_kit
@@ -143,9 +144,15 @@ def run_cell(
     )
     inner = scenario.layer == INNER
     full = dialect.with_status_report(script, STATUS_MARKER) if inner else script
-    with shell.launch(full, env) as launch:
-        argv = launch.argv
-        observation = run(argv, launch.env, limits=limits, marker=STATUS_MARKER if inner else None)
+    if scenario.interactive:
+        argv = [str(shell.path), *shell.spec.prefix_args, *shell.spec.interactive_flags]
+        observation = run_interactive(shell, script, scenario.n or 0, env, limits, STATUS_MARKER)
+    else:
+        with shell.launch(full, env) as launch:
+            argv = launch.argv
+            observation = run(
+                argv, launch.env, limits=limits, marker=STATUS_MARKER if inner else None
+            )
     applicable = scenario.needs <= shell.spec.features
     relevant = conventions.covering(shell.name, scenario, POSIX_FAMILY)
     return CellResult(

@@ -46,6 +46,8 @@ EXIT_VALUES = (
     2147483647,
 )
 SIGNALS = (1, 2, 3, 6, 9, 11, 13, 15)
+# the scenarios whose child dies of signal N, however the signal got there
+SIGNAL_DEATHS = ("signal/*", "interactive/sigint")
 NOT_FOUND_COMMAND = "exitwrap-no-such-command"
 MISSING_FILE = "/nonexistent/exitwrap-missing-file"
 
@@ -59,6 +61,7 @@ class Scenario:
     summary: str
     n: Optional[int] = None
     needs: frozenset[str] = field(default_factory=frozenset)
+    interactive: bool = False  # typed at a shell on a pty; N is the signal its key sends
 
     def script_for(self, dialect: str) -> Optional[str]:
         return self.scripts.get(dialect)
@@ -197,6 +200,16 @@ def _build() -> list[Scenario]:
             {"posix": "{probe} exit 6 &\nwait $!", "rc": "{probe} exit 6 &\nwait $apid"},
             "a background child exits 6; `wait` for its pid",
             6,
+        ),
+        Scenario(
+            "interactive/sigint",
+            "interactive/sigint",
+            INNER,
+            _every("{probe} catch 2 100"),
+            "at an interactive shell on a terminal, Ctrl-C typed while a child runs: the child "
+            "dies of SIGINT; the shell's status variable",
+            2,
+            interactive=True,
         ),
     ]
     for family in windows.FAMILIES:

@@ -23,6 +23,7 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from harness.interactive import default_signals
 from harness.probe import ProbeKit
 from harness.shells import Shell
 from tests.conftest import shell_params
@@ -37,12 +38,6 @@ SET_PROMPT = "PS1='ew-ready''> '"  # its echo cannot match PROMPT
 GRACE_MS = "500"
 TIMEOUT_S = 90  # a loaded 2-core machine: generous, and nothing waits this long when all is well
 EXITWRAP = sh_quote(EXITWRAP_ARGV)
-
-
-def _default_signals() -> None:
-    for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU):
-        signal.signal(number, signal.SIG_DFL)
-    signal.pthread_sigmask(signal.SIG_SETMASK, set())
 
 
 def _command(shell: Shell) -> list[str]:
@@ -71,7 +66,7 @@ class Terminal:
         command = _command(shell)
         self.child = pexpect.spawn(command[0], command[1:], env=env, encoding="utf-8",
                                    codec_errors="replace", timeout=TIMEOUT_S,
-                                   preexec_fn=_default_signals, dimensions=(24, 200))  # fmt: skip
+                                   preexec_fn=default_signals, dimensions=(24, 200))  # fmt: skip
         if shell.name == "zsh":
             self.child.sendline("unset zle_bracketed_paste")
         self.child.sendline(SET_PROMPT)

@@ -110,3 +110,13 @@ def test_a_shell_can_be_found_without_asking_the_package_manager() -> None:
     quick = resolve(parse_selection("dash")[0], ask_packages=False)
     assert quick.path == SHELLS["dash"].path
     assert quick.version == "unknown"  # dash prints no version: only its package knows it
+
+
+@pytest.mark.interactive
+def test_ctrl_c_typed_at_an_interactive_shell_is_observed_per_shell() -> None:
+    shells = [s for s in (resolve(x) for x in parse_selection("bash,ksh93,yash,dash")) if s.present]
+    records = run_matrix(shells, select("interactive/sigint")).to_json()["records"]
+    seen = {r["shell"]: (r["inner"], r["verdict"]) for r in records}
+    expected = {"bash": "130", "ksh93": "258", "yash": "386", "dash": "130"}
+    assert seen == {name: (expected[name], "conforms") for name in seen}
+    assert all(r["command"][-1] != "-c" for r in records)  # a terminal session, not a -c script

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from harness.conventions.model import SHELL_RULE, Convention, Expect, Source
-from harness.scenarios import INNER, OUTER
+from harness.scenarios import INNER, OUTER, SIGNAL_DEATHS
 
 DEBIAN_SUITE = "bookworm"
 
@@ -96,7 +96,7 @@ def signal_rules(
             shell,
             "signal-status",
             f"{shell} reports a child killed by signal N as {formula}",
-            ("signal/*",),
+            SIGNAL_DEATHS,
             INNER,
             Expect("==", formula),
             source,

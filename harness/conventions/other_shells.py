@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from harness.conventions.builders import Promise, debian_manpage, rule, signal_rules
 from harness.conventions.model import KNOWN_BUG, SHELL_RULE, Convention, Expect, Source
-from harness.scenarios import INNER, OUTER
+from harness.scenarios import INNER, OUTER, SIGNAL_DEATHS
 
 _FISH_DOCS = "https://fishshell.com/docs/3.6"
 
@@ -231,7 +231,7 @@ RC: tuple[Convention, ...] = (
         "signal-name",
         "rc: after a death by signal N, $status is the signal's name (sigkill); the probe turns "
         "core dumps off, so no +core is appended",
-        ("signal/*",),
+        SIGNAL_DEATHS,
         INNER,
         Expect("==", "sig{signame}", kind="text"),
         _rc(

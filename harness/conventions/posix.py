@@ -10,7 +10,7 @@ non-text file run as a script) there is no entry here, and the cell is
 from __future__ import annotations
 
 from harness.conventions.model import Convention, Expect, Source
-from harness.scenarios import INNER, OUTER
+from harness.scenarios import INNER, OUTER, SIGNAL_DEATHS
 
 _POSIX_2017 = "https://pubs.opengroup.org/onlinepubs/9699919799"
 _POSIX_2024 = "https://pubs.opengroup.org/onlinepubs/9799919799"
@@ -94,7 +94,7 @@ POSIX_CONVENTIONS: tuple[Convention, ...] = (
         "posix/signal-above-128",
         "a child killed by a signal is reported as greater than 128 (the exact value is the "
         "shell's own: 128+N, 256+N and 384+N all conform)",
-        ("signal/*",),
+        SIGNAL_DEATHS,
         INNER,
         Expect(">", "128"),
         Source(

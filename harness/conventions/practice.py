@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from harness.conventions.model import Convention, Expect, Source
 from harness.conventions.posix import XSH_EXIT_SOURCE
-from harness.scenarios import INNER, OUTER
+from harness.scenarios import INNER, OUTER, SIGNAL_DEATHS
 
 SEED_ARTICLE = "https://en.wikipedia.org/wiki/Exit_status"
 _SHELL_AND_SCRIPTS = "Exit status (the seed article), Shell and scripts"
@@ -32,7 +32,7 @@ PRACTICE_CONVENTIONS: tuple[Convention, ...] = (
     Convention(
         "common/signal-128-plus-n",
         "a child killed by signal N is reported as 128+N (most shells, not ksh93 or yash)",
-        ("signal/*",),
+        SIGNAL_DEATHS,
         INNER,
         Expect("==", "128+N"),
         _MOST_SHELLS,

@@ -24,6 +24,7 @@ SHELLS: tuple[ShellSpec, ...] = (
         version_args=("--version",),
         version_pattern=r"version (\S+)",
         identity_pattern="GNU bash",
+        interactive_flags=("--norc", "--noprofile", "-i"),
         features=_POSIX_FEATURES,
     ),
     ShellSpec(
@@ -62,6 +63,7 @@ SHELLS: tuple[ShellSpec, ...] = (
         version_args=("--version",),
         version_pattern=r"zsh (\S+)",
         identity_pattern="zsh",
+        interactive_flags=("-f", "-i"),
         features=_POSIX_FEATURES,
     ),
     ShellSpec(
@@ -72,6 +74,7 @@ SHELLS: tuple[ShellSpec, ...] = (
         version_args=("--version",),
         version_pattern=r"version (\S+)",
         identity_pattern="Yet another shell",
+        interactive_flags=("-i", "--norcfile", "--noprofile"),
         signal_base=384,
         features=_POSIX_FEATURES,
     ),
@@ -103,6 +106,7 @@ SHELLS: tuple[ShellSpec, ...] = (
         version_args=("--version",),
         version_pattern=r"version (\S+)",
         identity_pattern="fish, version",
+        interactive_flags=("--no-config", "-i"),
     ),
     ShellSpec(
         "tcsh",
@@ -114,6 +118,7 @@ SHELLS: tuple[ShellSpec, ...] = (
         version_args=("--version",),
         version_pattern=r"tcsh (\S+)",
         identity_pattern="tcsh",
+        interactive_flags=("-f", "-i"),
     ),
     ShellSpec(
         "rc",

@@ -24,4 +24,5 @@ class ShellSpec:
     signal_base: int = 128  # $? after a child's signal death is signal_base + N
     features: frozenset[str] = frozenset()
     launcher: Launcher = INLINE  # how the script reaches the shell: inline, or as a file
+    interactive_flags: tuple[str, ...] = ("-i",)  # an interactive shell with no rc files
     platform: Optional[str] = None  # the platform reports name (None: the host's)
