@@ -28,7 +28,8 @@ from bench.common import VENV_PYTHON, Row, interleaved_medians_ms
 from harness.accounting.recorder import Recorder
 from harness.accounting.records import Selection
 from harness.accounting.sacct import lines, parse_format, query, table
-from harness.accounting.schema import BATCH_STEP
+from harness.accounting.spool import BATCH_STEP
+from harness.accounting.store import open_for_writing
 
 GROUP = "accounting"
 FLOOR = "python -c pass"
@@ -76,7 +77,7 @@ def _step_rows(jobs: int, now: float) -> Iterator[tuple[object, ...]]:
 
 def build(path: str, jobs: int) -> float:
     """Create the schema, then fill it with executemany in one transaction; returns seconds."""
-    Recorder(path).close()
+    open_for_writing(path).close()
     started = time.perf_counter()
     now = time.time()
     db = sqlite3.connect(path, isolation_level=None)

@@ -26,6 +26,8 @@ from typing import Optional
 
 import pytest
 
+from harness.accounting.backlog import Backlog
+from harness.accounting.ingest import catch_up
 from harness.accounting.recorder import Recorder, StepTicket
 from harness.cli.main import main
 from tests.conftest import REPO
@@ -75,7 +77,9 @@ def wrap(
 
 
 def rows(path: str, query: str, *args: object) -> list[tuple[object, ...]]:
-    """Read the database directly, to check what was stored (not how it is shown)."""
+    """Read the database directly, to check what was stored (not how it is shown), once the
+    spool is ingested, as every reader does first."""
+    assert catch_up(path) is None
     with sqlite3.connect(path) as db:
         return list(db.execute(query, args))
 
@@ -224,10 +228,18 @@ def batch(
 
 
 def next_job_id(path: str, job_id: int) -> None:
-    """Make the next recorded job get this id (AUTOINCREMENT continues from sqlite_sequence)."""
+    """Make the next recorded job get this id (the spool allocates job ids)."""
     Recorder(path).close()
-    with sqlite3.connect(path) as raw:
-        raw.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('jobs', ?)", (job_id - 1,))
+    Backlog(path).raise_job_counter(job_id)
+
+
+def shared_database(directory: Path) -> str:
+    """A database an administrator set up for everyone: the file made 0666 before anything is
+    recorded, so that the spool beside it takes that mode too."""
+    path = directory / "shared.db"
+    path.touch()
+    path.chmod(0o666)
+    return str(path)
 
 
 RECORD_AS_USER = """

@@ -31,7 +31,9 @@ from tests.accounting_helpers import (
     one_line_error,
     open_dir,
     record,
+    rows,
     run_as_nobody,
+    shared_database,
     wrapped_env,
 )
 from tests.wrap_helpers import EXITWRAP, process_gone, wait_until
@@ -173,12 +175,11 @@ sys.exit(main(["cancel", sys.argv[1]]))
 def test_cancel_marks_then_terminates_and_only_the_owner_may(
     open_dir: Path, kit: ProbeKit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shared = str(open_dir / "shared.db")
+    shared = shared_database(open_dir)
     monkeypatch.setenv("EXITWRAP_DB", shared)
     process, n = _start_batch(tmp_path, f"exitwrap {kit.probe} sleep 60\necho after\n", shared)
     try:
         assert wait_until(lambda: _running_steps(shared, n) == 1)
-        os.chmod(shared, 0o666)
         refused = as_nobody(CANCEL_AS_USER, str(n), database=shared)
         assert refused.returncode == 1
         line = one_line_error(refused.stderr, "exitcodes cancel")
@@ -343,6 +344,7 @@ def test_cancel_of_a_job_on_another_host_records_it_and_says_so(db: str) -> None
     recorder = Recorder(db)
     ticket = recorder.begin_own_job(["job.sh"])  # led by this test process...
     recorder.close()
+    assert rows(db, "SELECT node FROM jobs") == [(os.uname().nodename,)]  # (ingested)
     with sqlite3.connect(db) as raw:  # ...as if on a node sharing the database over NFS
         raw.execute("UPDATE jobs SET node = 'node7'")
         raw.execute("UPDATE steps SET node = 'node7'")

@@ -9,7 +9,6 @@ prints a blank line and `` Modification of job N was successful.`` on success.
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -27,6 +26,7 @@ from tests.accounting_helpers import (
     one_line_error,
     open_dir,
     rows,
+    shared_database,
 )
 
 __all__ = ["db", "open_dir"]  # fixtures, used by name
@@ -117,23 +117,18 @@ sys.exit(main(["jobexitmod", "-e", "7", "-r", "not mine", sys.argv[1]]))
 
 @needs_root
 def test_only_the_owner_or_root_may_modify(open_dir: Path, kit: ProbeKit) -> None:
-    shared = str(open_dir / "shared.db")
-    Recorder(shared).close()
-    os.chmod(shared, 0o666)  # everyone may write the file: the refusal is the accounting's own
+    shared = shared_database(open_dir)  # everyone may write it: the refusal is the accounting's
     job = str(batch_job(shared, [[str(kit.probe), "exit", "0"]]))
     refused = as_nobody(MODIFY_AS_USER, job, database=shared)
     assert refused.returncode == 1 and refused.stdout == ""
     line = one_line_error(refused.stderr, "exitcodes jobexitmod")
     assert "belongs to root (uid 0)" in line and "only its owner or root" in line
-    with sqlite3.connect(shared) as raw:
-        assert raw.execute("SELECT derived_status, comment FROM jobs").fetchall() == [(None, None)]
+    assert rows(shared, "SELECT derived_status, comment FROM jobs") == [(None, None)]
 
 
 @needs_root
 def test_a_database_this_user_may_not_write_is_a_clear_error(open_dir: Path) -> None:
-    shared = str(open_dir / "shared.db")
-    Recorder(shared).close()
-    os.chmod(shared, 0o666)
+    shared = shared_database(open_dir)
     recorded = as_nobody(RECORD_AS_USER, shared, database=shared)
     assert recorded.returncode == 0, recorded.stderr
     os.chmod(shared, 0o644)  # the administrator takes write access away again

@@ -17,10 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from harness.accounting import schema, store
+from harness.accounting import schema, spool, store
+from harness.accounting.backlog import Backlog
+from harness.accounting.ingest import catch_up
 from harness.accounting.recorder import Recorder, RecordingError, StepTicket, database_path
+from harness.accounting.records import Selection
+from harness.accounting.sacct import query
+from harness.accounting.store import DatabaseError
 from harness.probe import ProbeKit
-from tests.accounting_helpers import as_nobody, needs_root, open_dir, rows, wrap
+from tests.accounting_helpers import as_nobody, needs_root, open_dir, record, rows, wrap
 from tests.conftest import REPO
 
 __all__ = ["open_dir"]  # a fixture, used by name
@@ -122,10 +127,18 @@ def test_parent_job_whose_process_is_gone_is_stale(db: str, kit: ProbeKit) -> No
     gone = subprocess.Popen([str(kit.probe), "exit", "0"])
     gone.wait()
     recorder = Recorder(db)
-    orphan = recorder.begin_own_job(["job.sh"])
-    # the job's leader claims a process that has exited: its steps cannot belong to it
-    with sqlite3.connect(db) as raw:
-        raw.execute("UPDATE jobs SET pid = ?", (gone.pid,))
+    # a batch job whose leader has exited without a word: its steps cannot belong to it
+    orphan, _ = recorder.begin(
+        argv=["job.sh"],
+        redact=False,
+        cwd="/",
+        batch=True,
+        parent_job=None,
+        job_name=None,
+        account=None,
+        comment=None,
+        pid=gone.pid,
+    )
     ticket, warning, _ = wrap(recorder, [str(kit.probe), "exit", "0"], parent_job=orphan.job_id)
     recorder.close()
     assert ticket.job_id != orphan.job_id and warning is not None
@@ -153,10 +166,24 @@ INSERT_ANY_JOB = """INSERT INTO jobs (kind, name, uid, user, gid, command, workd
     start_time, state, node) VALUES ('single', 'x', 0, 'root', 0, 'x', '/', 0, 0, 'RUNNING', 'n')"""
 
 
-def test_new_database_and_its_journal_are_private(db: str) -> None:
-    Recorder(db).close()
+def _modes(spool: Path) -> set[tuple[str, int]]:
+    """(name, mode) of the spool's files, temporaries' names shortened to their prefix."""
+    return {
+        (path.name if path.name.endswith((".job", ".end", "next", "lock")) else path.suffix,
+         stat.S_IMODE(path.stat().st_mode))
+        for path in spool.iterdir()
+    }  # fmt: skip
+
+
+def test_new_database_its_spool_and_its_journal_are_private(db: str) -> None:
+    record(db, ["true"])
     assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(os.path.dirname(db)).st_mode) == 0o700
+    spool = Path(db + ".spool")
+    assert stat.S_IMODE(spool.stat().st_mode) == 0o700
+    assert _modes(spool) == {(n, 0o600) for n in ("lock", "next", "1.job", "1.end")}
+    assert rows(db, "SELECT count(*) FROM jobs") == [(1,)]  # ingested: only the lock and
+    assert {name for name, _ in _modes(spool)} <= {"lock", "next"}  # the counter stay
     with sqlite3.connect(db, isolation_level=None) as writer:
         writer.execute("BEGIN IMMEDIATE")
         writer.execute(INSERT_ANY_JOB)  # a write makes SQLite create the rollback journal
@@ -167,11 +194,16 @@ def test_new_database_and_its_journal_are_private(db: str) -> None:
 
 
 def test_shared_database_keeps_the_mode_its_administrator_gave_it(db: str, kit: ProbeKit) -> None:
-    Recorder(db).close()
-    os.chmod(db, 0o664)
+    os.makedirs(os.path.dirname(db))
+    Path(db).touch()
+    os.chmod(db, 0o664)  # the group may record too
     recorder = Recorder(db)
     wrap(recorder, [str(kit.probe), "exit", "0"])
     recorder.close()
+    spool = Path(db + ".spool")
+    assert stat.S_IMODE(spool.stat().st_mode) == 0o775  # the group may write and search it
+    assert _modes(spool) == {(n, 0o664) for n in ("lock", "next", "1.job", "1.end")}
+    assert rows(db, "SELECT count(*) FROM jobs") == [(1,)]
     assert stat.S_IMODE(os.stat(db).st_mode) == 0o664
 
 
@@ -220,35 +252,65 @@ def test_corrupt_database_is_a_recording_error(db: str) -> None:
         Recorder(db)
 
 
-def test_database_from_a_newer_exitwrap_is_refused(db: str) -> None:
-    Recorder(db).close()
+def test_database_from_a_newer_exitwrap_keeps_what_is_spooled_until_an_upgrade(
+    db: str, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.open_for_writing(db).close()
     with sqlite3.connect(db) as raw:
-        raw.execute("PRAGMA user_version = 99")
-    with pytest.raises(RecordingError, match="schema version 99 is newer"):
-        Recorder(db)
+        raw.execute(f"PRAGMA user_version = {schema.VERSION + 1}")
+    record(db, [str(kit.probe), "exit", "4"])  # exitwrap records without reading the schema
+    with pytest.raises(DatabaseError, match=f"schema version {schema.VERSION + 1} is newer"):
+        catch_up(db)
+    assert len(Backlog(db).entries()) == 2  # begin and end wait in the spool
+    upgrade = ("CREATE INDEX steps_by_state ON steps (state)",)  # what the newer one added
+    monkeypatch.setattr(store, "MIGRATIONS", (*schema.MIGRATIONS, upgrade))
+    monkeypatch.setattr(store, "VERSION", schema.VERSION + 1)
+    assert rows(db, "SELECT exit_status FROM jobs") == [(4 << 8,)]
+    assert Backlog(db).entries() == []
 
 
-def test_a_lock_held_too_long_fails_within_the_bounded_wait(
+HOLD_THE_LOCK = """
+import os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+os.lockf(fd, os.F_LOCK, 0)
+print("holding", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_a_spool_lock_held_too_long_fails_within_the_bounded_wait(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(spool, "BUSY_TIMEOUT_S", 0.2)
     recorder = Recorder(db)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, db + ".spool/lock"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+    try:
+        with pytest.raises(RecordingError, match=r"spool locked for more than 0\.2 s"):
+            recorder.begin(argv=["x"], redact=False, cwd="/", batch=False, parent_job=None,
+                           job_name=None, account=None, comment=None, pid=os.getpid())  # fmt: skip
+    finally:
+        holder.communicate("")
+    recorder.close()
+
+
+def test_a_database_lock_held_too_long_fails_the_ingest_within_the_bounded_wait(
+    db: str, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 0.2)
+    store.open_for_writing(db).close()
+    record(db, [str(kit.probe), "exit", "0"])
     with sqlite3.connect(db, isolation_level=None) as holder:
         holder.execute("BEGIN IMMEDIATE")
-        with pytest.raises(RecordingError, match=r"locked for more than 0\.2 s"):
-            recorder.begin(
-                argv=["x"],
-                redact=False,
-                cwd="/",
-                batch=False,
-                parent_job=None,
-                job_name=None,
-                account=None,
-                comment=None,
-                pid=os.getpid(),
-            )
+        with pytest.raises(DatabaseError, match=r"locked for more than 0\.2 s"):
+            catch_up(db)
         holder.execute("ROLLBACK")
-    recorder.close()
+    assert len(Backlog(db).entries()) == 2  # nothing lost: it waits for the next reader
 
 
 FULL_DISK = """
@@ -272,7 +334,8 @@ def test_a_full_disk_is_a_recording_error(db: str) -> None:
         [sys.executable, "-c", FULL_DISK, db], cwd=REPO, capture_output=True, text=True, check=False
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(db + ": ") and len(result.stdout.splitlines()) == 1
+    assert result.stdout.startswith(db + ".spool: File too large")
+    assert len(result.stdout.splitlines()) == 1
     assert resource.getrlimit(resource.RLIMIT_FSIZE)[0] == resource.RLIM_INFINITY
 
 
@@ -307,24 +370,30 @@ def test_unwritable_directory_and_database_are_recording_errors(open_dir: Path) 
 def test_an_older_database_is_migrated_forward_keeping_its_records(
     db: str, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    recorder = Recorder(db)
-    kept, _, _ = wrap(recorder, [str(kit.probe), "exit", "3"])
-    recorder.close()
+    kept = record(db, [str(kit.probe), "exit", "3"])
+    assert rows(db, "SELECT count(*) FROM jobs") == [(1,)]
     # the next exitwrap's schema: one more migration on top of today's
     upgrade = ("CREATE INDEX steps_by_state ON steps (state)",)
     monkeypatch.setattr(store, "MIGRATIONS", (*schema.MIGRATIONS, upgrade))
     monkeypatch.setattr(store, "VERSION", schema.VERSION + 1)
-    Recorder(db).close()
+    record(db, [str(kit.probe), "exit", "5"])  # the next reader migrates as it ingests
     assert rows(db, "PRAGMA user_version") == [(schema.VERSION + 1,)]
     assert rows(db, "SELECT name FROM sqlite_master WHERE name = 'steps_by_state'") == [
         ("steps_by_state",)
     ]
-    assert rows(db, "SELECT job_id, exit_status FROM jobs") == [(kept.job_id, 3 << 8)]
+    assert rows(db, "SELECT job_id, exit_status FROM jobs") == [
+        (kept.job_id, 3 << 8),
+        (kept.job_id + 1, 5 << 8),
+    ]
 
 
-def test_an_empty_file_becomes_a_database_and_reads_as_nothing_recorded(db: str) -> None:
+def test_an_empty_file_becomes_a_database_and_reads_as_nothing_recorded(
+    db: str, kit: ProbeKit
+) -> None:
     os.makedirs(os.path.dirname(db))
     Path(db).touch()
     assert store.open_for_reading(db) is None
-    Recorder(db).close()
+    assert query(db, Selection()) == []
+    recorded = record(db, [str(kit.probe), "exit", "0"])
+    assert [job.job_id for job in query(db, Selection())] == [recorded.job_id]
     assert rows(db, "PRAGMA user_version") == [(schema.VERSION,)]

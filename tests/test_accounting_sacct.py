@@ -28,6 +28,7 @@ from tests.accounting_helpers import (
     one_line_error,
     open_dir,
     record,
+    shared_database,
 )
 
 __all__ = ["db", "open_dir"]  # fixtures, used by name
@@ -268,9 +269,7 @@ sys.exit(main(["sacct", "-X", "-n", "-P", "-o", "JobID,User", *sys.argv[1:]]))
 def test_users_see_their_own_jobs_by_default(
     open_dir: Path, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shared = str(open_dir / "shared.db")
-    Recorder(shared).close()
-    os.chmod(shared, 0o666)  # a shared database an administrator set up
+    shared = shared_database(open_dir)
     monkeypatch.setenv("EXITWRAP_DB", shared)
     mine = record(shared, [str(kit.probe), "exit", "0"]).job_id
     theirs = as_nobody(RECORD_AS_USER, shared, database=shared)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -144,17 +143,16 @@ def test_a_termination_request_before_the_start_cancels_the_command(
     database: str, tmp_path: Path
 ) -> None:
     marker = tmp_path / "ran"
-    assert exitwrap("true", env=_env(database)).returncode == 0  # the database exists
-    lock = sqlite3.connect(database, isolation_level=None)
-    lock.execute("BEGIN IMMEDIATE")  # exitwrap's begin must wait for this lock
+    assert exitwrap("true", env=_env(database)).returncode == 0  # the spool exists
+    lock = os.open(database + ".spool/lock", os.O_RDWR)
+    os.lockf(lock, os.F_LOCK, 0)  # exitwrap's begin must wait for the spool's lock
     try:
         process = subprocess.Popen([*EXITWRAP, "touch", str(marker)], env=_env(database),
                                    stderr=subprocess.PIPE, text=True)  # fmt: skip
         assert wait_until(lambda: _blocked(process.pid, signal.SIGTERM))
         process.send_signal(signal.SIGTERM)  # queued: the command has not started
     finally:
-        lock.execute("ROLLBACK")
-        lock.close()
+        os.close(lock)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 143, err
     assert not marker.exists()

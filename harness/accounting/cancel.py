@@ -1,11 +1,13 @@
 """exitcodes cancel: mark a job (or step) as being cancelled, then send TERM to its processes.
 
 As scancel does: the request is recorded first (who asked, so that sacct
-shows ``CANCELLED by UID``), then TERM goes to each recording exitwrap still
-running the job (the batch or only step, and every running step), which
-forwards it to its command and records the step's end. A process is
-signalled only when its pid, boot id and start time all still match what
-was recorded, so a reused pid is never hit. Errors use scancel's words.
+shows ``CANCELLED by UID``; the spool marks the job too, so that no new
+step joins it), then TERM goes to each recording exitwrap still running
+the job (the batch or only step, and every running step), which forwards
+it to its command and records the step's end; the state becomes CANCELLED
+when that end is ingested. A process is signalled only when its pid, boot
+id and start time all still match what was recorded, so a reused pid is
+never hit. Errors use scancel's words.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import os
 import signal
 
 from harness.accounting import states
+from harness.accounting.backlog import Backlog
+from harness.accounting.ingest import write
 from harness.accounting.modify import INVALID_JOB
 from harness.accounting.process import Identity, is_alive
 from harness.accounting.records import Selection, load
-from harness.accounting.store import SQLiteError, Transaction, explain, open_for_writing
 from harness.accounting.users import ROOT
 from harness.errors import HarnessFailure
 
@@ -76,14 +79,9 @@ def _mark(
 def cancel(path: str, job_id: int, step_id: Optional[str], uid: int) -> list[str]:
     """Cancel one job or step; returns the other hosts whose processes could not be signalled
     from here (the request is recorded all the same)."""
-    db = open_for_writing(path)
-    try:
-        with Transaction(db):
-            processes = _mark(db, path, job_id, step_id, uid)
-    except SQLiteError as error:
-        raise explain(error, path) from None
-    finally:
-        db.close()
+    processes = write(path, lambda db: _mark(db, path, job_id, step_id, uid))
+    if step_id is None:
+        Backlog(path).mark_cancelled(job_id, uid)
     elsewhere: list[str] = []
     signalled: set[int] = set()
     for process in processes:

@@ -6,17 +6,21 @@ import os
 import stat
 
 from harness.accounting import display, states
+from harness.accounting.backlog import Backlog
+from harness.accounting.ingest import catch_up, write
 from harness.accounting.schema import VERSION
 from harness.accounting.store import (
     DatabaseError,
     SQLiteError,
-    Transaction,
     explain,
     open_for_reading,
-    open_for_writing,
     schema_version,
 )
 from harness.accounting.users import ROOT, user_name
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from sqlite3 import Connection
 
 
 class Health:
@@ -33,8 +37,22 @@ class Health:
         self.problems += problem
 
 
+def _spool_health(path: str, health: Health) -> None:
+    """What waits in the spool after an ingest: records of running jobs, and any it could not
+    read (a newer exitwrap's, or damaged: left in place, never dropped)."""
+    spool = Backlog(path)
+    try:
+        waiting = spool.entries()
+    except OSError as error:
+        health.note(f"spool: {spool.path}: {error.strerror}", problem=True)
+        return
+    running = sum(1 for e in waiting if e.step is None and not e.end)
+    others = len(waiting) - running
+    health.note(f"spool: {spool.path}: {running} running jobs, {others} other records")
+
+
 def check(path: str) -> Health:
-    """Schema version, SQLite's integrity_check, counts, and who may read the file."""
+    """Schema version, SQLite's integrity_check, counts, the spool, and who may read the file."""
     health = Health()
     health.note(f"path: {path}")
     if not os.path.exists(path):
@@ -44,6 +62,10 @@ def check(path: str) -> Health:
     shared = " (others may read it)" if info.st_mode & 0o077 else ""
     health.note(f"mode: {stat.S_IMODE(info.st_mode):04o}, owner {user_name(info.st_uid)}{shared}")
     try:
+        notice = catch_up(path)
+        if notice is not None:
+            health.note(f"spool: {notice}")
+        _spool_health(path, health)
         db = open_for_reading(path)
         if db is None:
             health.note("schema: empty (nothing has been recorded)")
@@ -70,24 +92,21 @@ def check(path: str) -> Health:
 def purge(path: str, before: float, uid: int, dry_run: bool = False) -> tuple[int, int]:
     """Delete the jobs (and their steps) that ended before ``before``: every user's when run
     as root, else only this user's. Returns (jobs, steps) deleted, or that would be."""
-    db = open_for_writing(path)
     owned = "" if uid == ROOT else " AND uid = ?"
     args: tuple[object, ...] = (before,) if uid == ROOT else (before, uid)
     chosen = f"SELECT job_id FROM jobs WHERE end_time IS NOT NULL AND end_time < ?{owned}"
-    try:
-        with Transaction(db):
-            jobs = db.execute(f"SELECT count(*) FROM ({chosen})", args).fetchone()[0]
-            steps = db.execute(
-                f"SELECT count(*) FROM steps WHERE job_id IN ({chosen})", args
-            ).fetchone()[0]
-            if not dry_run:
-                db.execute(f"DELETE FROM steps WHERE job_id IN ({chosen})", args)
-                db.execute(f"DELETE FROM jobs WHERE job_id IN ({chosen})", args)
-    except SQLiteError as error:
-        raise explain(error, path) from None
-    finally:
-        db.close()
-    return int(jobs), int(steps)
+
+    def delete(db: Connection) -> tuple[int, int]:
+        jobs = db.execute(f"SELECT count(*) FROM ({chosen})", args).fetchone()[0]
+        steps = db.execute(
+            f"SELECT count(*) FROM steps WHERE job_id IN ({chosen})", args
+        ).fetchone()[0]
+        if not dry_run:
+            db.execute(f"DELETE FROM steps WHERE job_id IN ({chosen})", args)
+            db.execute(f"DELETE FROM jobs WHERE job_id IN ({chosen})", args)
+        return int(jobs), int(steps)
+
+    return write(path, delete)
 
 
 def describe_purge(counts: tuple[int, int], before: float, dry_run: bool) -> str:

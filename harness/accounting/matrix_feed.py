@@ -14,7 +14,8 @@ record, and the verdict is its comment. A cell that was not observed
 exit code; an ``n/a`` cell ran nothing and is not recorded.
 
 The running matrix process is the job's batch step, so ``exitcodes cancel``
-stops it and a killed run shows NODE_FAIL.
+stops it and a killed run shows NODE_FAIL. The cells go to the spool like
+every record, and the run ingests them when it ends.
 """
 
 from __future__ import annotations
@@ -26,24 +27,72 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Callable, Optional
 
 from harness.accounting import states
+from harness.accounting.ingest import catch_up
 from harness.accounting.recorder import (
-    FinishedStep,
     Recorder,
     RecordingError,
     StepTicket,
     database_path,
 )
 from harness.conventions.model import ABSENT, ERROR, NOT_APPLICABLE
+from harness.errors import HarnessFailure
 from harness.matrix import CellResult
 from harness.scenarios import OUTER
 from harness.shells.spec import ShellSpec
 from harness.status import parse_int
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from harness.accounting.spool import Value
 
 JOB_NAME = "matrix"
 UNDECODED = "UndecodedStatus"  # the shell printed a status its convention does not explain
 _REASONS = {ERROR: "Error", ABSENT: "Absent"}
 _CORE_SUFFIX = "+core"  # rc: "sigsegv+core"
 _CORE_FLAG = 0x80
+
+
+# FinishedStep's attributes and the step columns they fill
+_FINISHED = (
+    ("name", "name"),
+    ("command", "command"),
+    ("workdir", "workdir"),
+    ("start", "start_time"),
+    ("end", "end_time"),
+    ("state", "state"),
+    ("reason", "reason"),
+    ("wait_status", "exit_status"),
+    ("comment", "comment"),
+    ("extra", "extra"),
+)
+
+
+class FinishedStep:
+    """A step recorded after the fact, with no process of its own (a matrix cell)."""
+
+    __slots__ = tuple(attribute for attribute, _ in _FINISHED)
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        command: Optional[str],
+        workdir: Optional[str],
+        start: float,
+        end: float,
+        state: str,
+        reason: Optional[str],
+        wait_status: Optional[int],
+        comment: Optional[str],
+        extra: Optional[str],  # JSON
+    ) -> None:
+        self.name, self.command, self.workdir = name, command, workdir
+        self.start, self.end, self.state, self.reason = start, end, state, reason
+        self.wait_status, self.comment, self.extra = wait_status, comment, extra
+
+    def columns(self) -> dict[str, Value]:
+        """Its step row's columns, as the recorder takes them."""
+        return {column: getattr(self, attribute) for attribute, column in _FINISHED}
 
 
 def _decode_word(spec: ShellSpec, word: str) -> Optional[int]:
@@ -155,7 +204,9 @@ class MatrixRun:
         """Record finished cells as steps; returns their ids (n/a cells get none)."""
         now = time.time()
         steps = [step for step in (step_for(cell, now) for cell in cells) if step is not None]
-        return self.recorder.add_finished(self.job_id, steps) if steps else []
+        return (
+            self.recorder.add_finished(self.job_id, [s.columns() for s in steps]) if steps else []
+        )
 
     def finish(self, exit_code: int) -> None:
         """End the job with the matrix command's exit code (and close)."""
@@ -204,3 +255,10 @@ def finish_recording(
         run.finish(exit_code)
     except RecordingError as error:
         warn(f"not recorded: {error}")
+        return
+    try:  # into the database at once: a run's cells need not wait in the spool for a reader
+        notice = catch_up(run.recorder.path)
+    except HarnessFailure as error:
+        notice = f"recorded in the spool, not yet in the database: {error}"
+    if notice is not None:
+        warn(notice)

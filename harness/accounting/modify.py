@@ -9,13 +9,14 @@ the comment. Anyone else gets a refusal naming the owner.
 from __future__ import annotations
 
 from harness.accounting import states
+from harness.accounting.ingest import write
 from harness.accounting.records import Selection, load
-from harness.accounting.store import SQLiteError, Transaction, explain, open_for_writing
 from harness.accounting.users import ROOT
 from harness.errors import HarnessFailure
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from sqlite3 import Connection
     from typing import Optional
 
 LIST_FORMAT = "JobID,Account,NNodes,NodeList,State,ExitCode,DerivedExitCode,Comment"
@@ -37,28 +38,25 @@ def modify(
     path: str, job_id: int, *, code: Optional[int], comment: Optional[str], uid: int
 ) -> None:
     """Set the derived exit code and/or the comment of an ended job of uid's (any, as root)."""
-    db = open_for_writing(path)
-    try:
-        with Transaction(db):
-            jobs = load(db, Selection(jobs={job_id: None}, with_steps=False), path)
-            if not jobs:
-                raise HarnessFailure(f"{INVALID_JOB}: {job_id}")
-            job = jobs[0]
-            if uid not in (ROOT, job.uid):
-                raise HarnessFailure(
-                    f"job {job_id} belongs to {job.user} (uid {job.uid}): "
-                    "only its owner or root may modify it"
-                )
-            if job.state == states.RUNNING:
-                raise HarnessFailure(f"job {job_id} is still running: modify it once it has ended")
-            if code is not None:
-                db.execute(
-                    "UPDATE jobs SET derived_status = ? WHERE job_id = ?",
-                    (check_code(code) << 8, job_id),
-                )
-            if comment is not None:
-                db.execute("UPDATE jobs SET comment = ? WHERE job_id = ?", (comment, job_id))
-    except SQLiteError as error:
-        raise explain(error, path) from None
-    finally:
-        db.close()
+
+    def change(db: Connection) -> None:
+        jobs = load(db, Selection(jobs={job_id: None}, with_steps=False), path)
+        if not jobs:
+            raise HarnessFailure(f"{INVALID_JOB}: {job_id}")
+        job = jobs[0]
+        if uid not in (ROOT, job.uid):
+            raise HarnessFailure(
+                f"job {job_id} belongs to {job.user} (uid {job.uid}): "
+                "only its owner or root may modify it"
+            )
+        if job.state == states.RUNNING:
+            raise HarnessFailure(f"job {job_id} is still running: modify it once it has ended")
+        if code is not None:
+            db.execute(
+                "UPDATE jobs SET derived_status = ? WHERE job_id = ?",
+                (check_code(code) << 8, job_id),
+            )
+        if comment is not None:
+            db.execute("UPDATE jobs SET comment = ? WHERE job_id = ?", (comment, job_id))
+
+    write(path, change)

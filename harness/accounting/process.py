@@ -1,4 +1,4 @@
-"""Which process instance a record belongs to, and whether it is still alive.
+"""Which process instance a record belongs to (and whose), and whether it is still alive.
 
 A pid alone is reused; on Linux the boot id plus the process start time
 (field 22 of /proc/PID/stat, in clock ticks since boot) names one process
@@ -18,6 +18,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Optional
 
+NO_UID = -1  # what uid and gid are where the host has none (Windows)
 BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id"
 _START_TIME_FIELD = 22  # starttime in proc(5), counted from 1
 _DEAD_STATES = (b"Z", b"X")  # field 3: zombie, dead
@@ -43,18 +44,38 @@ class Identity:
         self.start_ticks = start_ticks
 
 
+def uid() -> int:
+    """Whose process this is: its real user id."""
+    return os.getuid() if hasattr(os, "getuid") else NO_UID
+
+
+def gid() -> int:
+    return os.getgid() if hasattr(os, "getgid") else NO_UID
+
+
 def node_name() -> str:
     if hasattr(os, "uname"):
         return os.uname().nodename
     return os.environ.get("COMPUTERNAME", "localhost")  # Windows
 
 
-def boot_id() -> Optional[str]:
+def _read(path: str) -> Optional[bytes]:
+    """A small /proc file's bytes (os-level: a text file would import its codec)."""
     try:
-        with open(BOOT_ID_FILE, encoding="ascii") as handle:
-            return handle.read().strip() or None
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return None
+    try:
+        return os.read(fd, 4096)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def boot_id() -> Optional[str]:
+    found = (_read(BOOT_ID_FILE) or b"").strip()
+    return found.decode("ascii", "replace") or None
 
 
 def start_ticks(pid: int) -> Optional[int]:
@@ -63,10 +84,8 @@ def start_ticks(pid: int) -> Optional[int]:
     None when there is no such process, when it is a zombie (it can record
     nothing more), or when there is no /proc.
     """
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as handle:
-            stat = handle.read()
-    except OSError:
+    stat = _read(f"/proc/{pid}/stat")
+    if stat is None:
         return None
     # the command name (field 2) may hold spaces and parentheses: count after the last ')'
     fields = stat[stat.rfind(b")") + 2 :].split()

@@ -8,51 +8,54 @@ command that could not be started finishes with ``code << 8``), ``close``.
 Any failure to record raises ``RecordingError``; exitwrap then warns once
 and returns the command's status unchanged.
 
-- ``begin`` allocates ids inside one ``BEGIN IMMEDIATE`` transaction, so
-  step ids stay dense and unique under any number of concurrent writers.
+- Records go to the database's spool (harness/accounting/spool.py), never
+  to SQLite: readers ingest them before every query. Opening a Recorder
+  refuses a database that is obviously unusable (not SQLite, not writable
+  for this user) and a spool that cannot be written.
 - No parent job and not batch: a one-step job N with step N.0, whose state
   and exit code are the step's. ``batch``: a new job N and its step
   N.batch, which decides the job's state. A parent job: step N.k of it, if
-  it is still running on this host; a stale or unknown one gives a new
-  one-step job and a warning.
+  it is a running job of this user whose leader is alive and that is not
+  being cancelled; otherwise a new one-step job and a warning.
 - Each record keeps the recording process's identity (pid, process group,
   node, boot id, start time) so that ``exitcodes cancel`` signals the right
-  process and readers can tell a crashed exitwrap (NODE_FAIL).
+  process and readers can tell a crashed exitwrap (NODE_FAIL). States are
+  decided when the end is ingested (a cancel is known only there).
 
-This is on exitwrap's hot path: it imports os, time, SQLite's C module, and pwd and grp.
+On exitwrap's hot path: imports nothing beyond os, stat and time.
 """
+
+# ruff: noqa: PLC0415  (lazy imports: the hot path pays for every import)
 
 from __future__ import annotations
 
 import os
 import time
 
-from harness.accounting import states, users
-from harness.accounting.process import Identity, identify, is_alive, node_name
-from harness.accounting.schema import BATCH_STEP
-from harness.accounting.store import (
-    DatabaseError,
-    SQLiteError,
-    Transaction,
-    explain,
-    open_for_writing,
-)
+from harness.accounting.process import Identity, gid, identify, is_alive, node_name, uid
+from harness.accounting.spool import BATCH_STEP, RecordingError, Spool, any_job, encode
 from harness.errors import HarnessFailure
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from sqlite3 import Connection
     from typing import Optional
+
+    from harness.accounting.spool import Value
+
+__all__ = [
+    "Recorder",
+    "RecordingError",
+    "StepTicket",
+    "configured_database",
+    "database_path",
+]
 
 DATABASE_ENV = "EXITWRAP_DB"
 DISABLED = "off"
 DATABASE_FILE = "accounting.db"
 BATCH = "batch"
-
-
-class RecordingError(DatabaseError):
-    """The step could not be recorded (unwritable, corrupt, locked too long, disk full)."""
+SINGLE = "single"
 
 
 def database_path(environ: Mapping[str, str]) -> Optional[str]:
@@ -69,7 +72,11 @@ def database_path(environ: Mapping[str, str]) -> Optional[str]:
         return configured
     data_home = environ.get("XDG_DATA_HOME", "")
     if not os.path.isabs(data_home):
-        home = environ.get("HOME") or users.home()
+        home = environ.get("HOME")
+        if not home:
+            from harness.accounting.users import home as user_home  # rare: HOME unset
+
+            home = user_home()
         data_home = os.path.join(home, ".local", "share")
     return os.path.join(data_home, "exitwrap", DATABASE_FILE)
 
@@ -92,10 +99,6 @@ class StepTicket:
         self.step = step
         self.ends_job = ends_job  # finishing this step finishes its job (N.0 alone, N.batch)
 
-    @property
-    def step_index(self) -> int:
-        return BATCH_STEP if self.step == BATCH else int(self.step)
-
     def __eq__(self, other: object) -> bool:
         return isinstance(other, StepTicket) and (self.job_id, self.step) == (
             other.job_id,
@@ -109,63 +112,50 @@ class StepTicket:
         return f"StepTicket(job_id={self.job_id}, step={self.step!r})"
 
 
-# FinishedStep's fields, in _INSERT_FINISHED's column order
-_FINISHED: tuple[str, ...] = ("name", "command", "workdir", "start", "end", "state")
-_FINISHED += ("reason", "wait_status", "comment", "extra")
+def _process(prefix: str, identity: Identity) -> dict[str, Value]:
+    return {
+        f"{prefix}pid": identity.pid,
+        f"{prefix}pgid": identity.pgid,
+        f"{prefix}node": identity.node,
+        f"{prefix}boot_id": identity.boot_id,
+        f"{prefix}proc_start": identity.start_ticks,
+    }
 
 
-class FinishedStep:
-    """A step recorded after the fact, with no process of its own (a matrix cell)."""
-
-    __slots__ = _FINISHED
-
-    def __init__(
-        self,
-        *,
-        name: str,
-        command: Optional[str],
-        workdir: Optional[str],
-        start: float,
-        end: float,
-        state: str,
-        reason: Optional[str],
-        wait_status: Optional[int],
-        comment: Optional[str],
-        extra: Optional[str],  # JSON
-    ) -> None:
-        self.name, self.command, self.workdir = name, command, workdir
-        self.start, self.end, self.state, self.reason = start, end, state, reason
-        self.wait_status, self.comment, self.extra = wait_status, comment, extra
-
-    def row(self) -> tuple[object, ...]:
-        return tuple(getattr(self, name) for name in _FINISHED)
+def _number(value: Value) -> Optional[int]:
+    return value if isinstance(value, int) else None
 
 
-def _identity_values(identity: Identity) -> tuple[object, ...]:
-    return (identity.pid, identity.pgid, identity.node, identity.boot_id, identity.start_ticks)
+def _leader(job: Mapping[str, Value]) -> Identity:
+    """The process that leads a spooled job (its batch step, or its only step)."""
+    boot_id = job.get("job.boot_id")
+    return Identity(
+        _number(job.get("job.pid")) or 0,
+        _number(job.get("job.pgid")),
+        str(job.get("job.node")),
+        boot_id if isinstance(boot_id, str) else None,
+        _number(job.get("job.proc_start")),
+    )
 
 
-_INSERT_JOB = """INSERT INTO jobs (kind, name, uid, user, gid, account, comment, command,
-    workdir, submit_time, start_time, state, next_step, pid, pgid, node, boot_id, proc_start)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-_INSERT_STEP = """INSERT INTO steps (job_id, step_index, name, command, workdir, start_time,
-    state, pid, pgid, node, boot_id, proc_start) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-_INSERT_FINISHED = """INSERT INTO steps (job_id, step_index, name, command, workdir, start_time,
-    end_time, state, reason, exit_status, comment, extra, node)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"""
-_PARENT = """SELECT state, uid, cancel_uid, next_step, pid, pgid, node, boot_id, proc_start
-    FROM jobs WHERE job_id = ?"""
+def _joinable(job: Mapping[str, Value]) -> bool:
+    """A job of this user, not being cancelled, whose leader has not gone away."""
+    if job.get("job.uid") != uid() or job.get("cancel_uid") is not None:
+        return False
+    return is_alive(_leader(job)) is not False
 
 
 class Recorder:
-    """One connection to the accounting database, for one exitwrap run."""
+    """Records the steps of one exitwrap run (or one matrix run) in a database's spool.
+
+    Nothing stays open between calls: ``close`` is there so that callers need
+    not know that.
+    """
 
     def __init__(self, path: str) -> None:
         self.path = path
-        try:
-            self._db = open_for_writing(path)
-        except DatabaseError as error:
-            raise RecordingError(str(error)) from None
+        self._spool = Spool.for_writing(path)
+        self._begun: dict[StepTicket, dict[str, Value]] = {}
 
     def begin(
         self,
@@ -184,37 +174,45 @@ class Recorder:
         program = argv[0] if argv else ""
         command = program if redact else "\0".join(argv)
         name = os.path.basename(program) or program
-        process = _identity_values(identify(pid))
+        identity = identify(pid)
         now = time.time()
+        step: dict[str, Value] = {
+            "step.name": BATCH if batch else name,
+            "step.command": command,
+            "step.workdir": cwd,
+            "step.start_time": now,
+            **_process("step.", identity),
+        }
         warning: Optional[str] = None
-        try:
-            with Transaction(self._db) as db:
-                if parent_job is not None and not batch:
-                    index = self._take_step_index(db, parent_job)
-                    if index is not None:
-                        db.execute(
-                            _INSERT_STEP,
-                            (parent_job, index, name, command, cwd, now, states.RUNNING, *process),
-                        )
-                        return StepTicket(parent_job, str(index)), None
-                    warning = (
-                        f"job {parent_job} (EXITWRAP_JOB_ID) is not a running job of this user; "
-                        "recording a new job"
-                    )
-                uid = users.uid()
-                job = (BATCH if batch else "single", job_name or name, uid, users.user_name(uid))
-                texts = (account, comment, command, cwd)
-                times = (now, now, states.RUNNING, 0 if batch else 1)
-                cursor = db.execute(_INSERT_JOB, (*job, users.gid(), *texts, *times, *process))
-                job_id = int(cursor.lastrowid or 0)
-                step_index, step_name = (BATCH_STEP, BATCH) if batch else (0, name)
-                db.execute(
-                    _INSERT_STEP,
-                    (job_id, step_index, step_name, command, cwd, now, states.RUNNING, *process),
-                )
-        except (SQLiteError, OSError) as error:
-            raise RecordingError(str(explain(error, self.path))) from None
-        return StepTicket(job_id, BATCH if batch else "0", ends_job=True), warning
+        if parent_job is not None and not batch:
+            indexes = self._spool.join(parent_job, [encode(step)], _joinable, durable=False)
+            if indexes is not None:
+                ticket = StepTicket(parent_job, str(indexes[0]))
+                self._begun[ticket] = step
+                return ticket, None
+            warning = (
+                f"job {parent_job} (EXITWRAP_JOB_ID) is not a running job of this user; "
+                "recording a new job"
+            )
+        record: dict[str, Value] = {
+            "job.kind": BATCH if batch else SINGLE,
+            "job.name": job_name or name,
+            "job.uid": uid(),
+            "job.gid": gid(),
+            "job.account": account,
+            "job.comment": comment,
+            "job.command": command,
+            "job.workdir": cwd,
+            "job.submit_time": now,
+            "job.start_time": now,
+            **_process("job.", identity),
+            "step_index": BATCH_STEP if batch else 0,
+            **step,
+        }
+        job_id = self._spool.new_job(encode(record))
+        ticket = StepTicket(job_id, BATCH if batch else "0", ends_job=True)
+        self._begun[ticket] = record
+        return ticket, warning
 
     def begin_own_job(self, argv: Sequence[str], name: Optional[str] = None) -> StepTicket:
         """A new job whose batch step is this very process (a matrix run, a benchmark)."""
@@ -231,21 +229,6 @@ class Recorder:
         )
         return ticket
 
-    @staticmethod
-    def _take_step_index(db: Connection, job_id: int) -> Optional[int]:
-        """The next step index of a running job of this user, or None (stale or unknown)."""
-        row = db.execute(_PARENT, (job_id,)).fetchone()
-        if row is None:
-            return None
-        state, uid, cancel_uid, next_step = row[:4]
-        leader = Identity(*row[4:])
-        stale = state != states.RUNNING or cancel_uid is not None or is_alive(leader) is False
-        if stale or uid != users.uid():
-            return None
-        db.execute("UPDATE jobs SET next_step = next_step + 1 WHERE job_id = ?", (job_id,))
-        index: int = next_step
-        return index
-
     def finish(
         self,
         ticket: StepTicket,
@@ -255,63 +238,39 @@ class Recorder:
         rusage: Optional[tuple[int, float, float]],
     ) -> None:
         """Record how the step ended: its raw wait status and resource use from wait4."""
+        begun = self._begun.pop(ticket, None)
+        if begun is None:
+            raise RecordingError(
+                f"{self.path}: step {ticket.job_id}.{ticket.step} was not begun by this recorder"
+            )
         max_rss, user_cpu, system_cpu = rusage if rusage is not None else (None, None, None)
-        key = (ticket.job_id, ticket.step_index)
         now = time.time()
-        try:
-            with Transaction(self._db) as db:
-                row = db.execute(
-                    "SELECT j.cancel_uid, s.cancel_uid FROM jobs j JOIN steps s "
-                    "ON s.job_id = j.job_id WHERE j.job_id = ? AND s.step_index = ?",
-                    key,
-                ).fetchone()
-                if row is None:
-                    raise RecordingError(
-                        f"{self.path}: step {ticket.job_id}.{ticket.step} is no longer recorded"
-                    )
-                job_cancelled = row[0] is not None
-                step = states.step_state(
-                    wait_status, timed_out=timed_out, cancelled=job_cancelled or row[1] is not None
-                )
-                db.execute(
-                    "UPDATE steps SET end_time = ?, state = ?, exit_status = ?, max_rss_kib = ?, "
-                    "user_cpu = ?, system_cpu = ? WHERE job_id = ? AND step_index = ?",
-                    (now, step, wait_status, max_rss, user_cpu, system_cpu, *key),
-                )
-                if ticket.ends_job:
-                    job = states.job_state(
-                        wait_status, timed_out=timed_out, cancelled=job_cancelled
-                    )
-                    db.execute(
-                        "UPDATE jobs SET end_time = ?, state = ?, exit_status = ? WHERE job_id = ?",
-                        (now, job, wait_status, ticket.job_id),
-                    )
-        except (SQLiteError, OSError) as error:
-            raise RecordingError(str(explain(error, self.path))) from None
+        record: dict[str, Value] = {
+            **begun,
+            "step.end_time": now,
+            "step.exit_status": wait_status,
+            "step.max_rss_kib": max_rss,
+            "step.user_cpu": user_cpu,
+            "step.system_cpu": system_cpu,
+            "timed_out": int(timed_out),
+        }
+        if ticket.ends_job:
+            record.update({"job.end_time": now, "job.exit_status": wait_status})
+        step = None if ticket.ends_job else int(ticket.step)
+        self._spool.publish_end(ticket.job_id, step, encode(record))
 
-    def add_finished(self, job_id: int, steps: Sequence[FinishedStep]) -> list[StepTicket]:
-        """Record steps that already ended (matrix cells: no process of their own) in a
-        running job, with dense ids taken in one transaction."""
+    def add_finished(self, job_id: int, steps: Sequence[Mapping[str, Value]]) -> list[StepTicket]:
+        """Record steps that already ended (matrix cells: no process of their own), each given
+        as its step row's columns, in a running job, with dense ids taken at once."""
         node = node_name()
-        try:
-            with Transaction(self._db) as db:
-                row = db.execute(
-                    "SELECT state, next_step FROM jobs WHERE job_id = ?", (job_id,)
-                ).fetchone()
-                if row is None or row[0] != states.RUNNING:
-                    raise RecordingError(f"{self.path}: job {job_id} is not running")
-                first = int(row[1])
-                db.execute(
-                    "UPDATE jobs SET next_step = next_step + ? WHERE job_id = ?",
-                    (len(steps), job_id),
-                )
-                db.executemany(
-                    _INSERT_FINISHED,
-                    [(job_id, first + n, *step.row(), node) for n, step in enumerate(steps)],
-                )
-        except (SQLiteError, OSError) as error:
-            raise RecordingError(str(explain(error, self.path))) from None
-        return [StepTicket(job_id, str(first + n)) for n in range(len(steps))]
+        records = [
+            encode({"step.node": node, **{f"step.{k}": v for k, v in step.items()}})
+            for step in steps
+        ]
+        indexes = self._spool.join(job_id, records, any_job, durable=True)
+        if indexes is None:
+            raise RecordingError(f"{self.path}: job {job_id} is not running")
+        return [StepTicket(job_id, str(index)) for index in indexes]
 
     def close(self) -> None:
-        self._db.close()
+        self._begun.clear()

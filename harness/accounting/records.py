@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from harness.accounting import states
 from harness.accounting.process import Identity, is_alive
-from harness.accounting.schema import BATCH_STEP
+from harness.accounting.spool import BATCH_STEP
 from harness.accounting.store import SQLiteError, explain
 
 TYPE_CHECKING = False

@@ -11,6 +11,7 @@ unknown job id shows the header alone, as Slurm does.
 from __future__ import annotations
 
 from harness.accounting import display, fields, states, users
+from harness.accounting.ingest import catch_up
 from harness.accounting.records import Selection, load
 from harness.accounting.store import open_for_reading
 from harness.errors import UsageError
@@ -137,8 +138,7 @@ def window(
     return start, end
 
 
-def query(path: str, selection: Selection) -> list[JobRecord]:
-    """The selected jobs; none when nothing was ever recorded at path."""
+def _read(path: str, selection: Selection) -> list[JobRecord]:
     db = open_for_reading(path)
     if db is None:
         return []
@@ -146,6 +146,31 @@ def query(path: str, selection: Selection) -> list[JobRecord]:
         return load(db, selection, path)
     finally:
         db.close()
+
+
+def _gone_unseen(jobs: Iterable[JobRecord]) -> bool:
+    """Whether a record read as running has lost its process (NODE_FAIL, or CANCELLED)."""
+    records: list[Union[JobRecord, StepRecord]] = []
+    for job in jobs:
+        records += [job, *job.steps]
+    return any(record.stored_state == states.RUNNING != record.state for record in records)
+
+
+def query(path: str, selection: Selection, notices: Optional[list[str]] = None) -> list[JobRecord]:
+    """The selected jobs, once the spool is ingested; none when nothing was ever recorded.
+
+    Why the spool could not be ingested goes to notices. A recording process
+    that ended between the ingest and the read has left its end in the spool:
+    then the spool is ingested and the jobs read again, not shown NODE_FAIL.
+    """
+    notice = catch_up(path)
+    jobs = _read(path, selection)
+    if notice is None and _gone_unseen(jobs):
+        notice = catch_up(path)
+        jobs = _read(path, selection)
+    if notice is not None and notices is not None:
+        notices.append(notice)
+    return jobs
 
 
 def lines(jobs: Iterable[JobRecord], selection: Selection) -> list[Line]:

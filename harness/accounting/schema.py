@@ -57,5 +57,3 @@ _V1 = (
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
 VERSION = len(MIGRATIONS)
-
-BATCH_STEP = -1

@@ -88,16 +88,14 @@ def step_text(job: JobRecord, step: StepRecord) -> str:
     return _layout(lines)
 
 
-def _job(path: str, job_id: int) -> JobRecord:
-    jobs = query(path, Selection(jobs={job_id: None}))
+def show(
+    path: str, job_id: int, step_id: Optional[str] = None, notices: Optional[list[str]] = None
+) -> str:
+    """The job (step_id None) or one of its steps; an unknown id is Slurm's error."""
+    jobs = query(path, Selection(jobs={job_id: None}), notices)
     if not jobs:
         raise HarnessFailure(INVALID_JOB)
-    return jobs[0]
-
-
-def show(path: str, job_id: int, step_id: Optional[str] = None) -> str:
-    """The job (step_id None) or one of its steps; an unknown id is Slurm's error."""
-    job = _job(path, job_id)
+    job = jobs[0]
     if step_id is None:
         return job_text(job)
     step = job.step(step_id)

@@ -2,10 +2,10 @@
 
 - Rollback journal (SQLite's default DELETE mode), never WAL: WAL needs
   shared memory that NFS cannot provide, and home directories on clusters
-  are often NFS.
+  are often NFS. Synchronous FULL (SQLite's default there): a commit is on
+  disk when it returns.
 - Every write is one ``BEGIN IMMEDIATE`` transaction: the write lock is taken
-  up front, so two writers never deadlock upgrading a read lock, and ids
-  allocated inside it are dense and unique.
+  up front, so two writers never deadlock upgrading a read lock.
 - A bounded, fair wait: a writer polls for the lock every few milliseconds
   for up to ``BUSY_TIMEOUT_S``, then fails with a clear message instead of
   hanging. (SQLite's own busy handler backs off to 100 ms sleeps, and under
@@ -15,10 +15,12 @@
   shared one an administrator set up) keeps its mode.
 - Schema versions move forward only (harness/accounting/schema.py).
 
-On exitwrap's start-up path: imports only os, time and SQLite's C module
-(``_sqlite3``, which every ``sqlite3`` from 3.9 to 3.13 is built on): the
-``sqlite3`` package adds nothing this accounting uses but its datetime
-adapters, whose import alone costs about a tenth of an interpreter's start.
+exitwrap itself never opens the database (it writes to the spool, see
+spool.py); the writers here are the ingesters and the accounting commands.
+Only SQLite's C module (``_sqlite3``, which every ``sqlite3`` from 3.9 to
+3.13 is built on) is imported: the ``sqlite3`` package adds nothing this
+accounting uses but its datetime adapters, whose import alone costs about
+a tenth of an interpreter's start, and ``exitcodes sacct`` is measured.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import os
 import time
 
 from harness.accounting.schema import MIGRATIONS, VERSION
+from harness.accounting.spool import BUSY_TIMEOUT_S, open_creating
 from harness.errors import HarnessFailure
 
 TYPE_CHECKING = False
@@ -36,12 +39,9 @@ if TYPE_CHECKING:
     from types import TracebackType
     from typing import Optional
 
-BUSY_TIMEOUT_S = 10.0  # as Slurm's own MessageTimeout default: long for a lock, short for a hang
 _PAUSE_S = 0.002  # a new waiter's polling interval (with jitter)
 _AGEING = 10.0  # per second waited, the interval shrinks by this factor...
 _SHORTEST_PAUSE_S = 0.00025  # ...down to this: a waiter must not burn the lock holder's CPU
-PRIVATE_FILE = 0o600
-PRIVATE_DIR = 0o700
 
 # what SQLite's message means for the user, by a fragment of the message
 _HINTS: tuple[tuple[str, str], ...] = (
@@ -74,14 +74,6 @@ def explain(error: BaseException, path: str) -> DatabaseError:
         hint = next((hint for key, hint in _HINTS if key in lowered), None)
         detail = f"{hint.format(timeout=BUSY_TIMEOUT_S)} ({text})" if hint else text
     return DatabaseError(f"{path}: {detail}")
-
-
-def _create_private(path: str) -> None:
-    """Create the database file (and its directory) private to this user, if missing."""
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        os.makedirs(directory, mode=PRIVATE_DIR, exist_ok=True)
-    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_FILE))  # an existing one is kept
 
 
 def _read_only_uri(path: str) -> str:
@@ -163,7 +155,7 @@ def migrate(connection: Connection, path: str) -> None:
 def open_for_writing(path: str) -> Connection:
     """Open (creating it private when missing) and migrate; raises DatabaseError."""
     try:
-        _create_private(path)
+        os.close(open_creating(path, os.O_RDONLY))
         # no SQLite busy handler: patiently() does the waiting, at a fair pace
         connection = sqlite.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
         try:
@@ -176,6 +168,17 @@ def open_for_writing(path: str) -> Connection:
     return connection
 
 
+def read_only(path: str) -> Connection:
+    """A read-only connection, whatever the schema's version (SQLiteError when it fails)."""
+    return sqlite.connect(
+        _read_only_uri(path),
+        uri=True,
+        timeout=BUSY_TIMEOUT_S,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+
+
 def open_for_reading(path: str) -> Optional[Connection]:
     """A read-only connection, or None when there is no database (nothing recorded yet).
 
@@ -184,13 +187,7 @@ def open_for_reading(path: str) -> Optional[Connection]:
     if not os.path.exists(path):
         return None
     try:
-        connection = sqlite.connect(
-            _read_only_uri(path),
-            uri=True,
-            timeout=BUSY_TIMEOUT_S,
-            isolation_level=None,
-            check_same_thread=False,
-        )
+        connection = read_only(path)
         version = schema_version(connection)
     except SQLiteError as error:
         raise explain(error, path) from None

@@ -10,7 +10,7 @@ from harness.accounting.modify import LIST_FORMAT, modify, success_message
 from harness.accounting.recorder import configured_database
 from harness.accounting.records import Selection
 from harness.accounting.sacct import lines, parse_format, query, table
-from harness.cli.common import EXIT_OK, guarded
+from harness.cli.common import EXIT_OK, fail, guarded
 from harness.cli.options import Option, help_text, parse
 from harness.errors import UsageError
 
@@ -64,8 +64,11 @@ def run(argv: Sequence[str]) -> int:
         if code is not None or reason is not None:
             raise UsageError(f"-l lists only: {PROG} -l JOBID")
         selection = Selection(jobs={job_id: None}, with_steps=False)
-        jobs = query(path, selection)
+        notices: list[str] = []
+        jobs = query(path, selection, notices)
         sys.stdout.write(table(lines(jobs, selection), parse_format(LIST_FORMAT)))
+        for notice in notices:
+            fail(PROG, f"warning: {notice}")
         return EXIT_OK
     if code is None and reason is None:
         raise UsageError("either a reason string (-r) or an exit code (-e) is required")

@@ -23,7 +23,7 @@ from harness.accounting.sacct import (
     table,
     window,
 )
-from harness.cli.common import EXIT_OK, guarded
+from harness.cli.common import EXIT_OK, fail, guarded
 from harness.cli.options import Option, Parsed, help_text, parse
 from harness.errors import UsageError
 
@@ -112,7 +112,10 @@ def run(argv: Sequence[str]) -> int:
         spec = os.environ.get("SACCT_FORMAT") or fields.DEFAULT
     columns = parse_format(spec)
     chosen = selection(parsed, time.time())
-    jobs = query(configured_database(os.environ), chosen)
+    notices: list[str] = []
+    jobs = query(configured_database(os.environ), chosen, notices)
+    for notice in notices:
+        fail(PROG, f"warning: {notice}")
     if parsed.flag("json"):
         sys.stdout.write(json_document(jobs))
         return EXIT_OK

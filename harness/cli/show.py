@@ -8,7 +8,7 @@ import sys
 from harness.accounting.recorder import configured_database
 from harness.accounting.sacct import parse_job_step
 from harness.accounting.scontrol import show
-from harness.cli.common import EXIT_OK, guarded
+from harness.cli.common import EXIT_OK, fail, guarded
 from harness.cli.options import help_text, parse
 from harness.errors import UsageError
 
@@ -38,7 +38,10 @@ def run(argv: Sequence[str]) -> int:
     if (step_id is None) != (entity == "job"):
         wanted = "JOBID" if entity == "job" else "JOBID.STEP"
         raise UsageError(f"show {entity} wants {wanted}, got {ident!r}")
-    sys.stdout.write(show(configured_database(os.environ), job_id, step_id))
+    notices: list[str] = []
+    sys.stdout.write(show(configured_database(os.environ), job_id, step_id, notices))
+    for notice in notices:
+        fail(PROG, f"warning: {notice}")
     return EXIT_OK
 
 
