@@ -3,20 +3,29 @@
 Each module named here costs a large part of a bare interpreter start (measured with
 ``python -X importtime``): ``typing`` and ``dataclasses`` (re, inspect), ``re``,
 ``subprocess``, ``argparse``, ``enum`` (and ``signal``, which builds enums), ``json``,
-``contextlib``. A wrapped command must not pay for them, recording on or off.
+``contextlib``. A wrapped command must not pay for them, recording on or off. Nor, when
+it records, for SQLite (``_sqlite3`` alone costs about a third of a bare start; the
+``sqlite3`` package more): exitwrap writes to the spool, and readers ingest it.
 """
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from harness.accounting.records import Selection
+from harness.accounting.sacct import query
 from tests.wrap_helpers import EXITWRAP
 
 HEAVY = {"typing", "dataclasses", "re", "subprocess", "argparse", "enum", "signal", "json",
          "contextlib", "inspect", "shutil", "selectors"}  # fmt: skip
+# SQLite, and what of the accounting imports it or serves only its readers
+DATABASE = {"_sqlite3", "sqlite3", "harness.accounting.store", "harness.accounting.ingest",
+            "harness.accounting.backlog", "harness.accounting.users", "pwd", "grp"}  # fmt: skip
 
 
 def _imported(*args: str, env: dict[str, str] | None = None) -> set[str]:
@@ -38,6 +47,20 @@ def test_a_wrapped_command_imports_nothing_heavy(record: bool) -> None:
     imported = _imported(*args, "--", "/bin/true")
     assert "harness.wrap.run" in imported
     assert imported & HEAVY == set()
+
+
+def test_recording_imports_no_database(tmp_path: Path) -> None:
+    env = {**os.environ, "EXITWRAP_DB": str(tmp_path / "accounting.db")}
+    for run in ("the first, which creates the database and its spool", "a later one"):
+        imported = _imported("--", "/bin/true", env=env)
+        assert "harness.accounting.recorder" in imported, run
+        assert imported & DATABASE == set(), run
+    # a batch job whose step joins it: both exitwraps report their imports
+    step = {**env, "PYTHONPROFILEIMPORTTIME": "1"}
+    job = _imported("--batch", "-q", "--", "/bin/sh", "-c", 'exec "$0" -- /bin/true',
+                    EXITWRAP[0], env=step)  # fmt: skip
+    assert "harness.accounting.recorder" in job and job & DATABASE == set()
+    assert len(query(env["EXITWRAP_DB"], Selection())) == 3  # all recorded: a job and its step
 
 
 def test_rare_paths_import_what_they_need_only_when_asked() -> None:

@@ -29,8 +29,9 @@ from harness.accounting import states, users
 from harness.accounting.backlog import Backlog, Entry
 from harness.accounting.process import Identity, is_alive
 from harness.accounting.records import JOB_COLUMNS, STEP_COLUMNS
-from harness.accounting.spool import decode
+from harness.accounting.spool import RecordingError, decode
 from harness.accounting.store import (
+    DatabaseBusy,
     SQLiteError,
     Transaction,
     explain,
@@ -275,20 +276,26 @@ def _cannot_write(path: str, spool: Backlog) -> Optional[str]:
 
 
 def catch_up(path: str) -> Optional[str]:
-    """Ingest whatever waits in the spool; a one-line notice instead when this user may not."""
+    """Ingest whatever waits in the spool. Instead, when this user may not write the database
+    or the ingest could not take a lock in time, a one-line notice of what waits: a reader
+    shows what is ingested rather than fail for a chore. Other failures (a corrupt database,
+    a newer schema) raise DatabaseError, as reading would."""
     spool = Backlog(path)
     try:
         waiting = _waiting(path, spool.entries())
     except PermissionError:
-        return f"{spool.path}: the spool is not readable for this user; records there not shown"
+        return f"{spool.path}: the spool is not readable for this user: its records not shown"
     if not waiting:
         return None
     reason = _cannot_write(path, spool)
-    if reason is not None:
-        count = len(waiting)
-        return f"{count} spooled records not ingested ({reason}): what is shown may be behind"
-    write(path, _nothing_more)
-    return None
+    if reason is None:
+        try:
+            write(path, _nothing_more)
+        except (DatabaseBusy, RecordingError) as error:
+            reason = str(error)
+        else:
+            return None
+    return f"{len(waiting)} spooled records not ingested ({reason}): what is shown may be behind"
 
 
 def database_floor(path: str, job_id: Optional[int]) -> int:

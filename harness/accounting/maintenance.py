@@ -9,6 +9,7 @@ from harness.accounting import display, states
 from harness.accounting.backlog import Backlog
 from harness.accounting.ingest import catch_up, write
 from harness.accounting.schema import VERSION
+from harness.accounting.spool import decode
 from harness.accounting.store import (
     DatabaseError,
     SQLiteError,
@@ -38,17 +39,27 @@ class Health:
 
 
 def _spool_health(path: str, health: Health) -> None:
-    """What waits in the spool after an ingest: records of running jobs, and any it could not
-    read (a newer exitwrap's, or damaged: left in place, never dropped)."""
+    """What waits in the spool after an ingest: the records of running jobs, and any that
+    could not be read (a newer exitwrap's, or damaged), which stay there, never dropped."""
     spool = Backlog(path)
     try:
         waiting = spool.entries()
     except OSError as error:
         health.note(f"spool: {spool.path}: {error.strerror}", problem=True)
         return
+    unreadable = 0
+    for found in waiting:
+        data = spool.read(found)
+        if data is None:
+            continue  # ingested meanwhile
+        try:
+            decode(data)
+        except ValueError:
+            unreadable += 1
     running = sum(1 for e in waiting if e.step is None and not e.end)
-    others = len(waiting) - running
-    health.note(f"spool: {spool.path}: {running} running jobs, {others} other records")
+    health.note(f"spool: {spool.path}: {running} running jobs, {len(waiting) - running} records")
+    if unreadable:
+        health.note(f"spool: {unreadable} records this exitwrap cannot read", problem=True)
 
 
 def check(path: str) -> Health:

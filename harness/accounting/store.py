@@ -62,6 +62,10 @@ class DatabaseError(HarnessFailure):
     """The accounting database could not be read or written (exitcodes exits 1)."""
 
 
+class DatabaseBusy(DatabaseError):
+    """Another process held the database's lock for longer than the bounded wait."""
+
+
 def explain(error: BaseException, path: str) -> DatabaseError:
     """One line naming the database and what went wrong, from an SQLite or OS error."""
     if isinstance(error, DatabaseError):
@@ -73,6 +77,8 @@ def explain(error: BaseException, path: str) -> DatabaseError:
         lowered = text.lower()
         hint = next((hint for key, hint in _HINTS if key in lowered), None)
         detail = f"{hint.format(timeout=BUSY_TIMEOUT_S)} ({text})" if hint else text
+        if isinstance(error, sqlite.OperationalError) and _is_busy(error):
+            return DatabaseBusy(f"{path}: {detail}")
     return DatabaseError(f"{path}: {detail}")
 
 

@@ -1,0 +1,277 @@
+"""The spool exitwrap records to, and the ingest every reader runs first: ids, crashes, faults.
+
+What is checked is what the design promises (harness/accounting/spool.py and
+ingest.py): ids dense and unique whatever a crash left behind, counters never
+below the database's highest ids, ingests that can run at once and remove
+records only after their commit, readers who may not write, records this
+exitwrap cannot read kept and reported, every byte of a command carried.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from harness.accounting.backlog import Backlog
+from harness.accounting.cancel import cancel
+from harness.accounting.ingest import catch_up, write
+from harness.accounting.recorder import Recorder
+from harness.accounting.spool import decode, encode
+from harness.probe import ProbeKit
+from tests.accounting_helpers import (
+    batch_job,
+    db,
+    exitcodes,
+    needs_root,
+    one_line_error,
+    open_dir,
+    record,
+    rows,
+    run_as_nobody,
+    wrap,
+    wrapped_env,
+)
+from tests.conftest import REPO
+from tests.wrap_helpers import EXITWRAP, HOSTILE
+
+__all__ = ["db", "open_dir"]  # fixtures, used by name
+
+any_value = st.none() | st.integers() | st.floats(allow_nan=False) | st.text()
+
+
+@settings(deadline=None)
+@given(st.dictionaries(st.from_regex(r"[a-z_.]{1,12}", fullmatch=True), any_value))
+def test_a_record_file_carries_any_text_and_number_as_it_was(
+    fields: dict[str, str | int | float | None],
+) -> None:
+    decoded = decode(encode(fields))
+    assert decoded == {key: value for key, value in fields.items() if value is not None}
+
+
+def test_bytes_that_are_not_utf8_come_back_as_escapes_sqlite_can_store() -> None:
+    assert decode(encode({"command": "a\udcffb\\n\n"})) == {"command": "a\\xffb\\n\n"}
+
+
+@pytest.mark.parametrize(
+    "damaged",
+    [b"", b"exitwrap-spool 1\nname=sx", b"exitwrap-spool 2\n", b"exitwrap-spool 1\nname\n"],
+    ids=["empty", "cut-short", "newer-format", "no-value"],
+)
+def test_a_damaged_or_newer_record_is_refused(damaged: bytes) -> None:
+    with pytest.raises(ValueError):
+        decode(damaged)
+
+
+def test_every_byte_of_a_hostile_command_line_is_recorded(db: str) -> None:
+    done = subprocess.run([*EXITWRAP, "/bin/true", *HOSTILE], env=wrapped_env(db), check=False)
+    assert done.returncode == 0
+    expected = "\0".join(["/bin/true", *HOSTILE]).replace("\udcff", "\\xff")
+    assert rows(db, "SELECT command FROM steps") == [(expected,)]
+
+
+def _spooled(path: str) -> set[str]:
+    return {found.name for found in Backlog(path).entries()}
+
+
+def test_a_counter_left_behind_by_a_crash_hands_out_no_id_twice(db: str, kit: ProbeKit) -> None:
+    probe = str(kit.probe)
+    recorder = Recorder(db)
+    lead = recorder.begin_own_job(["job.sh"])  # alive: this test
+    first = [wrap(recorder, [probe, "exit", "0"], parent_job=lead.job_id)[0] for _ in range(3)]
+    others = [record(db, [probe, "exit", "0"]) for _ in range(2)]
+    # a crash after the claims, before the counters moved on: they point back at taken ids
+    (Path(db + ".spool") / "next").write_text(f"{lead.job_id}\n")
+    (Path(db + ".spool") / f"{lead.job_id}.next").write_text("0\n")
+    step = wrap(recorder, [probe, "exit", "0"], parent_job=lead.job_id)[0]
+    job = record(db, [probe, "exit", "0"])
+    recorder.finish(lead, wait_status=0, timed_out=False, rusage=None)
+    recorder.close()
+    assert [t.step for t in [*first, step]] == ["0", "1", "2", "3"]
+    assert job.job_id == others[-1].job_id + 1
+    assert rows(db, "SELECT job_id FROM jobs") == [(lead.job_id,), *((t.job_id,) for t in others),
+                                                    (job.job_id,)]  # fmt: skip
+
+
+def test_counters_never_go_below_the_databases_highest_ids(db: str, kit: ProbeKit) -> None:
+    probe = str(kit.probe)
+    recorder = Recorder(db)
+    lead = recorder.begin_own_job(["job.sh"])
+    for _ in range(3):
+        wrap(recorder, [probe, "exit", "0"], parent_job=lead.job_id)
+    ended = [record(db, [probe, "exit", "0"]).job_id for _ in range(3)]
+    assert rows(db, "SELECT count(*) FROM jobs") == [(4,)]  # ingested: the claims are gone
+    spool = Path(db + ".spool")
+    (spool / "next").unlink()  # lost
+    (spool / f"{lead.job_id}.next").write_bytes(b"\x00garbage")  # damaged
+    step = wrap(recorder, [probe, "exit", "0"], parent_job=lead.job_id)[0]
+    job = record(db, [probe, "exit", "0"])
+    recorder.finish(lead, wait_status=0, timed_out=False, rusage=None)
+    recorder.close()
+    assert step.step == "3" and job.job_id == ended[-1] + 1  # past what the database holds
+    assert rows(db, "SELECT count(*), count(DISTINCT job_id) FROM jobs") == [(5, 5)]
+    assert rows(db, "SELECT step_index FROM steps WHERE job_id = ?", lead.job_id) == [
+        (n,) for n in (-1, 0, 1, 2, 3)
+    ]
+
+
+def test_a_database_older_than_its_spool_gets_ids_past_its_own(db: str, kit: ProbeKit) -> None:
+    before = [record(db, [str(kit.probe), "exit", "0"]).job_id for _ in range(3)]
+    assert rows(db, "SELECT count(*) FROM jobs") == [(3,)]
+    shutil.rmtree(db + ".spool")  # as if recorded by an exitwrap from before the spool
+    assert record(db, [str(kit.probe), "exit", "0"]).job_id == before[-1] + 1
+
+
+INGEST = """
+import sys
+from harness.accounting.ingest import catch_up
+sys.stdin.readline()
+print(catch_up(sys.argv[1]))
+"""
+
+
+def test_ingesters_at_once_do_no_harm(db: str, kit: ProbeKit) -> None:
+    jobs = [record(db, [str(kit.probe), "exit", str(n % 4)]).job_id for n in range(60)]
+    assert len(_spooled(db)) == 120  # a begin and an end each
+    readers = [
+        subprocess.Popen([sys.executable, "-c", INGEST, db], cwd=REPO, text=True,
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for _ in range(4)
+    ]  # fmt: skip
+    for reader in readers:  # all of them go at once
+        assert reader.stdin is not None
+        reader.stdin.write("go\n")
+        reader.stdin.flush()
+    results = [reader.communicate(timeout=120) for reader in readers]
+    assert [(r.returncode, out, err) for r, (out, err) in zip(readers, results)] == [
+        (0, "None\n", "")
+    ] * 4
+    assert _spooled(db) == set()
+    assert rows(db, "SELECT job_id, exit_status FROM jobs") == [
+        (job, (n % 4) << 8) for n, job in enumerate(jobs)
+    ]
+    assert rows(db, "SELECT count(*) FROM steps") == [(60,)]
+
+
+def test_records_leave_the_spool_only_after_their_transaction_commits(
+    db: str, kit: ProbeKit
+) -> None:
+    record(db, [str(kit.probe), "exit", "0"])
+    assert rows(db, "SELECT count(*) FROM jobs") == [(1,)]
+    job = record(db, [str(kit.probe), "exit", "3"]).job_id
+    waiting = _spooled(db)
+
+    def fails(_: object) -> None:
+        raise RuntimeError("the transaction fails after the ingest")
+
+    with pytest.raises(RuntimeError):
+        write(db, fails)
+    assert _spooled(db) == waiting == {f"{job}.job", f"{job}.end"}
+    assert rows(db, "SELECT job_id FROM jobs WHERE job_id = ?", job) == [(job,)]  # next reader
+
+
+SACCT_AS_USER = """
+import sys
+from harness.cli.main import main
+sys.exit(main(["sacct", "-a", "-X", "-n", "-P", "-o", "JobID,State"]))
+"""
+
+
+@needs_root
+def test_a_reader_who_may_not_write_reads_what_is_ingested_and_says_what_waits(
+    open_dir: Path, kit: ProbeKit
+) -> None:
+    readable = str(open_dir / "readable.db")
+    ingested = record(readable, [str(kit.probe), "exit", "0"]).job_id
+    assert rows(readable, "SELECT count(*) FROM jobs") == [(1,)]
+    waiting = record(readable, [str(kit.probe), "exit", "0"]).job_id
+    os.chmod(readable, 0o644)  # others may read the database, not write it
+    os.chmod(readable + ".spool", 0o755)
+    for path in Path(readable + ".spool").iterdir():
+        path.chmod(0o644)
+    seen = run_as_nobody([sys.executable, "-c", SACCT_AS_USER], readable)
+    assert seen.returncode == 0 and seen.stdout == f"{ingested}|COMPLETED\n"
+    line = one_line_error(seen.stderr, "exitcodes sacct")
+    assert line.startswith("exitcodes sacct: warning: 2 spooled records not ingested (")
+    assert "read-only for this user" in line
+    assert _spooled(readable) == {f"{waiting}.job", f"{waiting}.end"}  # still there, for root
+    assert [j for (j,) in rows(readable, "SELECT job_id FROM jobs")] == [ingested, waiting]
+
+
+@needs_root
+def test_a_spool_this_user_may_not_write_never_changes_the_status(
+    open_dir: Path, kit: ProbeKit
+) -> None:
+    shared = str(open_dir / "shared.db")
+    record(shared, [str(kit.probe), "exit", "0"])  # a private spool, made by root
+    os.chmod(shared, 0o666)  # then the database, and not its spool, was shared
+    probe = open_dir / "probe"  # the kit lives in root's private cache
+    shutil.copy2(kit.probe, probe)
+    done = run_as_nobody([*EXITWRAP, str(probe), "exit", "9"], shared)
+    assert done.returncode == 9
+    assert done.stderr == f"exitwrap: warning: not recorded: {shared}.spool: Permission denied\n"
+
+
+def test_a_record_this_exitwrap_cannot_read_is_kept_and_reported(db: str, kit: ProbeKit) -> None:
+    job = record(db, [str(kit.probe), "exit", "0"]).job_id
+    spool = Path(db + ".spool")
+    (spool / f"{job}.7.end").write_bytes(b"exitwrap-spool 9\nfrom=sa newer exitwrap\n")
+    (spool / f"{job}.8").write_bytes(b"exitwrap-spool 1\ncut sh")  # a writer that crashed
+    assert rows(db, "SELECT count(*) FROM jobs") == [(1,)]  # the rest is ingested
+    assert _spooled(db) == {f"{job}.7.end", f"{job}.8"}
+    status, out, _ = exitcodes("db", "check")
+    assert status == 1
+    assert "spool: 2 records this exitwrap cannot read" in out
+
+
+def test_a_step_cannot_join_a_job_being_cancelled(db: str, kit: ProbeKit) -> None:
+    leader = subprocess.Popen([str(kit.probe), "sleep", "60"])
+    try:
+        recorder = Recorder(db)
+        job, _ = recorder.begin(argv=["job.sh"], redact=False, cwd="/", batch=True,
+                                parent_job=None, job_name=None, account=None, comment=None,
+                                pid=leader.pid)  # fmt: skip
+        assert wrap(recorder, [str(kit.probe), "exit", "0"], parent_job=job.job_id)[1] is None
+        assert cancel(db, job.job_id, None, os.getuid()) == []
+        assert leader.wait(timeout=60) == -15  # its leader got TERM
+        _, warning, _ = wrap(recorder, [str(kit.probe), "exit", "0"], parent_job=job.job_id)
+        recorder.close()
+    finally:
+        leader.kill()
+        leader.wait()
+    assert warning is not None and f"job {job.job_id} " in warning
+
+
+def test_temporary_files_a_crashed_writer_left_are_swept(db: str, kit: ProbeKit) -> None:
+    record(db, [str(kit.probe), "exit", "0"])
+    spool = Path(db + ".spool")
+    old, fresh = spool / ".tmp.node.1.1", spool / ".tmp.node.2.1"
+    old.write_bytes(b"half a record")
+    fresh.write_bytes(b"being written")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    assert catch_up(db) is None
+    assert not old.exists() and fresh.exists()
+
+
+def test_a_batch_jobs_files_stay_while_it_runs_and_go_when_it_has_ended(
+    db: str, kit: ProbeKit
+) -> None:
+    recorder = Recorder(db)
+    lead = recorder.begin_own_job(["job.sh"])
+    wrap(recorder, [str(kit.probe), "exit", "0"], parent_job=lead.job_id)
+    assert catch_up(db) is None
+    assert _spooled(db) == {f"{lead.job_id}.job"}  # exitwrap finds its parent job there
+    recorder.finish(lead, wait_status=0, timed_out=False, rusage=None)
+    recorder.close()
+    assert catch_up(db) is None
+    assert _spooled(db) == set()
+    assert sorted(p.name for p in Path(db + ".spool").iterdir()) == ["lock", "next"]
+    assert batch_job(db, [[str(kit.probe), "exit", "0"]]) == lead.job_id + 1
