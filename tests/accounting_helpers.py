@@ -22,7 +22,7 @@ import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import pytest
 
@@ -38,29 +38,34 @@ NOBODY_GID = pwd.getpwnam(NOBODY).pw_gid
 SETPRIV_NOBODY = ("setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY_GID}", "--clear-groups", "--")
 
 
+def begin(
+    recorder: Recorder, argv: Sequence[str], **given: Any
+) -> tuple[StepTicket, Optional[str]]:
+    """``recorder.begin`` as exitwrap calls it, from here, for a step of no job (any of its
+    keywords given instead): the ticket and the warning."""
+    options: dict[str, Any] = {
+        "redact": False,
+        "cwd": os.getcwd(),
+        "batch": False,
+        "parent_job": None,
+        "job_name": None,
+        "account": None,
+        "comment": None,
+        "pid": os.getpid(),
+    }
+    options.update(given)
+    return recorder.begin(argv=list(argv), **options)
+
+
 def wrap(
     recorder: Recorder,
     argv: Sequence[str],
     *,
-    batch: bool = False,
     parent_job: Optional[int] = None,
-    job_name: Optional[str] = None,
-    account: Optional[str] = None,
-    comment: Optional[str] = None,
     env: Optional[Mapping[str, str]] = None,
 ) -> tuple[StepTicket, Optional[str], int]:
     """Record one real run of argv; returns the ticket, the begin warning and the wait status."""
-    ticket, warning = recorder.begin(
-        argv=list(argv),
-        redact=False,
-        cwd=os.getcwd(),
-        batch=batch,
-        parent_job=parent_job,
-        job_name=job_name,
-        account=account,
-        comment=comment,
-        pid=os.getpid(),
-    )
+    ticket, warning = begin(recorder, argv, parent_job=parent_job)
     child_env = dict(os.environ if env is None else env)
     child_env.update(EXITWRAP_JOB_ID=str(ticket.job_id), EXITWRAP_STEP_ID=ticket.step)
     pid = os.posix_spawnp(
@@ -178,16 +183,8 @@ def batch_job(
     """A batch job whose script 'ran' here and ran each of steps for real, in order."""
     recorder = Recorder(path)
     try:
-        ticket, _ = recorder.begin(
-            argv=["job.sh"],
-            redact=False,
-            cwd=os.getcwd(),
-            batch=True,
-            parent_job=None,
-            job_name=name,
-            account=account,
-            comment=comment,
-            pid=os.getpid(),
+        ticket, _ = begin(
+            recorder, ["job.sh"], batch=True, job_name=name, account=account, comment=comment
         )
         for argv in steps:
             wrap(recorder, argv, parent_job=ticket.job_id)

@@ -25,7 +25,7 @@ from harness.accounting.records import Selection
 from harness.accounting.sacct import query
 from harness.accounting.store import DatabaseError
 from harness.probe import ProbeKit
-from tests.accounting_helpers import as_nobody, needs_root, open_dir, record, rows, wrap
+from tests.accounting_helpers import as_nobody, begin, needs_root, open_dir, record, rows, wrap
 from tests.conftest import REPO
 
 __all__ = ["open_dir"]  # a fixture, used by name
@@ -80,16 +80,8 @@ def test_batch_job_gets_dense_steps_and_only_its_script_decides_its_state(
     db: str, kit: ProbeKit
 ) -> None:
     recorder = Recorder(db)
-    batch, _ = recorder.begin(
-        argv=["job.sh"],
-        redact=False,
-        cwd="/",
-        batch=True,
-        parent_job=None,
-        job_name="nightly",
-        account="lc",
-        comment="first run",
-        pid=os.getpid(),
+    batch, _ = begin(
+        recorder, ["job.sh"], batch=True, job_name="nightly", account="lc", comment="first run"
     )
     steps = [
         wrap(recorder, [str(kit.probe), *args], parent_job=batch.job_id)[0]
@@ -128,17 +120,7 @@ def test_parent_job_whose_process_is_gone_is_stale(db: str, kit: ProbeKit) -> No
     gone.wait()
     recorder = Recorder(db)
     # a batch job whose leader has exited without a word: its steps cannot belong to it
-    orphan, _ = recorder.begin(
-        argv=["job.sh"],
-        redact=False,
-        cwd="/",
-        batch=True,
-        parent_job=None,
-        job_name=None,
-        account=None,
-        comment=None,
-        pid=gone.pid,
-    )
+    orphan, _ = begin(recorder, ["job.sh"], batch=True, pid=gone.pid)
     ticket, warning, _ = wrap(recorder, [str(kit.probe), "exit", "0"], parent_job=orphan.job_id)
     recorder.close()
     assert ticket.job_id != orphan.job_id and warning is not None
@@ -146,17 +128,7 @@ def test_parent_job_whose_process_is_gone_is_stale(db: str, kit: ProbeKit) -> No
 
 def test_redacted_command_keeps_only_argv0(db: str) -> None:
     recorder = Recorder(db)
-    recorder.begin(
-        argv=["deploy", "--token", "s3cret"],
-        redact=True,
-        cwd="/srv",
-        batch=False,
-        parent_job=None,
-        job_name=None,
-        account=None,
-        comment=None,
-        pid=os.getpid(),
-    )
+    begin(recorder, ["deploy", "--token", "s3cret"], redact=True, cwd="/srv")
     recorder.close()
     assert rows(db, "SELECT command, workdir FROM jobs") == [("deploy", "/srv")]
     assert rows(db, "SELECT command FROM steps") == [("deploy",)]
@@ -292,8 +264,7 @@ def test_a_spool_lock_held_too_long_fails_within_the_bounded_wait(
     assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
     try:
         with pytest.raises(RecordingError, match=r"spool locked for more than 0\.2 s"):
-            recorder.begin(argv=["x"], redact=False, cwd="/", batch=False, parent_job=None,
-                           job_name=None, account=None, comment=None, pid=os.getpid())  # fmt: skip
+            begin(recorder, ["x"])
     finally:
         holder.communicate("")
     recorder.close()

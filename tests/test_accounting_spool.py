@@ -28,6 +28,7 @@ from harness.accounting.spool import decode, encode
 from harness.probe import ProbeKit
 from tests.accounting_helpers import (
     batch_job,
+    begin,
     db,
     exitcodes,
     needs_root,
@@ -235,9 +236,7 @@ def test_a_step_cannot_join_a_job_being_cancelled(db: str, kit: ProbeKit) -> Non
     leader = subprocess.Popen([str(kit.probe), "sleep", "60"])
     try:
         recorder = Recorder(db)
-        job, _ = recorder.begin(argv=["job.sh"], redact=False, cwd="/", batch=True,
-                                parent_job=None, job_name=None, account=None, comment=None,
-                                pid=leader.pid)  # fmt: skip
+        job, _ = begin(recorder, ["job.sh"], batch=True, pid=leader.pid)
         assert wrap(recorder, [str(kit.probe), "exit", "0"], parent_job=job.job_id)[1] is None
         assert cancel(db, job.job_id, None, os.getuid()) == []
         assert leader.wait(timeout=60) == -15  # its leader got TERM

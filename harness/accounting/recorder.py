@@ -22,7 +22,7 @@ and returns the command's status unchanged.
   process and readers can tell a crashed exitwrap (NODE_FAIL). States are
   decided when the end is ingested (a cancel is known only there).
 
-On exitwrap's hot path: imports nothing beyond os, stat and time.
+On exitwrap's hot path: imports the spool and process modules, nothing heavier.
 """
 
 # ruff: noqa: PLC0415  (lazy imports: the hot path pays for every import)

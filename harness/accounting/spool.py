@@ -1,7 +1,7 @@
 """The write-ahead spool beside the accounting database: how exitwrap records without SQLite.
 
-Importing SQLite costs more than all the rest of exitwrap's start-up, so
-exitwrap never does: it writes each record as a file in ``<database>.spool/``
+Importing SQLite costs about as much as all the rest of exitwrap's
+start-up, so exitwrap never does: it writes each record as a file in ``<database>.spool/``
 with nothing but os, and every reader first ingests the spool into SQLite
 (harness/accounting/ingest.py), as Slurm's controller queues job records
 for its database daemon. SQLite stays the store of record.
@@ -29,7 +29,8 @@ record (ingest.py keeps them above the database's highest ids). So
 allocation probes upwards from the counter, and rewrites it only once it
 lags by COUNTER_STRIDE ids. A missing job counter starts past the
 database's jobs (a database older than its spool), a missing step counter
-at the job's first step. Whole files under temporary names, then a link
+at the job's first step (an ingest writes it before it removes any of the
+job's records). Whole files under temporary names, then a link
 or rename: nothing relies on O_APPEND, which NFS does not make atomic.
 
 Durability: an end record (how a command ended, what the accounting is
@@ -58,7 +59,8 @@ Modes: the spool takes the database file's: its files the database's mode,
 its directory that mode with search permission for whoever may read or
 write (a private 0600 database: 0700; a shared 0666 one: 0777).
 
-On exitwrap's hot path: imports nothing beyond os, stat and time.
+On exitwrap's hot path: imports nothing beyond os, stat, sys and time,
+which every interpreter has loaded by then.
 """
 
 # ruff: noqa: PLC0415  (lazy imports: the hot path pays for every import)
@@ -105,6 +107,7 @@ _WINDOWS = sys.platform == "win32"
 
 
 def encode(fields: Mapping[str, Value]) -> bytes:
+    """A record's bytes: its fields in order, None ones left out."""
     lines = [HEADER]
     for key, value in fields.items():
         if value is None:
@@ -412,8 +415,9 @@ class Spool:
         """Where allocation starts (the counter's value), and whether the counter was rebuilt.
 
         Missing, a job's step counter starts at the job's first step (no claim
-        of it has gone yet), and the job counter past the database's jobs (a
-        database older than its spool); a damaged one past everything recorded.
+        of the job's has gone yet: an ingest writes the counter first), and the
+        job counter past the database's jobs (a database older than its
+        spool); a damaged one past everything the database holds.
         """
         data = read_all(self.file(counter))
         text = (data or b"").strip()
@@ -423,7 +427,7 @@ class Spool:
             return first, False
         return max(first, self._database_floor(job_id)), True
 
-    def running_job(self, job_id: int) -> Optional[dict[str, Value]]:
+    def _running_job(self, job_id: int) -> Optional[dict[str, Value]]:
         """Job job_id's begin record while it runs here, with ``cancel_uid`` when it is being
         cancelled; None when the spool holds no running job of that id (call under the lock)."""
         if os.path.lexists(self.file(f"{job_id}{END}")):
@@ -455,7 +459,7 @@ class Spool:
         if job_id is None:
             counter, first = NEXT_JOB, 1
         else:
-            job = self.running_job(job_id)
+            job = self._running_job(job_id)
             if job is None or not admits(job):
                 return None
             lead = job.get("step_index")  # the job's own step: batch (-1) or 0
