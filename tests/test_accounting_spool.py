@@ -225,11 +225,14 @@ def test_a_record_this_exitwrap_cannot_read_is_kept_and_reported(db: str, kit: P
     spool = Path(db + ".spool")
     (spool / f"{job}.7.end").write_bytes(b"exitwrap-spool 9\nfrom=sa newer exitwrap\n")
     (spool / f"{job}.8").write_bytes(b"exitwrap-spool 1\ncut sh")  # a writer that crashed
-    assert rows(db, "SELECT count(*) FROM jobs") == [(1,)]  # the rest is ingested
-    assert _spooled(db) == {f"{job}.7.end", f"{job}.8"}
+    (spool / f"{job}.9").write_bytes(b"exitwrap-spool 1\nstep.command=sx\n")  # no name, no start
+    later = record(db, [str(kit.probe), "exit", "0"]).job_id
+    assert rows(db, "SELECT job_id FROM jobs") == [(job,), (later,)]  # the rest is ingested
+    assert _spooled(db) == {f"{job}.7.end", f"{job}.8", f"{job}.9"}
     status, out, _ = exitcodes("db", "check")
     assert status == 1
     assert "spool: 2 records this exitwrap cannot read" in out
+    assert rows(db, "SELECT count(*) FROM steps WHERE job_id = ?", job) == [(1,)]
 
 
 def test_a_step_cannot_join_a_job_being_cancelled(db: str, kit: ProbeKit) -> None:

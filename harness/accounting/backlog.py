@@ -12,6 +12,7 @@ import os
 
 from harness.accounting.spool import (
     CANCEL,
+    END,
     JOB,
     NEXT_JOB,
     NEXT_STEP,
@@ -40,6 +41,11 @@ class Entry:
         self.step = step
         self.end = end
 
+    @property
+    def begins_job(self) -> bool:
+        """The job's begin record (``J.job``), which stays while the job runs."""
+        return self.step is None and not self.end
+
 
 def entry(name: str) -> Optional[Entry]:
     """The record a file name stands for; None for anything else (counters, marks, temporaries)."""
@@ -47,10 +53,11 @@ def entry(name: str) -> Optional[Entry]:
     if not parts[0].isdigit() or not parts[0].isascii() or len(parts) > 3:
         return None
     job_id = int(parts[0])
-    if len(parts) == 2 and parts[1] in ("job", "end"):
-        return Entry(name, job_id, None, parts[1] == "end")
+    suffixes = ["." + part for part in parts[1:]]
+    if suffixes in ([JOB], [END]):
+        return Entry(name, job_id, None, suffixes == [END])
     step = parts[1] if len(parts) >= 2 else ""
-    if step.isdigit() and step.isascii() and (len(parts) == 2 or parts[2] == "end"):
+    if step.isdigit() and step.isascii() and suffixes[1:] in ([], [END]):
         return Entry(name, job_id, int(step), len(parts) == 3)
     return None
 

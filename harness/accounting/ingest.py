@@ -31,6 +31,7 @@ from harness.accounting.process import Identity, is_alive
 from harness.accounting.records import JOB_COLUMNS, STEP_COLUMNS
 from harness.accounting.spool import RecordingError, decode
 from harness.accounting.store import (
+    ConstraintError,
     DatabaseBusy,
     SQLiteError,
     Transaction,
@@ -57,12 +58,12 @@ _LEADER = "SELECT end_time, pid, pgid, node, boot_id, proc_start FROM jobs WHERE
 
 
 class Record:
-    """One spooled record, read and checked: its job's fields and its step's."""
+    """One spooled record, read and checked: its job's fields and its step's (ValueError when
+    a field is not one of theirs)."""
 
-    __slots__ = ("entry", "job", "step", "step_index", "timed_out")
+    __slots__ = ("job", "step", "step_index", "timed_out")
 
     def __init__(self, found: Entry, fields: dict[str, Value]) -> None:
-        self.entry = found
         self.job: dict[str, Value] = {}
         self.step: dict[str, Value] = {}
         index = found.step if found.step is not None else fields.pop("step_index", None)
@@ -83,11 +84,10 @@ class Record:
 class Batch:
     """What one ingest applied, and what the spool is to do once it has committed."""
 
-    __slots__ = ("applied", "job_floor", "retired", "step_floors", "unreadable")
+    __slots__ = ("applied", "job_floor", "retired", "step_floors")
 
     def __init__(self) -> None:
         self.applied: list[Entry] = []
-        self.unreadable = 0
         self.job_floor = 1
         self.step_floors: dict[int, int] = {}
         self.retired: list[int] = []
@@ -97,7 +97,7 @@ class Batch:
         if not self.applied:
             return
         spool.settle(self.job_floor, self.step_floors, self.retired)
-        spool.remove(e.name for e in self.applied if e.step is not None or e.end)
+        spool.remove(e.name for e in self.applied if not e.begins_job)
         spool.sweep(time.time())
 
 
@@ -186,7 +186,7 @@ def _floors(db: Connection, batch: Batch) -> None:
             batch.step_floors[job_id] = int(row[0])
     batch.job_floor = _job_floor(db)
     for found in batch.applied:
-        if found.step is None and not found.end:
+        if found.begins_job:
             row = db.execute(_LEADER, (found.job_id,)).fetchone()
             if row is not None and (row[0] is not None or _leader_gone(row)):
                 batch.retired.append(found.job_id)
@@ -202,7 +202,8 @@ def _job_floor(db: Connection) -> int:
 
 
 def ingest(db: Connection, spool: Backlog) -> Batch:
-    """Apply every spooled record inside the caller's transaction (unreadable ones stay)."""
+    """Apply every spooled record inside the caller's transaction. A record that cannot be
+    read, or that the schema refuses, stays in the spool (``db check`` reports it)."""
     batch = Batch()
     names: dict[int, str] = {}
     found = spool.entries()
@@ -214,9 +215,15 @@ def ingest(db: Connection, spool: Backlog) -> Batch:
         try:
             record = Record(item, decode(data))
         except ValueError:
-            batch.unreadable += 1
             continue
-        _apply(db, item.job_id, record, names)
+        db.execute("SAVEPOINT record")
+        try:
+            _apply(db, item.job_id, record, names)
+        except ConstraintError:
+            db.execute("ROLLBACK TO record")
+            continue
+        finally:
+            db.execute("RELEASE record")
         batch.applied.append(item)
     if batch.applied:
         _floors(db, batch)
@@ -247,7 +254,7 @@ def _nothing_more(db: Connection) -> None:
 def _waiting(path: str, found: list[Entry]) -> list[Entry]:
     """The entries an ingest would change something for: all but the begin records of running
     jobs that the database already holds."""
-    begun = [e.job_id for e in found if e.step is None and not e.end]
+    begun = [e.job_id for e in found if e.begins_job]
     if not begun:
         return found
     db = open_for_reading(path)
@@ -263,7 +270,7 @@ def _waiting(path: str, found: list[Entry]) -> list[Entry]:
         raise explain(error, path) from None
     finally:
         db.close()
-    return [e for e in found if e.step is not None or e.end or e.job_id not in known]
+    return [e for e in found if not e.begins_job or e.job_id not in known]
 
 
 def _cannot_write(path: str, spool: Backlog) -> Optional[str]:

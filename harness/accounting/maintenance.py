@@ -7,7 +7,7 @@ import stat
 
 from harness.accounting import display, states
 from harness.accounting.backlog import Backlog
-from harness.accounting.ingest import catch_up, write
+from harness.accounting.ingest import Record, catch_up, write
 from harness.accounting.schema import VERSION
 from harness.accounting.spool import decode
 from harness.accounting.store import (
@@ -53,10 +53,10 @@ def _spool_health(path: str, health: Health) -> None:
         if data is None:
             continue  # ingested meanwhile
         try:
-            decode(data)
+            Record(found, decode(data))
         except ValueError:
             unreadable += 1
-    running = sum(1 for e in waiting if e.step is None and not e.end)
+    running = sum(1 for e in waiting if e.begins_job)
     health.note(f"spool: {spool.path}: {running} running jobs, {len(waiting) - running} records")
     if unreadable:
         health.note(f"spool: {unreadable} records this exitwrap cannot read", problem=True)

@@ -56,6 +56,7 @@ _HINTS: tuple[tuple[str, str], ...] = (
 
 
 SQLiteError = sqlite.Error  # what every sqlite3 failure is an instance of
+ConstraintError = sqlite.IntegrityError  # a row the schema refuses (NOT NULL, a duplicate key)
 
 
 class DatabaseError(HarnessFailure):

@@ -1,8 +1,10 @@
 """The accounting calls exitwrap makes: one before the command starts, one after it is reaped.
 
-Recording is a side effect and never decides a status: any failure becomes
-one warning on stderr (``exitwrap: warning: not recorded: <reason>``) and
-recording stops there for this run.
+Each writes one record to the spool beside the database (no SQLite on this
+path: harness/accounting/spool.py). Recording is a side effect and never
+decides a status: any failure becomes one warning on stderr
+(``exitwrap: warning: not recorded: <reason>``) and recording stops there
+for this run.
 """
 
 # ruff: noqa: PLC0415  (lazy imports: each wrapped command pays for every import)
