@@ -93,19 +93,21 @@ class Backlog(Spool):
 
     def settle(self, job_floor: int, step_floors: dict[int, int], retired: Iterable[int]) -> None:
         """After an ingest has committed: raise the counters to the database's floors, durably,
-        before any claim that kept an id taken goes; drop the running-job files of jobs that
-        are over. Call before removing the ingested records."""
-        counters = {NEXT_JOB: job_floor}
-        for job_id, floor in step_floors.items():
-            if os.path.lexists(self.file(f"{job_id}{JOB}")):
-                counters[f"{job_id}{NEXT_STEP}"] = floor
+        before any claim that kept an id taken goes (the step counters of jobs still running
+        here); drop the running-job files of jobs that are over. Call before removing the
+        ingested records."""
+        over = set(retired)
         try:
             with Locked(self):
+                counters = {NEXT_JOB: job_floor}
+                for job_id, floor in step_floors.items():
+                    if job_id not in over and os.path.lexists(self.file(f"{job_id}{JOB}")):
+                        counters[f"{job_id}{NEXT_STEP}"] = floor
                 for name, floor in counters.items():
                     current = self._read_number(name)
                     if current is None or current < floor:
                         self._write_number(name, floor)
-                for job_id in retired:
+                for job_id in over:
                     self.remove(f"{job_id}{suffix}" for suffix in (JOB, NEXT_STEP, CANCEL))
         except OSError as error:
             raise self.failure(error) from None
