@@ -7,7 +7,9 @@ output to /dev/null. Against it: ``run_matrix`` over the same shells and
 scenarios with one job (overhead per cell; goal <= 1.3x) and with one job
 per core (the speed-up over one job; goal >= 1.7x on 2 cores). The three
 are measured in alternating rounds and the medians compared, so drift on a
-busy machine hits all of them alike.
+busy machine hits all of them alike. The interactive scenarios are left out:
+they are a terminal session with a typed keystroke, which no bare spawn can
+stand for.
 """
 
 from __future__ import annotations
@@ -60,7 +62,8 @@ def matrix_seconds(shells: Sequence[Shell], scenarios: Sequence[Scenario], jobs:
 
 def rows(quick: bool) -> list[Row]:
     shells = _shells(quick)
-    scenarios = select(QUICK_SCENARIOS) if quick else list(SCENARIOS)
+    chosen = select(QUICK_SCENARIOS) if quick else list(SCENARIOS)
+    scenarios = [s for s in chosen if not s.interactive]
     warm = run_matrix(shells, scenarios, 1)  # builds the probe kit; gives the command lines
     commands = [c.command for c in warm.cells if c.command]
     parallel = cores()
