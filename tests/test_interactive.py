@@ -175,3 +175,12 @@ def test_group_mode_job_control_stop_and_resume(terminal: Terminal) -> None:
     terminal.child.sendline("hello")
     assert terminal.expect_line("GOT:") == "GOT:hello"
     assert terminal.status() == 0
+
+
+def test_group_mode_gives_the_terminal_before_the_command_runs(terminal: Terminal) -> None:
+    # the command's first act reads its own state: its group must own the terminal already,
+    # or a read would stop it with SIGTTIN and a Ctrl-Z typed then would be lost
+    terminal.child.sendline(f"{EXITWRAP} --group cat /proc/self/stat")
+    fields = terminal.expect_line(r"\d+ \(cat\) [A-Z] ").split()
+    pgid, tty_pgid = int(fields[4]), int(fields[7])
+    assert pgid == tty_pgid

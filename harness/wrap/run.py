@@ -60,7 +60,13 @@ def _supervised(
         terminal = Terminal.if_foreground()
     defaults = child_defaults(ignored)
     try:
-        pid = spawn(argv, environ, defaults, own_group=options.group)
+        pid = spawn(
+            argv,
+            environ,
+            defaults,
+            own_group=options.group,
+            terminal=None if terminal is None else terminal.fd,
+        )
     except SpawnFailure:
         if terminal is not None:
             terminal.take_back()

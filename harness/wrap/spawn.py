@@ -7,10 +7,9 @@ directory, a format the kernel does not know). No shell fallback for a file
 without ``#!``: exitwrap never runs a command through a shell unasked.
 """
 
-# ruff: noqa: PLC0415  (lazy imports: each wrapped command pays for every import)
-
 from __future__ import annotations
 
+import errno
 import os
 import stat
 
@@ -18,8 +17,11 @@ from harness.wrap.messages import shown
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    import signal as _signal
     from collections.abc import Collection, Mapping, Sequence
     from typing import Optional
+else:
+    import _signal
 
 NOT_FOUND = 127
 NOT_RUNNABLE = 126
@@ -71,7 +73,6 @@ def _interpreter(path: str) -> Optional[str]:
 
 
 def _diagnose(path: str, error: OSError) -> SpawnFailure:
-    import errno
 
     code = error.errno
     reason = os.strerror(code) if code else str(error)
@@ -89,15 +90,79 @@ def _diagnose(path: str, error: OSError) -> SpawnFailure:
     return SpawnFailure(NOT_RUNNABLE, f"{shown(path)}: {reason}")
 
 
+def _take_terminal_and_exec(
+    path: str,
+    argv: list[str],
+    environ: Mapping[str, str],
+    defaults: Collection[int],
+    terminal: int,
+    report: int,
+) -> None:
+    """In the forked child: lead a new group, own the terminal, reset signals, exec."""
+    try:
+        os.setpgid(0, 0)
+        _signal.pthread_sigmask(_signal.SIG_BLOCK, {_signal.SIGTTOU})  # we are not foreground yet
+        os.tcsetpgrp(terminal, os.getpid())
+        for number in defaults:
+            _signal.signal(number, _signal.SIG_DFL)
+        _signal.pthread_sigmask(_signal.SIG_SETMASK, set())
+        os.execve(path, argv, environ)
+    except BaseException as error:  # whatever it was, the parent must hear of it
+        code = getattr(error, "errno", None) or errno.EINVAL
+        os.write(report, str(code).encode())
+    finally:
+        os._exit(NOT_FOUND)
+
+
+def _spawn_in_foreground(
+    path: str,
+    argv: list[str],
+    environ: Mapping[str, str],
+    defaults: Collection[int],
+    terminal: int,
+) -> int:
+    """Fork and exec with the terminal handed over before the command runs, as shells do.
+
+    posix_spawn cannot hand the terminal over in the child: a command that
+    reads the terminal before the parent's tcsetpgrp is stopped by SIGTTIN,
+    and a Ctrl-Z typed while it is so stopped is lost. An exec failure comes
+    back through a close-on-exec pipe as its errno.
+    """
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_end)
+        _take_terminal_and_exec(path, argv, environ, defaults, terminal, write_end)
+    os.close(write_end)
+    try:  # noqa: SIM105  (contextlib costs exitwrap's start-up)
+        os.setpgid(pid, pid)  # both sides set it, so neither depends on who runs first
+    except OSError:
+        pass  # the child has exec'd already (EACCES) or is gone: its own call stands
+    with os.fdopen(read_end, "rb") as report:
+        failure = report.read()
+    if failure:
+        os.waitpid(pid, 0)
+        code = int(failure)
+        raise OSError(code, os.strerror(code))
+    return pid
+
+
 def spawn(
     argv: Sequence[str],
     environ: Mapping[str, str],
     defaults: Collection[int],
     own_group: bool,
+    terminal: Optional[int] = None,
 ) -> int:
-    """Start argv (found on PATH) with the signals in defaults reset and nothing blocked."""
+    """Start argv (found on PATH) with the signals in defaults reset and nothing blocked.
+
+    With own_group, the child leads a new process group; with a terminal too,
+    that group owns the terminal before the command runs.
+    """
     path = locate(argv[0], environ)
     try:
+        if own_group and terminal is not None:
+            return _spawn_in_foreground(path, list(argv), environ, defaults, terminal)
         if own_group:
             return os.posix_spawn(
                 path, list(argv), environ, setpgroup=0, setsigdef=defaults, setsigmask=()
