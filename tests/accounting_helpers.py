@@ -114,16 +114,21 @@ def as_nobody(
     return run_as_nobody([sys.executable, "-c", code, *args], database)
 
 
-def _nobody_can_run_python() -> bool:
+def _nobody_can_run_the_tools() -> bool:
+    """Root with setpriv, and nobody may run this interpreter and the exitwrap launcher
+    (tox, for one, keeps its environments in a directory only root may enter)."""
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         return False
-    check = [*SETPRIV_NOBODY, sys.executable, "-c", "pass"]
-    return subprocess.run(check, capture_output=True, check=False).returncode == 0
+    checks = ([sys.executable, "-c", "pass"], [*EXITWRAP, "--version"])
+    return all(
+        subprocess.run([*SETPRIV_NOBODY, *argv], capture_output=True, check=False).returncode == 0
+        for argv in checks
+    )
 
 
 needs_root = pytest.mark.skipif(
-    not _nobody_can_run_python(),
-    reason="needs root, setpriv, and an interpreter the user nobody may run",
+    not _nobody_can_run_the_tools(),
+    reason="needs root, setpriv, and an interpreter and exitwrap launcher nobody may run",
 )
 
 
