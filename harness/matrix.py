@@ -18,7 +18,6 @@ import socket
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
@@ -28,6 +27,7 @@ from harness.conventions.checker import CellCheck, ConventionIndex, check
 from harness.conventions.model import ABSENT, Convention
 from harness.interactive import run_interactive
 from harness.observation import Observation
+from harness.parallel import ordered_map
 from harness.platforms import host_platform
 from harness.probe import ProbeKit, probe_kit
 from harness.runner import DEFAULT_LIMITS, Limits, run
@@ -124,6 +124,60 @@ def cell_environment(home: str) -> dict[str, str]:
     }
 
 
+@dataclass(frozen=True)
+class Observed:
+    """What running one cell gave, before any verdict: picklable, so a worker can send it."""
+
+    command: Optional[list[str]] = None
+    script: Optional[str] = None
+    observation: Optional[Observation] = None
+
+
+def observe(
+    shell: Shell, scenario: Scenario, kit: ProbeKit, env: Mapping[str, str], limits: Limits
+) -> Observed:
+    """Run one cell, if it can run: an absent shell or a dialect with no script runs nothing."""
+    dialect = shell.spec.dialect
+    template = scenario.script_for(dialect.name)
+    if not shell.present or template is None:
+        return Observed()
+    script = render(
+        template, shell.child_kit(kit), lambda value: dialect.quote(shell.native_path(value))
+    )
+    if scenario.interactive:
+        argv = [str(shell.path), *shell.spec.prefix_args, *shell.spec.interactive_flags]
+        observation = run_interactive(shell, script, scenario.n or 0, env, limits, STATUS_MARKER)
+        return Observed(argv, script, observation)
+    inner = scenario.layer == INNER
+    full = dialect.with_status_report(script, STATUS_MARKER) if inner else script
+    with shell.launch(full, env) as launch:
+        marker = STATUS_MARKER if inner else None
+        observation = run(launch.argv, launch.env, limits=limits, marker=marker)
+        return Observed(launch.argv, script, observation)
+
+
+def judge(
+    shell: Shell, scenario: Scenario, observed: Observed, conventions: ConventionIndex = BUILT_IN
+) -> CellResult:
+    """The cell's verdicts, from what was observed and the conventions that cover it."""
+    obs = observed.observation
+    if not shell.present:
+        return CellResult(shell, scenario, None, None, CellCheck(ABSENT, note=shell.absent_reason))
+    if obs is None:
+        na = check(Observation(), scenario, (), applicable=False)
+        return CellResult(shell, scenario, None, None, na)
+    applicable = scenario.needs <= shell.spec.features
+    relevant = conventions.covering(shell.name, scenario, POSIX_FAMILY)
+    verdicts = check(obs, scenario, relevant, applicable)
+    return CellResult(shell, scenario, observed.command, obs, verdicts, observed.script)
+
+
+def _observe_cell(
+    cell: tuple[Shell, Scenario], kit: ProbeKit, env: Mapping[str, str], limits: Limits
+) -> Observed:
+    return observe(*cell, kit, env, limits)
+
+
 def run_cell(
     shell: Shell,
     scenario: Scenario,
@@ -132,37 +186,8 @@ def run_cell(
     limits: Limits,
     conventions: ConventionIndex = BUILT_IN,
 ) -> CellResult:
-    if not shell.present:
-        return CellResult(shell, scenario, None, None, CellCheck(ABSENT, note=shell.absent_reason))
-    dialect = shell.spec.dialect
-    template = scenario.script_for(dialect.name)
-    if template is None:
-        na = check(Observation(), scenario, (), applicable=False)
-        return CellResult(shell, scenario, None, None, na)
-    script = render(
-        template, shell.child_kit(kit), lambda value: dialect.quote(shell.native_path(value))
-    )
-    inner = scenario.layer == INNER
-    full = dialect.with_status_report(script, STATUS_MARKER) if inner else script
-    if scenario.interactive:
-        argv = [str(shell.path), *shell.spec.prefix_args, *shell.spec.interactive_flags]
-        observation = run_interactive(shell, script, scenario.n or 0, env, limits, STATUS_MARKER)
-    else:
-        with shell.launch(full, env) as launch:
-            argv = launch.argv
-            observation = run(
-                argv, launch.env, limits=limits, marker=STATUS_MARKER if inner else None
-            )
-    applicable = scenario.needs <= shell.spec.features
-    relevant = conventions.covering(shell.name, scenario, POSIX_FAMILY)
-    return CellResult(
-        shell,
-        scenario,
-        argv,
-        observation,
-        check(observation, scenario, relevant, applicable),
-        script,
-    )
+    """Run one cell and judge it."""
+    return judge(shell, scenario, observe(shell, scenario, kit, env, limits), conventions)
 
 
 def run_meta(started: datetime.datetime) -> dict[str, object]:
@@ -184,7 +209,7 @@ def iter_cells(
     limits: Limits = DEFAULT_LIMITS,
     conventions: Sequence[Convention] = CONVENTIONS,
 ) -> Iterator[CellResult]:
-    """Run every cell on a pool of ``jobs`` threads; yield results in catalog order.
+    """Run every cell on ``jobs`` workers (default: one a core); yield results in catalog order.
 
     Each shell's session (Wine's prefix and server, for cmd) is held for the run.
     """
@@ -195,15 +220,11 @@ def iter_cells(
             shells = [sessions.enter_context(shell.session()) for shell in shells]
             env = cell_environment(home)
             index = ConventionIndex(conventions)
+            cells = [(shell, scenario) for shell in shells for scenario in scenarios]
+            work = functools.partial(_observe_cell, kit=kit, env=env, limits=limits)
             workers = max(1, jobs or os.cpu_count() or 1)
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                futures = [
-                    pool.submit(run_cell, shell, scenario, kit, env, limits, index)
-                    for shell in shells
-                    for scenario in scenarios
-                ]
-                for future in futures:
-                    yield future.result()
+            for (shell, scenario), observed in zip(cells, ordered_map(work, cells, workers)):
+                yield judge(shell, scenario, observed, index)
     finally:
         shutil.rmtree(home, ignore_errors=True)
 
