@@ -61,6 +61,7 @@ class CellResult:
             "shell_name": self.shell.name,
             "shell_version": self.shell.version,
             "shell_path": self.shell.path,
+            "shell_manual": self.shell.spec.manual,
             "platform": self.shell.platform,
             "scenario": self.scenario.id,
             "layer": self.scenario.layer,

@@ -17,6 +17,7 @@ from typing import Optional
 import pytest
 
 from harness.accounting.matrix_feed import MatrixRun, decode_reported, step_for
+from harness.accounting.recorder import Recorder
 from harness.accounting.records import Selection
 from harness.accounting.sacct import query
 from harness.matrix import CellResult, cell_environment, run_cell
@@ -111,7 +112,7 @@ def test_attached_writers_share_one_jobs_dense_steps(
 ) -> None:
     cells = [_cell("bash", scenario, kit, tmp_path) for scenario in ("exit/42", "signal/15")]
     run = MatrixRun.start(db, ["pytest", "-n", "2"], name="plugin")
-    worker_a, worker_b = MatrixRun.attach(db, run.job_id), MatrixRun.attach(db, run.job_id)
+    worker_a, worker_b = (MatrixRun(Recorder(db), run.job_id, None) for _ in range(2))
     first = worker_a.add(cells)
     second = worker_b.add(cells[:1])
     worker_a.close()

@@ -151,3 +151,10 @@ def test_every_format_is_written_into_an_out_dir(tmp_path: Path, document: Docum
     markdown = (tmp_path / "r" / "matrix.md").read_text()
     for record in document["records"]:
         assert cell_text(record) in markdown
+
+
+def test_markdown_names_each_columns_binary_and_manual(document: Document) -> None:
+    shells = formats.renderer("md")(document).split("\n## Shells\n", 1)[1]
+    for record in document["records"]:
+        assert f"`{record['shell_path'] or 'not installed'}`" in shells
+        assert record["shell_manual"] in shells

@@ -182,8 +182,10 @@ def step_for(cell: CellResult, end: float) -> Optional[FinishedStep]:
 
 
 class MatrixRun:
-    """A matrix run being recorded: ``start`` it (or ``attach`` to one another process
-    started, as pytest-xdist workers do), ``add`` cells as they finish, ``finish``."""
+    """A matrix run being recorded: ``start`` it, ``add`` cells as they finish, ``finish``.
+
+    Another process adds to the same job through ``MatrixRun(Recorder(path), job_id, None)``.
+    """
 
     def __init__(self, recorder: Recorder, job_id: int, ticket: Optional[StepTicket]) -> None:
         self.recorder = recorder
@@ -195,10 +197,6 @@ class MatrixRun:
         recorder = Recorder(path)
         ticket = recorder.begin_own_job(argv, name)
         return cls(recorder, ticket.job_id, ticket)
-
-    @classmethod
-    def attach(cls, path: str, job_id: int) -> MatrixRun:
-        return cls(Recorder(path), job_id, None)
 
     def add(self, cells: Iterable[CellResult]) -> list[StepTicket]:
         """Record finished cells as steps; returns their ids (n/a cells get none)."""

@@ -36,7 +36,6 @@ ABBREVIATIONS: dict[str, str] = {
     "TO": TIMEOUT,
 }
 NAMES = frozenset(ABBREVIATIONS.values())
-FINAL = frozenset({COMPLETED, FAILED, CANCELLED, TIMEOUT, NODE_FAIL})
 
 # reasons Slurm's job_reason_string() gives these endings
 REASON_NONE = "None"

@@ -51,6 +51,15 @@ def render(document: Document) -> str:
             escape(cell_text(cells[scenario, c])) if (scenario, c) in cells else "" for c in cols
         ]
         lines.append(f"| `{scenario}` | {layer} | " + " | ".join(row) + " |")
+    lines += ["", "## Shells", ""]
+    for col in cols:
+        first = next(r for r in records if column_key(r) == col)
+        where = first.get("shell_path") or "not installed"
+        rules = first.get("shell_manual")
+        lines.append(
+            f"- {escape(column_title(col))}: `{escape(str(where))}`"
+            + (f"; its own rules from {escape(rules)}" if rules else "")
+        )
     deviations = [r for r in records if r["verdict"] in ("deviates", "error")]
     if deviations:
         lines += ["", "## Findings", ""]
