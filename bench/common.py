@@ -48,15 +48,6 @@ def run_once(argv: Sequence[str], env: Optional[Mapping[str, str]] = None) -> fl
     return time.perf_counter() - started
 
 
-def median_ms(
-    argv: Sequence[str], runs: int, env: Optional[Mapping[str, str]] = None, warmup: int = 3
-) -> float:
-    """The median wall time of ``runs`` runs, in milliseconds, after ``warmup`` unmeasured ones."""
-    for _ in range(warmup):
-        run_once(argv, env)
-    return statistics.median(run_once(argv, env) for _ in range(runs)) * 1000
-
-
 def interleaved_medians_ms(
     commands: Mapping[str, Sequence[str]], runs: int, env: Optional[Mapping[str, str]] = None
 ) -> dict[str, float]:
