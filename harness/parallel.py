@@ -6,12 +6,18 @@ spawns: measured here, two threads spawning ``/bin/true`` ran 1.1x-1.4x as
 fast as one, two processes 1.8x. Workers are forked from the caller, so the
 function and the items need no pickling (shells, scenarios, the probe kit,
 held sessions are simply there); only each result travels back.
+
+fork copies only the calling thread: a caller running other threads (a test
+runner's, an application's) could hand a worker a lock that one of them held
+and will never release there, so such a caller gets threads instead.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional, TypeVar
@@ -36,15 +42,27 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _threads_running() -> int:
+    """Every thread of this process: Linux counts them all; elsewhere only Python's are known."""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return threading.active_count()
+
+
+def _may_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods() and _threads_running() == 1
+
+
 def ordered_map(
     work: Callable[[Item], Result], items: Sequence[Item], workers: int
 ) -> Iterator[Result]:
-    """work(item) for each item, in order, on up to ``workers`` processes (threads without fork)."""
+    """work(item) for each item, in order, on up to ``workers`` processes (else threads)."""
     global _WORK  # noqa: PLW0603  (forked workers find the work here)
     if workers <= 1 or len(items) <= 1:
         yield from map(work, items)
         return
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not _may_fork():
         with ThreadPoolExecutor(max_workers=workers) as threads:
             yield from threads.map(work, items)
         return

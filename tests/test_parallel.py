@@ -1,27 +1,81 @@
-"""ordered_map: results in order, from forked workers, errors passed on."""
+"""ordered_map: results in order, from forked workers when the caller runs no other thread,
+from threads when it does, errors passed on."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from harness.parallel import ordered_map
 
+ROOT = Path(__file__).resolve().parent.parent
 
-def _tagged(item: int) -> tuple[int, int]:
+# run in a fresh interpreter: a test runner's own threads (pytest-xdist's) would rule out fork
+_IN_A_SINGLE_THREADED_PROCESS = """
+import json, os
+from harness.parallel import ordered_map
+def tagged(item):
     return item * item, os.getpid()
+def fails_on_three(item):
+    if item == 3:
+        raise ValueError("three")
+    return item
+results = list(ordered_map(tagged, list(range(200)), workers=2))
+try:
+    list(ordered_map(fails_on_three, list(range(10)), workers=2))
+    error = None
+except ValueError as raised:
+    error = str(raised)
+print(json.dumps({"parent": os.getpid(), "results": results, "error": error}))
+"""
 
 
-def test_results_come_back_in_order_from_worker_processes() -> None:
+def _tagged(item: int) -> tuple[int, int, int]:
+    return item * item, os.getpid(), threading.get_ident()
+
+
+@pytest.fixture
+def another_thread() -> Iterator[None]:
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
+def test_a_single_threaded_caller_gets_forked_workers_and_their_errors() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _IN_A_SINGLE_THREADED_PROCESS],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    run = json.loads(done.stdout)
+    assert [value for value, _ in run["results"]] == [n * n for n in range(200)]
+    assert run["parent"] not in {pid for _, pid in run["results"]}  # which worker took what varies
+    assert run["error"] == "three"
+
+
+@pytest.mark.usefixtures("another_thread")
+def test_a_caller_running_threads_gets_threads() -> None:
     results = list(ordered_map(_tagged, list(range(200)), workers=2))
-    assert [value for value, _ in results] == [n * n for n in range(200)]
-    assert os.getpid() not in {pid for _, pid in results}  # which worker took what may vary
+    assert [value for value, _, _ in results] == [n * n for n in range(200)]
+    assert {pid for _, pid, _ in results} == {os.getpid()}
+    assert threading.get_ident() not in {thread for _, _, thread in results}
 
 
-def test_one_worker_runs_in_this_process() -> None:
+def test_one_worker_runs_in_this_thread() -> None:
+    here = (os.getpid(), threading.get_ident())
     results = list(ordered_map(_tagged, [1, 2, 3], workers=1))
-    assert results == [(1, os.getpid()), (4, os.getpid()), (9, os.getpid())]
+    assert results == [(1, *here), (4, *here), (9, *here)]
 
 
 def _fails_on_three(item: int) -> int:
@@ -30,6 +84,7 @@ def _fails_on_three(item: int) -> int:
     return item
 
 
-def test_an_error_in_a_worker_reaches_the_caller() -> None:
+@pytest.mark.usefixtures("another_thread")
+def test_an_error_on_a_thread_reaches_the_caller() -> None:
     with pytest.raises(ValueError, match="three"):
         list(ordered_map(_fails_on_three, list(range(10)), workers=2))
