@@ -172,14 +172,18 @@ def _leader_gone(row: tuple[object, ...]) -> bool:
     return is_alive(leader) is False
 
 
+# the next step index a job may hand out: its counter, or past its highest recorded step
+_STEP_FLOOR = (
+    "MAX(next_step, (SELECT COALESCE(MAX(step_index) + 1, 0) FROM steps WHERE job_id = :job))"
+)
+
+
 def _floors(db: Connection, batch: Batch) -> None:
     """The counters' floors, and which spooled jobs are over, from what the database now holds."""
     touched = sorted({found.job_id for found in batch.applied})
     for job_id in touched:
         db.execute(
-            "UPDATE jobs SET next_step = MAX(next_step, (SELECT COALESCE(MAX(step_index) + 1, 0) "
-            "FROM steps WHERE job_id = ?1)) WHERE job_id = ?1",
-            (job_id,),
+            f"UPDATE jobs SET next_step = {_STEP_FLOOR} WHERE job_id = :job", {"job": job_id}
         )
         row = db.execute("SELECT next_step FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
         if row is not None:
@@ -314,9 +318,7 @@ def database_floor(path: str, job_id: Optional[int]) -> int:
             if job_id is None:
                 return _job_floor(db)
             row = db.execute(
-                "SELECT MAX(next_step, (SELECT COALESCE(MAX(step_index) + 1, 0) FROM steps "
-                "WHERE job_id = ?1)) FROM jobs WHERE job_id = ?1",
-                (job_id,),
+                f"SELECT {_STEP_FLOOR} FROM jobs WHERE job_id = :job", {"job": job_id}
             ).fetchone()
             return 0 if row is None else int(row[0])
         finally:
