@@ -5,9 +5,10 @@ under an exclusive file lock (xdist workers and parallel matrices race for
 it), with Wine's debug output off and the Mono and Gecko installers disabled
 so nothing prompts. While cells run, each user holds a shared lock on the
 prefix and a persistent wineserver keeps every ``wine cmd`` call warm (about
-0.05 s instead of 0.5 s); the last user to leave runs ``wineserver -k``. A
-user that dies without leaving still cannot strand the server: it exits by
-itself ``LINGER_S`` seconds after its last client.
+0.05 s instead of 0.5 s), with a client of the session's own connected so it
+never sits idle meanwhile; the last user to leave runs ``wineserver -k``. A
+user that dies without leaving still cannot strand the server: its client
+ends with it, and the server exits by itself ``LINGER_S`` seconds later.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ LINGER_S = 30
 _READY = ".exitwrap-ready"
 _CREATE_TIMEOUT_S = 600.0
 _CALL_TIMEOUT_S = 120.0
+_CLIENT_EXIT_S = 5.0
 
 
 def prefix_dir() -> Path:
@@ -162,6 +164,40 @@ def session(wine: str) -> Iterator[None]:
                 )
             # Starts Wine's own services outside any cell's process group and pipes.
             _call([wine, "cmd", "/d", "/c", "exit", "0"], "starting cmd", _CALL_TIMEOUT_S)
-            yield
+            with _client(wine):
+                yield
         finally:
             _stop_if_last(handle, wine)
+
+
+@contextlib.contextmanager
+def _client(wine: str) -> Iterator[None]:
+    """A Wine process connected to the server for as long as the session lasts.
+
+    A server left without clients exits ``LINGER_S`` seconds later, and a program
+    started just then fails to start ("ShellExecuteEx failed: Internal error",
+    seen on Wine 8.0 after a cell took about as long): with this one waiting on
+    its stdin, the server is never idle while the session is held. It ends when
+    that pipe closes, which also happens when this process dies without leaving.
+    """
+    try:
+        keeper = subprocess.Popen(
+            [wine, "cmd", "/d", "/c", "set /p _="],
+            env=environment(os.environ),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,  # a Ctrl-C at the terminal is for the cells, not for it
+        )
+    except OSError as error:
+        raise HarnessFailure(f"wine: starting the session's client failed: {error}") from None
+    try:
+        yield
+    finally:
+        assert keeper.stdin is not None
+        keeper.stdin.close()
+        try:
+            keeper.wait(timeout=_CLIENT_EXIT_S)
+        except subprocess.TimeoutExpired:  # a forked child still holds the pipe open
+            keeper.kill()
+            keeper.wait()

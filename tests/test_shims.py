@@ -14,7 +14,6 @@ import os
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +23,7 @@ from harness.probe import ProbeKit
 from harness.shells import Shell
 from harness.winprobe import windows_probe
 from tests.conftest import POSIX_SHELL_PARAMS, REPO, SHELLS
+from tests.windows_helpers import cmd_shell
 from tests.wrap_helpers import (
     BIN,
     EXIT_CASES,
@@ -37,6 +37,8 @@ from tests.wrap_helpers import (
 SH_SHIM = REPO / "scripts" / "exitwrap.sh"
 CMD_SHIM = REPO / "scripts" / "exitwrap.cmd"
 PS1_SHIM = REPO / "scripts" / "exitwrap.ps1"
+
+__all__ = ["cmd_shell"]  # the fixture, imported for pytest
 
 
 def _sh_environment() -> dict[str, str]:
@@ -137,15 +139,6 @@ def test_sh_shim_without_exitwrap_is_127_with_one_line(tmp_path: Path) -> None:
 
 CMD = SHELLS["cmd"]
 needs_cmd = pytest.mark.skipif(not CMD.present, reason=f"cmd absent: {CMD.absent_reason}")
-
-
-@pytest.fixture(scope="module")
-def cmd_shell() -> Iterator[Shell]:
-    """cmd with what it needs held open (Wine's prefix and server), and the Windows probe."""
-    with CMD.session() as shell:
-        if not shell.present:
-            pytest.skip(f"cmd unusable: {shell.absent_reason}")
-        yield shell
 
 
 def _batch(shell: Shell, script: str, **env: str) -> subprocess.CompletedProcess[str]:

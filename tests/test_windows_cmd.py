@@ -183,3 +183,37 @@ def test_a_fresh_cache_gets_its_own_prefix_and_leaves_no_wineserver(tmp_path: Pa
             [server, "-k"], env={**env, "WINEPREFIX": str(prefix)}, check=False, timeout=60
         )
         assert left.returncode == 1
+
+
+def _our_children() -> dict[int, str]:
+    """This process's children and their command lines, as /proc shows them."""
+    found = {}
+    for pid in map(int, filter(str.isdigit, os.listdir("/proc"))):
+        try:
+            with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                command = cmdline.read().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:  # gone meanwhile
+            continue
+        if parent == os.getpid():
+            found[pid] = command
+    return found
+
+
+@pytest.mark.skipif(not UNDER_WINE or not os.path.isdir("/proc"), reason="Wine's server, /proc")
+def test_a_held_session_keeps_a_client_on_wines_server_and_ends_it() -> None:
+    """A server left without clients exits after its linger time, and a program started just
+    then fails ("ShellExecuteEx failed"): a session keeps one of its own connected."""
+    shell = SHELLS["cmd"]
+    if not shell.present:
+        pytest.skip(f"cmd absent: {shell.absent_reason}")
+    before = _our_children()  # what sessions this test worker already holds keep running
+    with shell.session() as held:
+        assert held.present, held.absent_reason
+        during = _our_children()
+    after = _our_children()
+    added = {pid: command for pid, command in during.items() if pid not in before}
+    # Wine rewrites a starting process's command line in place ("start.exe /exec cmd ...")
+    assert len(added) == 1 and "cmd" in next(iter(added.values())), added
+    assert not set(added) & set(after), after
