@@ -28,7 +28,7 @@ from harness.probe import ProbeKit
 from harness.shells import Shell
 from tests.conftest import shell_params
 from tests.wrap_helpers import EXITWRAP as EXITWRAP_ARGV
-from tests.wrap_helpers import sh_quote
+from tests.wrap_helpers import proc_fields, sh_quote
 
 pytestmark = pytest.mark.interactive
 
@@ -148,8 +148,9 @@ def test_window_size_change_reaches_the_child_once(terminal: Terminal, kit: Prob
 
 
 def _parent(pid: int) -> int:
-    stat = Path(f"/proc/{pid}/stat").read_bytes()
-    return int(stat[stat.rfind(b")") + 2 :].split()[1])
+    fields = proc_fields(pid)
+    assert fields is not None, f"process {pid} is gone"
+    return int(fields[1])
 
 
 def test_sigterm_to_exitwrap_reaches_the_child_and_exits_143(

@@ -9,27 +9,20 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from harness.parallel import ordered_map
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.conftest import REPO
 
 # run in a fresh interpreter: a test runner's own threads (pytest-xdist's) would rule out fork
 _IN_A_SINGLE_THREADED_PROCESS = """
 import json, os
 from harness.parallel import ordered_map
-def tagged(item):
-    return item * item, os.getpid()
-def fails_on_three(item):
-    if item == 3:
-        raise ValueError("three")
-    return item
-results = list(ordered_map(tagged, list(range(200)), workers=2))
+from tests.test_parallel import _fails_on_three, _tagged
+results = list(ordered_map(_tagged, list(range(200)), workers=2))
 try:
-    list(ordered_map(fails_on_three, list(range(10)), workers=2))
+    list(ordered_map(_fails_on_three, list(range(10)), workers=2))
     error = None
 except ValueError as raised:
     error = str(raised)
@@ -56,11 +49,11 @@ def another_thread() -> Iterator[None]:
 def test_a_single_threaded_caller_gets_forked_workers_and_their_errors() -> None:
     done = subprocess.run(
         [sys.executable, "-c", _IN_A_SINGLE_THREADED_PROCESS],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=REPO, capture_output=True, text=True, check=True,
     )  # fmt: skip
     run = json.loads(done.stdout)
-    assert [value for value, _ in run["results"]] == [n * n for n in range(200)]
-    assert run["parent"] not in {pid for _, pid in run["results"]}  # which worker took what varies
+    assert [value for value, _, _ in run["results"]] == [n * n for n in range(200)]
+    assert run["parent"] not in {pid for _, pid, _ in run["results"]}  # which worker: varies
     assert run["error"] == "three"
 
 

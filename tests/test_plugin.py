@@ -199,7 +199,8 @@ def test_the_session_is_recorded_as_a_job_unless_told_not_to(
     steps = {line.split("|")[0].split("::")[0]: line.split("|")[1] for line in lines[2:]}
     assert steps == {f"{name}/test_the_session_is_recorded_as_a_job_unless_told_not_to.py":
                      "conforms" for name in PRESENT}  # fmt: skip
-    pytester.runpytest(f"--exitwrap-shells={NAMES}", "--exitwrap-no-record")
+    unrecorded = pytester.runpytest(f"--exitwrap-shells={NAMES}", "--exitwrap-no-record")
+    unrecorded.assert_outcomes(passed=len(PRESENT))
     monkeypatch.setenv("EXITWRAP_DB", "off")
-    pytester.runpytest(f"--exitwrap-shells={NAMES}")
-    assert _sacct(database) == lines  # neither run added a job
+    pytester.runpytest(f"--exitwrap-shells={NAMES}").assert_outcomes(passed=len(PRESENT))
+    assert _sacct(database) == lines  # both runs passed, and neither added a job

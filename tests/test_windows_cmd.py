@@ -9,6 +9,7 @@ value comes from a run.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -33,6 +34,7 @@ from harness.shells.windows import CMD
 from harness.wine import windows_path, wineserver
 from tests.conftest import REPO, SHELLS
 from tests.windows_helpers import cmd_shell, printed_args, probe_line, run_script
+from tests.wrap_helpers import children
 
 __all__ = ["cmd_shell"]  # the fixture, imported for pytest
 
@@ -186,18 +188,12 @@ def test_a_fresh_cache_gets_its_own_prefix_and_leaves_no_wineserver(tmp_path: Pa
 
 
 def _our_children() -> dict[int, str]:
-    """This process's children and their command lines, as /proc shows them."""
+    """This process's children and their command lines."""
     found = {}
-    for pid in map(int, filter(str.isdigit, os.listdir("/proc"))):
-        try:
-            with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
-                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
-                command = cmdline.read().replace(b"\0", b" ").decode("utf-8", "replace")
-        except OSError:  # gone meanwhile
-            continue
-        if parent == os.getpid():
-            found[pid] = command
+    for pid in children(os.getpid()):
+        with contextlib.suppress(OSError):  # gone meanwhile
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            found[pid] = command.decode("utf-8", "replace")
     return found
 
 

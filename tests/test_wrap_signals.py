@@ -14,6 +14,7 @@ import pytest
 from harness.probe import ProbeKit
 from tests.test_runner import _signal_set
 from tests.wrap_helpers import (
+    children,
     exitwrap,
     popen,
     process_gone,
@@ -164,18 +165,7 @@ def test_group_timeout_signals_the_whole_group(kit: ProbeKit) -> None:
 
 
 def _zombie_children(pid: int) -> list[int]:
-    zombies = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_bytes()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        if fields[0] == b"Z" and int(fields[1]) == pid:
-            zombies.append(int(entry.name))
-    return zombies
+    return [child for child, fields in children(pid).items() if fields[0] == b"Z"]
 
 
 def test_group_mode_reaps_orphans_while_the_command_runs(kit: ProbeKit) -> None:

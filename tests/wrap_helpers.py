@@ -102,13 +102,32 @@ def hex_args(stdout: str) -> list[str]:
     return [os.fsdecode(bytes.fromhex(line)) for line in lines[:-1]]
 
 
-def process_gone(pid: int) -> bool:
-    """True when pid is gone or only a zombie some other process must reap."""
+def proc_fields(pid: int) -> Optional[list[bytes]]:
+    """/proc/PID/stat's fields from the state on (state, parent, ...); None once it is gone.
+
+    The command name before them may hold spaces and parentheses: split after the last ')'.
+    """
     try:
         stat = Path(f"/proc/{pid}/stat").read_bytes()
     except OSError:
-        return True
-    return stat[stat.rfind(b")") + 2 :].split()[0] in (b"Z", b"X")
+        return None
+    return stat[stat.rfind(b")") + 2 :].split()
+
+
+def children(parent: int) -> dict[int, list[bytes]]:
+    """The processes /proc lists with this parent, and their stat fields."""
+    found = {}
+    for pid in map(int, filter(str.isdigit, os.listdir("/proc"))):
+        fields = proc_fields(pid)
+        if fields is not None and int(fields[1]) == parent:
+            found[pid] = fields
+    return found
+
+
+def process_gone(pid: int) -> bool:
+    """True when pid is gone or only a zombie some other process must reap."""
+    fields = proc_fields(pid)
+    return fields is None or fields[0] in (b"Z", b"X")
 
 
 def wait_until(condition: Any, seconds: float = 20.0) -> bool:
