@@ -14,8 +14,8 @@ import nox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the harness needs no install to list
 
-from harness.platforms import host_platform
-from harness.shells import KNOWN_NAMES
+from exitwrap.platforms import host_platform
+from exitwrap.shell_names import KNOWN_NAMES
 
 nox.options.error_on_missing_interpreters = False
 nox.options.sessions = ["tests", "lint"]

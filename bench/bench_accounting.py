@@ -28,12 +28,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.common import VENV_PYTHON, Row, interleaved_medians_ms
-from harness.accounting.ingest import catch_up
-from harness.accounting.recorder import Recorder
-from harness.accounting.records import Selection
-from harness.accounting.sacct import lines, parse_format, query, table
-from harness.accounting.spool import BATCH_STEP
-from harness.accounting.store import open_for_writing
+from exitwrap.accounting.ingest import catch_up
+from exitwrap.accounting.recorder import Recorder
+from exitwrap.accounting.records import Selection
+from exitwrap.accounting.sacct import lines, parse_format, query, table
+from exitwrap.accounting.spool import BATCH_STEP
+from exitwrap.accounting.store import open_for_writing
 
 GROUP = "accounting"
 FLOOR = "python -c pass"
@@ -44,7 +44,7 @@ STATES = {0: "COMPLETED", 9: "CANCELLED", 15: "CANCELLED"}
 
 WRITER = """
 import os, sys
-from harness.accounting.recorder import Recorder
+from exitwrap.accounting.recorder import Recorder
 path, job, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 recorder = Recorder(path)
 print("ready", flush=True)

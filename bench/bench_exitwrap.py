@@ -24,7 +24,7 @@ GOAL = "<= 1.5x"
 FLOOR = "python -c pass"
 TRUE = "/bin/true"
 # what recording imports (the recorder), and the two layers of SQLite's module it avoids
-IMPORTS = ("harness.accounting.recorder", "sqlite3", "_sqlite3")
+IMPORTS = ("exitwrap.accounting.recorder", "sqlite3", "_sqlite3")
 
 
 def exitwrap_command() -> str:

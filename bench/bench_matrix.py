@@ -21,9 +21,10 @@ import time
 from collections.abc import Mapping, Sequence
 
 from bench.common import Row, cores
-from harness.matrix import cell_environment, run_matrix
-from harness.scenarios import SCENARIOS, Scenario, select
-from harness.shells import POSIX_FAMILY, Shell, parse_selection, resolve
+from exitwrap.matrix.run import cell_environment, run_matrix
+from exitwrap.scenarios.catalog import SCENARIOS, Scenario, select
+from exitwrap.shells.catalog import POSIX_FAMILY
+from exitwrap.shells.shell import Shell, parse_selection, resolve
 
 GROUP = "matrix"
 FLOOR = "floor: posix_spawn + waitpid, one after another"

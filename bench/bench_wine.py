@@ -15,11 +15,11 @@ import os
 import tempfile
 
 from bench.common import Row, interleaved_medians_ms
-from harness import wine
-from harness.shells.discovery import locate
-from harness.shells.launchers import Launcher
-from harness.shells.windows import CMD, CMD_WINE
-from harness.winprobe import windows_probe
+from exitwrap.observe.windows_probe import windows_probe
+from exitwrap.shells import wine
+from exitwrap.shells.discovery import locate
+from exitwrap.shells.launchers import Launcher
+from exitwrap.shells.windows import CMD, CMD_WINE
 
 GROUP = "wine"
 FLOOR = "floor: wine probe.exe exit 0 (Wine's loader, no cmd)"

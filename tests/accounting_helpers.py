@@ -26,10 +26,10 @@ from typing import Any, Optional
 
 import pytest
 
-from harness.accounting.backlog import Backlog
-from harness.accounting.ingest import catch_up
-from harness.accounting.recorder import Recorder, StepTicket
-from harness.cli.main import main
+from exitwrap.accounting.backlog import Backlog
+from exitwrap.accounting.ingest import catch_up
+from exitwrap.accounting.recorder import Recorder, StepTicket
+from exitwrap.cli.main import main
 from tests.conftest import REPO
 from tests.wrap_helpers import BIN, EXITWRAP
 
@@ -246,7 +246,7 @@ def shared_database(directory: Path) -> str:
 
 RECORD_AS_USER = """
 import os, sys
-from harness.accounting.recorder import Recorder
+from exitwrap.accounting.recorder import Recorder
 recorder = Recorder(sys.argv[1])
 ticket, _ = recorder.begin(argv=["true"], redact=False, cwd="/", batch=False, parent_job=None,
     job_name=None, account=None, comment=None, pid=os.getpid())

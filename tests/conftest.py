@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.probe import ProbeKit, probe_kit
-from harness.shells import KNOWN_NAMES, POSIX_FAMILY, Shell, parse_selection, resolve
+from exitwrap.observe.probe import ProbeKit, probe_kit
+from exitwrap.shell_names import KNOWN_NAMES
+from exitwrap.shells.catalog import POSIX_FAMILY
+from exitwrap.shells.shell import Shell, parse_selection, resolve
 
 REPO = Path(__file__).resolve().parent.parent
 SHELLS: dict[str, Shell] = {s.name: resolve(s) for s in parse_selection(",".join(KNOWN_NAMES))}
@@ -40,7 +42,7 @@ def kit() -> ProbeKit:
 
 @pytest.fixture
 def cell_env(tmp_path: Path) -> dict[str, str]:
-    from harness.matrix import cell_environment
+    from exitwrap.matrix.run import cell_environment
 
     return cell_environment(str(tmp_path))
 

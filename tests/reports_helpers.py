@@ -14,14 +14,14 @@ import functools
 import json
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
-from harness.matrix import run_matrix
-from harness.runner import Limits
-from harness.scenarios import select
-from harness.shells import parse_selection, resolve
+from exitwrap.matrix.run import run_matrix
+from exitwrap.observe.runner import Limits
+from exitwrap.reports.document import MatrixDocument
+from exitwrap.scenarios.catalog import select
+from exitwrap.shells.shell import parse_selection, resolve
 
-Document = dict[str, Any]
+Document = MatrixDocument
 SCENARIOS = "exit/42,signal/9,pipeline/pipefail,shell-exit/256"
 SHELLS = "bash,dash,ksh93,pwsh"
 HOSTILE = '<script>alert("x")</script> & \'quotes\' "$HOME"; ]]> \x1b[31m \u00fc'

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.accounting.recorder import Recorder
-from harness.cli.options import Option, parse
-from harness.errors import UsageError
-from harness.probe import ProbeKit
+from exitwrap.accounting.recorder import Recorder
+from exitwrap.cli.options import Option, parse
+from exitwrap.errors import UsageError
+from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import batch_job, db, exitcodes, one_line_error, record, rows
 
 __all__ = ["db"]  # a fixture, used by name
@@ -63,7 +63,7 @@ def test_purge_removes_ended_jobs_before_the_date_and_keeps_running_ones(
 def _midnight() -> str:
     import time
 
-    from harness.accounting.timespec import midnight
+    from exitwrap.accounting.timespec import midnight
 
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(midnight(time.time())))
 

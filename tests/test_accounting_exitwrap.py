@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from harness.accounting.recorder import Recorder
-from harness.accounting.records import JobRecord, Selection
-from harness.accounting.sacct import query
-from harness.probe import ProbeKit
+from exitwrap.accounting.recorder import Recorder
+from exitwrap.accounting.records import JobRecord, Selection
+from exitwrap.accounting.sacct import query
+from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
     as_nobody,
     batch,
@@ -166,7 +166,7 @@ def _running_steps(path: str, job_id: int) -> int:
 
 CANCEL_AS_USER = """
 import sys
-from harness.cli.main import main
+from exitwrap.cli.main import main
 sys.exit(main(["cancel", sys.argv[1]]))
 """
 

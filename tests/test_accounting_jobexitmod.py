@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.accounting.recorder import Recorder
-from harness.probe import ProbeKit
+from exitwrap.accounting.recorder import Recorder
+from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
     RECORD_AS_USER,
     as_nobody,
@@ -110,7 +110,7 @@ def test_errors_are_one_line_with_the_documented_status(
 
 MODIFY_AS_USER = """
 import sys
-from harness.cli.main import main
+from exitwrap.cli.main import main
 sys.exit(main(["jobexitmod", "-e", "7", "-r", "not mine", sys.argv[1]]))
 """
 

@@ -16,16 +16,16 @@ from typing import Optional
 
 import pytest
 
-from harness.accounting.matrix_feed import MatrixRun, decode_reported, step_for
-from harness.accounting.recorder import Recorder
-from harness.accounting.records import Selection
-from harness.accounting.sacct import query
-from harness.matrix import CellResult, cell_environment, run_cell
-from harness.probe import ProbeKit
-from harness.runner import DEFAULT_LIMITS
-from harness.scenarios import select
-from harness.shells import parse_selection, resolve
-from harness.shells.catalog import BY_NAME
+from exitwrap.accounting.recorder import Recorder
+from exitwrap.accounting.records import Selection
+from exitwrap.accounting.sacct import query
+from exitwrap.matrix.feed import MatrixRun, decode_reported, step_for
+from exitwrap.matrix.run import CellResult, cell_environment, run_cell
+from exitwrap.observe.probe import ProbeKit
+from exitwrap.observe.runner import DEFAULT_LIMITS
+from exitwrap.scenarios.catalog import select
+from exitwrap.shells.catalog import BY_NAME
+from exitwrap.shells.shell import parse_selection, resolve
 from tests.accounting_helpers import db, exitcodes
 from tests.conftest import SHELLS
 from tests.wrap_helpers import BIN

@@ -1,7 +1,7 @@
 """The recorder exitwrap calls: ids, states, privacy, concurrency and faults, with real processes.
 
 Expected states follow Slurm's "Job Exit Codes" page and sacct(1)
-as harness/accounting/states.py cites them; observed statuses always come
+as harness/exitwrap/accounting/states.py cites them; observed statuses always come
 from running the probe child.
 """
 
@@ -17,14 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from harness.accounting import schema, spool, store
-from harness.accounting.backlog import Backlog
-from harness.accounting.ingest import catch_up
-from harness.accounting.recorder import Recorder, RecordingError, StepTicket, database_path
-from harness.accounting.records import Selection
-from harness.accounting.sacct import query
-from harness.accounting.store import DatabaseError
-from harness.probe import ProbeKit
+from exitwrap.accounting import files, schema, store
+from exitwrap.accounting.backlog import Backlog
+from exitwrap.accounting.ingest import catch_up
+from exitwrap.accounting.recorder import Recorder, RecordingError, StepTicket, database_path
+from exitwrap.accounting.records import Selection
+from exitwrap.accounting.sacct import query
+from exitwrap.accounting.store import DatabaseError
+from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import as_nobody, begin, needs_root, open_dir, record, rows, wrap
 from tests.conftest import REPO
 
@@ -181,7 +181,7 @@ def test_shared_database_keeps_the_mode_its_administrator_gave_it(db: str, kit: 
 
 WORKER = """
 import os, sys
-from harness.accounting.recorder import Recorder
+from exitwrap.accounting.recorder import Recorder
 path, job, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 recorder = Recorder(path)
 for _ in range(count):
@@ -253,7 +253,7 @@ sys.stdin.read()
 def test_a_spool_lock_held_too_long_fails_within_the_bounded_wait(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(spool, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(files, "BUSY_TIMEOUT_S", 0.2)
     recorder = Recorder(db)
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLD_THE_LOCK, db + ".spool/lock"],
@@ -273,7 +273,7 @@ def test_a_spool_lock_held_too_long_fails_within_the_bounded_wait(
 def test_a_database_lock_held_too_long_leaves_the_spool_for_the_next_reader(
     db: str, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "BUSY_TIMEOUT_S", 0.2)
+    monkeypatch.setattr(files, "BUSY_TIMEOUT_S", 0.2)
     store.open_for_writing(db).close()
     job = record(db, [str(kit.probe), "exit", "0"]).job_id
     with sqlite3.connect(db, isolation_level=None) as holder:
@@ -287,7 +287,7 @@ def test_a_database_lock_held_too_long_leaves_the_spool_for_the_next_reader(
 
 FULL_DISK = """
 import os, resource, sys
-from harness.accounting.recorder import Recorder, RecordingError
+from exitwrap.accounting.recorder import Recorder, RecordingError
 recorder = Recorder(sys.argv[1])
 resource.setrlimit(resource.RLIMIT_FSIZE, (os.path.getsize(sys.argv[1]), resource.RLIM_INFINITY))
 try:
@@ -313,7 +313,7 @@ def test_a_full_disk_is_a_recording_error(db: str) -> None:
 
 OPEN_AS_USER = """
 import os, sys
-from harness.accounting.recorder import Recorder, RecordingError
+from exitwrap.accounting.recorder import Recorder, RecordingError
 try:
     recorder = Recorder(sys.argv[1])
     recorder.begin(argv=["x"], redact=False, cwd="/", batch=False, parent_job=None,

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from harness.accounting.recorder import Recorder
-from harness.probe import ProbeKit
+from exitwrap.accounting.recorder import Recorder
+from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
     RECORD_AS_USER,
     as_nobody,
@@ -260,7 +260,7 @@ def test_recording_off_or_a_broken_database_is_one_line_and_status_1(
 
 SACCT_AS_USER = """
 import sys
-from harness.cli.main import main
+from exitwrap.cli.main import main
 sys.exit(main(["sacct", "-X", "-n", "-P", "-o", "JobID,User", *sys.argv[1:]]))
 """
 

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from harness.probe import ProbeKit
+from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import batch_job, db, exitcodes, one_line_error, record
 
 __all__ = ["db"]  # a fixture, used by name

@@ -1,6 +1,6 @@
 """The spool exitwrap records to, and the ingest every reader runs first: ids, crashes, faults.
 
-What is checked is what the design promises (harness/accounting/spool.py and
+What is checked is what the design promises (harness/exitwrap/accounting/spool.py and
 ingest.py): ids dense and unique whatever a crash left behind, counters never
 below the database's highest ids, ingests that can run at once and remove
 records only after their commit, readers who may not write, records this
@@ -20,12 +20,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harness.accounting.backlog import Backlog
-from harness.accounting.cancel import cancel
-from harness.accounting.ingest import catch_up, write
-from harness.accounting.recorder import Recorder
-from harness.accounting.spool import decode, encode
-from harness.probe import ProbeKit
+from exitwrap.accounting.backlog import Backlog
+from exitwrap.accounting.cancel import cancel
+from exitwrap.accounting.ingest import catch_up, write
+from exitwrap.accounting.recorder import Recorder
+from exitwrap.accounting.spool import decode, encode
+from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
     batch_job,
     begin,
@@ -132,7 +132,7 @@ def test_a_database_older_than_its_spool_gets_ids_past_its_own(db: str, kit: Pro
 
 INGEST = """
 import sys
-from harness.accounting.ingest import catch_up
+from exitwrap.accounting.ingest import catch_up
 sys.stdin.readline()
 print(catch_up(sys.argv[1]))
 """
@@ -180,7 +180,7 @@ def test_records_leave_the_spool_only_after_their_transaction_commits(
 
 SACCT_AS_USER = """
 import sys
-from harness.cli.main import main
+from exitwrap.cli.main import main
 sys.exit(main(["sacct", "-a", "-X", "-n", "-P", "-o", "JobID,State"]))
 """
 

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import pytest
 
-from harness.conventions.catalog import CONVENTIONS
-from harness.conventions.checker import check, covering
-from harness.conventions.expr import evaluate
-from harness.conventions.model import Convention, Expect, Source
-from harness.observation import Observation
-from harness.scenarios import BY_ID, INNER, OUTER
-from harness.shells import POSIX_FAMILY
+from exitwrap.conventions.catalog import CONVENTIONS
+from exitwrap.conventions.checker import check, covering
+from exitwrap.conventions.expr import evaluate
+from exitwrap.conventions.model import Convention, Expect, Source
+from exitwrap.observe.observation import Observation
+from exitwrap.scenarios.catalog import BY_ID, INNER, OUTER
+from exitwrap.shells.catalog import POSIX_FAMILY
 
 SOURCE = Source("test", "https://example.invalid", "a quote")
 

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from harness.reports.formats import FORMATS
-from harness.shells import KNOWN_NAMES
+from exitwrap.reports.formats import FORMATS
+from exitwrap.shell_names import KNOWN_NAMES
 from tests.conftest import REPO
 
 WORKFLOW = REPO / ".github" / "workflows" / "conformance.yml"
@@ -30,14 +30,14 @@ POSIX_ONLY = ("pty", "fcntl", "pwd", "resource", "termios", "grp")
 # module -> why it cannot import on Windows yet (strict: fixed = fails)
 KNOWN_POSIX_IMPORTS: dict[str, str] = {}
 WINDOWS_PATH = (
-    "harness.cli.main",
-    "harness.cli.matrix",
-    "harness.cli.report",
-    "harness.pytest_plugin",
-    "harness.shell_runs",
-    "harness.reports.html",
-    "harness.reports.junit",
-    "harness.reports.conventions",
+    "exitwrap.cli.main",
+    "exitwrap.cli.matrix",
+    "exitwrap.cli.report",
+    "exitwrap.pytest_plugin",
+    "exitwrap.pytest_plugin.runs",
+    "exitwrap.reports.html",
+    "exitwrap.reports.junit",
+    "exitwrap.reports.conventions",
 )
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from harness.reports.json_report import schema
+from exitwrap.reports.json_report import schema
 
-EXITCODES = [sys.executable, "-m", "harness"]
+EXITCODES = [sys.executable, "-m", "exitwrap"]
 
 
 def _exitcodes(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -18,13 +18,14 @@ from typing import Optional
 
 import pytest
 
-from harness.conventions.catalog import CONVENTIONS
-from harness.conventions.model import KNOWN_BUG, SHELL_RULE, Convention, Source
-from harness.matrix import run_cell
-from harness.probe import ProbeKit
-from harness.runner import DEFAULT_LIMITS
-from harness.scenarios import BY_ID, SCENARIOS, Scenario
-from harness.shells import KNOWN_NAMES, POSIX_FAMILY
+from exitwrap.conventions.catalog import CONVENTIONS
+from exitwrap.conventions.model import KNOWN_BUG, SHELL_RULE, Convention, Source
+from exitwrap.matrix.run import run_cell
+from exitwrap.observe.probe import ProbeKit
+from exitwrap.observe.runner import DEFAULT_LIMITS
+from exitwrap.scenarios.catalog import BY_ID, SCENARIOS, Scenario
+from exitwrap.shell_names import KNOWN_NAMES
+from exitwrap.shells.catalog import POSIX_FAMILY
 from tests.conftest import REPO, SHELLS
 
 QUALIFIERS = ("", SHELL_RULE, KNOWN_BUG)

@@ -1,7 +1,7 @@
 """exitcodes explain: the readings of many values, boundaries included, and malformed input.
 
 Each expected reading is what the cited document says of that value (the
-conventions' sources are in harness/explain/sources.py); the tests check the
+conventions' sources are in harness/exitwrap/conventions/sources.py); the tests check the
 arithmetic and the tables, and that every reading carries its source.
 """
 
@@ -14,10 +14,10 @@ import sys
 
 import pytest
 
-from harness import signal_names
-from harness.cli.explain import main
-from harness.errors import UsageError
-from harness.explain import Interpretation, interpretations, parse
+from exitwrap import signal_names
+from exitwrap.cli.explain import main
+from exitwrap.errors import UsageError
+from exitwrap.explain import Interpretation, interpretations, parse
 from tests.conftest import REPO
 
 
@@ -215,12 +215,12 @@ def test_cli_bad_input_is_one_line_and_status_2(
 
 
 def test_explain_does_not_load_the_matrix_or_the_shell_adapters() -> None:
-    code = "import sys, harness.cli.explain; print(sorted(m for m in sys.modules if m in " \
-           "('harness.matrix', 'harness.shells', 'harness.runner')))"  # fmt: skip
+    heavy = ("exitwrap.matrix.run", "exitwrap.shells.shell", "exitwrap.observe.runner")
+    code = f"import sys, exitwrap.cli.explain; print(sorted(set(sys.modules) & {set(heavy)!r}))"
     done = subprocess.run(
         [sys.executable, "-c", code],
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
+        env={**os.environ, "PYTHONPATH": str(REPO / "harness")},
         capture_output=True,
         text=True,
         check=True,

@@ -23,9 +23,9 @@ from pathlib import Path
 import pexpect
 import pytest
 
-from harness.interactive import default_signals
-from harness.probe import ProbeKit
-from harness.shells import Shell
+from exitwrap.observe.interactive import default_signals
+from exitwrap.observe.probe import ProbeKit
+from exitwrap.shells.shell import Shell
 from tests.conftest import shell_params
 from tests.wrap_helpers import EXITWRAP as EXITWRAP_ARGV
 from tests.wrap_helpers import proc_fields, sh_quote

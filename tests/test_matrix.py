@@ -8,11 +8,12 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from harness.matrix import run_matrix
-from harness.reports.json_report import schema
-from harness.runner import Limits
-from harness.scenarios import SCENARIOS, select
-from harness.shells import POSIX_FAMILY, parse_selection, resolve
+from exitwrap.matrix.run import run_matrix
+from exitwrap.observe.runner import Limits
+from exitwrap.reports.json_report import schema
+from exitwrap.scenarios.catalog import SCENARIOS, select
+from exitwrap.shells.catalog import POSIX_FAMILY
+from exitwrap.shells.shell import parse_selection, resolve
 from tests.conftest import SHELLS
 
 EIGHT = ",".join(POSIX_FAMILY)
@@ -98,8 +99,8 @@ def test_absent_and_inapplicable_cells_say_why(tmp_path: Path) -> None:
 
 
 def test_every_reserved_shell_name_has_an_adapter() -> None:
-    from harness.shell_names import KNOWN_NAMES
-    from harness.shells.catalog import BY_NAME
+    from exitwrap.shell_names import KNOWN_NAMES
+    from exitwrap.shells.catalog import BY_NAME
 
     assert set(BY_NAME) == set(KNOWN_NAMES)
 
@@ -119,4 +120,5 @@ def test_ctrl_c_typed_at_an_interactive_shell_is_observed_per_shell() -> None:
     seen = {r["shell"]: (r["inner"], r["verdict"]) for r in records}
     expected = {"bash": "130", "ksh93": "258", "yash": "386", "dash": "130"}
     assert seen == {name: (expected[name], "conforms") for name in seen}
-    assert all(r["command"][-1] != "-c" for r in records)  # a terminal session, not a -c script
+    # a terminal session, not a -c script
+    assert all(r["command"] and r["command"][-1] != "-c" for r in records)

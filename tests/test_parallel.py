@@ -12,13 +12,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from harness.parallel import ordered_map
+from exitwrap.observe.parallel import ordered_map
 from tests.conftest import REPO
 
 # run in a fresh interpreter: a test runner's own threads (pytest-xdist's) would rule out fork
 _IN_A_SINGLE_THREADED_PROCESS = """
 import json, os
-from harness.parallel import ordered_map
+from exitwrap.observe.parallel import ordered_map
 from tests.test_parallel import _fails_on_three, _tagged
 results = list(ordered_map(_tagged, list(range(200)), workers=2))
 try:

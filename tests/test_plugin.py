@@ -11,7 +11,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from harness.reports.json_report import schema
+from exitwrap.reports.json_report import schema
 from tests.conftest import SHELLS
 
 pytest_plugins = ["pytester"]
@@ -78,7 +78,7 @@ def test_a_project_fixture_named_shell_is_left_alone(pytester: pytest.Pytester) 
 def test_snippets_argv_and_layers(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(
         """
-        from harness.pytest_plugin import expect
+        from exitwrap.pytest_plugin import expect
 
         HOSTILE = ["it's", '"$HOME"', "a;b", "`id`", "new\\nline", "", "\u00fc"]
 
@@ -103,7 +103,7 @@ def test_expect_per_shell_rules_bugs_and_failure_messages(pytester: pytest.Pytes
     pytester.makepyfile(
         """
         import pytest
-        from harness.pytest_plugin import bug, expect
+        from exitwrap.pytest_plugin import bug, expect
 
         def test_signal_status(run_in_shell, shell):
             # ksh93 documents 256+N; dash here is declared (wrongly) to have a bug
@@ -133,7 +133,7 @@ def test_expect_per_shell_rules_bugs_and_failure_messages(pytester: pytest.Pytes
 def test_report_holds_every_cell_with_verdicts(pytester: pytest.Pytester, tmp_path: Path) -> None:
     pytester.makepyfile(
         """
-        from harness.pytest_plugin import expect
+        from exitwrap.pytest_plugin import expect
 
         def test_three(run_in_shell):
             expect(run_in_shell("(exit 3)"), status=3)
@@ -172,7 +172,7 @@ def test_an_unwritable_report_fails_the_session_loudly(
 
 def _sacct(database: Path) -> list[str]:
     done = subprocess.run(
-        [sys.executable, "-m", "harness", "sacct", "-P", "-n", "-S", "2000-01-01",
+        [sys.executable, "-m", "exitwrap", "sacct", "-P", "-n", "-S", "2000-01-01",
          "-o", "JobName,Comment"],
         env={**os.environ, "EXITWRAP_DB": str(database)}, capture_output=True, text=True,
         check=True,
@@ -185,7 +185,7 @@ def test_the_session_is_recorded_as_a_job_unless_told_not_to(
 ) -> None:
     pytester.makepyfile(
         """
-        from harness.pytest_plugin import expect
+        from exitwrap.pytest_plugin import expect
 
         def test_three(run_in_shell):
             expect(run_in_shell("(exit 3)"), status=3)

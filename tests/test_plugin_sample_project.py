@@ -30,7 +30,7 @@ WRONG_ON_PURPOSE = """
 import sys
 from pathlib import Path
 
-from harness.pytest_plugin import expect
+from exitwrap.pytest_plugin import expect
 
 CLI = [sys.executable, str(Path(__file__).with_name("sample_cli.py"))]
 
@@ -92,7 +92,7 @@ def test_readme_example_in_a_sample_project_under_xdist(tmp_path: Path) -> None:
     project = _project(tmp_path)
     python = _install(project)
     installed = subprocess.run(
-        [str(python), "-c", "import harness.pytest_plugin as p; print(p.__file__)"],
+        [str(python), "-c", "import exitwrap.pytest_plugin as p; print(p.__file__)"],
         cwd=project, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
     assert installed.startswith(str(project / ".venv")), installed  # not this checkout

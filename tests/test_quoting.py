@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.probe import ProbeKit
-from harness.runner import run
-from harness.shells import Shell
-from harness.shells.dialects import Unquotable
+from exitwrap.observe.probe import ProbeKit
+from exitwrap.observe.runner import run
+from exitwrap.shells.dialects import Unquotable
+from exitwrap.shells.shell import Shell
 from tests.conftest import UNIX_SHELL_PARAMS
 
 HOSTILE = ["", " ", "'", '"', "$HOME", "`id`", "$(id)", ";", "&&", "|", "\n", "a\nb", "\\",
@@ -23,7 +23,7 @@ arguments = st.lists(
 )
 
 
-# What each dialect documents it cannot carry (see harness/shells/dialects.py).
+# What each dialect documents it cannot carry (see harness/exitwrap/shells/dialects.py).
 REFUSED = {"csh": {"\r"}}
 
 

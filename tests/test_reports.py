@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from junitparser import Error, Failure, JUnitXml, Skipped
 
-from harness.reports import formats
-from harness.reports.cells import cell_text, column_key
-from harness.reports.html import render as render_html
-from harness.reports.junit import render as render_junit
+from exitwrap.reports import formats
+from exitwrap.reports.cells import cell_text, column_key
+from exitwrap.reports.html import render as render_html
+from exitwrap.reports.junit import render as render_junit
 from tests.reports_helpers import (
     HOSTILE,
     Document,
@@ -46,7 +46,7 @@ def hostile(document: Document) -> Document:
     record = next(r for r in doc["records"] if r["verdict"] == "conforms")
     record["scenario"] = f"user/{HOSTILE}"
     record["script"] = f"echo '{HOSTILE}'</pre>"
-    record["command"] = [*record["command"], HOSTILE]
+    record["command"] = [*(record["command"] or []), HOSTILE]
     record["stdout"] = HOSTILE + "\x00\x07"
     record["expected"][0]["source"] = {
         "document": HOSTILE,
@@ -82,7 +82,7 @@ def test_html_hover_shows_command_expected_values_and_sources(document: Document
     for entry in signal["expected"]:
         assert entry["id"] in text and entry["expected"] in text
         assert entry["source"]["document"] in text and entry["source"]["quote"] in text
-    assert signal["command"][0] in text and "exitwrap-status:" in text
+    assert signal["command"] and signal["command"][0] in text and "exitwrap-status:" in text
     assert "what 265 means" in text and "killed by signal 9" in text  # exitcodes explain
 
 

@@ -11,11 +11,11 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from harness.reports.cells import column_key
-from harness.reports.conventions import gather, render_html, render_markdown
-from harness.reports.diff import diff
-from harness.reports.json_report import schema
-from harness.reports.merge import merge
+from exitwrap.reports.cells import column_key
+from exitwrap.reports.conventions import gather, render_html, render_markdown
+from exitwrap.reports.diff import diff
+from exitwrap.reports.json_report import schema
+from exitwrap.reports.merge import merge
 from tests.reports_helpers import (
     Document,
     parse_html,
@@ -25,7 +25,7 @@ from tests.reports_helpers import (
     write,
 )
 
-EXITCODES = [sys.executable, "-m", "harness"]
+EXITCODES = [sys.executable, "-m", "exitwrap"]
 
 
 def _report(*args: str | Path) -> subprocess.CompletedProcess[str]:

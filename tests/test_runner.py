@@ -7,9 +7,9 @@ import signal
 import time
 from pathlib import Path
 
-from harness.probe import ProbeKit
-from harness.runner import Limits, run
-from harness.status import Termination
+from exitwrap.observe.probe import ProbeKit
+from exitwrap.observe.runner import Limits, run
+from exitwrap.status import Termination
 
 MARK = "mark:"
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from harness.probe import ProbeKit
-from harness.scenario_file import load_scenario_files
+from exitwrap.observe.probe import ProbeKit
+from exitwrap.suites.scenario_file import load_scenario_files
 from tests.conftest import REPO
 
-EXITCODES = [sys.executable, "-m", "harness"]
+EXITCODES = [sys.executable, "-m", "exitwrap"]
 SAMPLE_CLI = REPO / "fixtures" / "sample_cli.py"
 HOSTILE_ARGS = ["it's", '"$HOME"', "a;b", "`id`", "new\nline", "", "ü €", "*"]
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from harness.probe import ProbeKit
-from harness.shells import Shell
-from harness.winprobe import windows_probe
+from exitwrap.observe.probe import ProbeKit
+from exitwrap.observe.windows_probe import windows_probe
+from exitwrap.shells.shell import Shell
 from tests.conftest import POSIX_SHELL_PARAMS, REPO, SHELLS
 from tests.windows_helpers import cmd_shell
 from tests.wrap_helpers import (

@@ -8,8 +8,8 @@ import subprocess
 
 import pytest
 
-from harness.observation import Observation
-from harness.status import EXITED, SIGNALED, Termination, parse_int
+from exitwrap.observe.observation import Observation
+from exitwrap.status import EXITED, SIGNALED, Termination, parse_int
 
 
 @pytest.mark.parametrize("code", [0, 1, 42, 126, 127, 128, 255])

@@ -3,7 +3,7 @@
 Expected values come from the documents: %ERRORLEVEL% is the child's 32-bit
 exit code read as signed (GetExitCodeProcess, and cmd's signed display), and
 what Linux sees of a Windows process under Wine follows Wine's
-get_unix_exit_code() (harness/explain/readings.py cites it). Every observed
+get_unix_exit_code() (harness/exitwrap/explain/readings.py cites it). Every observed
 value comes from a run.
 """
 
@@ -20,18 +20,19 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.cli.main import main
-from harness.explain.readings import signed, unsigned, wine_unix_status
-from harness.matrix import run_matrix
-from harness.platforms import host_platform
-from harness.probe import ProbeKit
-from harness.reports import formats
-from harness.runner import run
-from harness.scenarios import select
-from harness.shells import Shell
-from harness.shells.dialects import Unquotable
-from harness.shells.windows import CMD
-from harness.wine import windows_path, wineserver
+from exitwrap.cli.main import main
+from exitwrap.explain.readings import signed, unsigned, wine_unix_status
+from exitwrap.matrix.run import run_matrix
+from exitwrap.observe.probe import ProbeKit
+from exitwrap.observe.runner import run
+from exitwrap.observe.session import child_kit, session
+from exitwrap.platforms import host_platform
+from exitwrap.reports import formats
+from exitwrap.scenarios.catalog import select
+from exitwrap.shells.dialects import Unquotable
+from exitwrap.shells.shell import Shell
+from exitwrap.shells.windows import CMD
+from exitwrap.shells.wine import windows_path, wineserver
 from tests.conftest import REPO, SHELLS
 from tests.windows_helpers import cmd_shell, printed_args, probe_line, run_script
 from tests.wrap_helpers import children
@@ -118,7 +119,7 @@ def test_a_childs_dword_and_what_the_os_sees(
 def test_wine_turns_a_windows_exit_code_into_the_unix_status_its_source_says(
     cmd_shell: Shell, kit: ProbeKit, cell_env: dict[str, str], n: int
 ) -> None:
-    probe = windows_path(str(cmd_shell.child_kit(kit).probe))
+    probe = windows_path(str(child_kit(cmd_shell, kit).probe))
     host = cmd_shell.spec.launcher.host
     obs = run([cmd_shell.path or "wine", probe, "exit", str(n)], host.environment(cell_env))
     outer = obs.outer
@@ -166,7 +167,7 @@ def test_a_fresh_cache_gets_its_own_prefix_and_leaves_no_wineserver(tmp_path: Pa
     env = {**os.environ, "HOME": str(home), "EXITWRAP_CACHE": str(cache)}
     env.pop("WINEPREFIX", None)
     done = subprocess.run(
-        [sys.executable, "-m", "harness", "matrix", "--shells", "cmd", "--scenarios", "exit/42"],
+        [sys.executable, "-m", "exitwrap", "matrix", "--shells", "cmd", "--scenarios", "exit/42"],
         env=env,
         cwd=REPO,
         capture_output=True,
@@ -205,7 +206,7 @@ def test_a_held_session_keeps_a_client_on_wines_server_and_ends_it() -> None:
     if not shell.present:
         pytest.skip(f"cmd absent: {shell.absent_reason}")
     before = _our_children()  # what sessions this test worker already holds keep running
-    with shell.session() as held:
+    with session(shell) as held:
         assert held.present, held.absent_reason
         during = _our_children()
     after = _our_children()

@@ -1,19 +1,19 @@
 """PowerShell, run for real where pwsh is installed; skipped, with the reason, where it is not.
 
 Expected values quote about_Pwsh and about_Automatic_Variables (see
-harness/conventions/windows.py). Nothing here pretends to have run.
+harness/exitwrap/conventions/windows.py). Nothing here pretends to have run.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from harness.matrix import run_cell
-from harness.probe import ProbeKit
-from harness.runner import DEFAULT_LIMITS
-from harness.scenarios import BY_ID
-from harness.shells import Shell
-from harness.shells.windows import PWSH
+from exitwrap.matrix.run import run_cell
+from exitwrap.observe.probe import ProbeKit
+from exitwrap.observe.runner import DEFAULT_LIMITS
+from exitwrap.scenarios.catalog import BY_ID
+from exitwrap.shells.shell import Shell
+from exitwrap.shells.windows import PWSH
 from tests.conftest import shell_params
 from tests.windows_helpers import printed_args, probe_line, run_script
 

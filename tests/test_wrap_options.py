@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.errors import UsageError
-from harness.wrap.duration import parse_duration
-from harness.wrap.options import HelpRequested, parse
+from exitwrap.errors import UsageError
+from exitwrap.wrap.duration import parse_duration
+from exitwrap.wrap.options import HelpRequested, parse
 from tests.conftest import REPO
 from tests.wrap_helpers import exitwrap, one_line_error, without_recording
 

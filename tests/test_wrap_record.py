@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from harness.accounting.records import JobRecord, Selection
-from harness.accounting.sacct import query
-from harness.probe import ProbeKit
+from exitwrap.accounting.records import JobRecord, Selection
+from exitwrap.accounting.sacct import query
+from exitwrap.observe.probe import ProbeKit
 from tests.wrap_helpers import EXITWRAP, exitwrap, wait_until
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.probe import ProbeKit
+from exitwrap.observe.probe import ProbeKit
 from tests.test_runner import _signal_set
 from tests.wrap_helpers import (
     children,
@@ -38,9 +38,9 @@ GRACE_MS = "400"  # the probe keeps counting this long after the first signal
 # Drives exitwrap's library with the sigwait(2) source it uses where sigwaitinfo is missing.
 PORTABLE = """
 import os, sys
-from harness.wrap.options import parse
-from harness.wrap.run import run
-from harness.wrap.signals import PortableSignalSource
+from exitwrap.wrap.options import parse
+from exitwrap.wrap.run import run
+from exitwrap.wrap.signals import PortableSignalSource
 sys.exit(run(parse(sys.argv[1:]), os.environ, PortableSignalSource))
 """
 SOURCES = {"sigwaitinfo": [], "portable": [sys.executable, "-c", PORTABLE]}

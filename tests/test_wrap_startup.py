@@ -17,15 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from harness.accounting.records import Selection
-from harness.accounting.sacct import query
+from exitwrap.accounting.records import Selection
+from exitwrap.accounting.sacct import query
 from tests.wrap_helpers import EXITWRAP
 
 HEAVY = {"typing", "dataclasses", "re", "subprocess", "argparse", "enum", "signal", "json",
          "contextlib", "inspect", "shutil", "selectors"}  # fmt: skip
 # SQLite, and what of the accounting imports it or serves only its readers
-DATABASE = {"_sqlite3", "sqlite3", "harness.accounting.store", "harness.accounting.ingest",
-            "harness.accounting.backlog", "harness.accounting.users", "pwd", "grp"}  # fmt: skip
+DATABASE = {"_sqlite3", "sqlite3", "exitwrap.accounting.store", "exitwrap.accounting.ingest",
+            "exitwrap.accounting.backlog", "exitwrap.accounting.users", "pwd", "grp"}  # fmt: skip
 
 
 def _importtime(*args: str, env: dict[str, str] | None) -> set[str]:
@@ -54,7 +54,7 @@ def _imported(*args: str, env: dict[str, str] | None = None) -> set[str]:
 def test_a_wrapped_command_imports_nothing_heavy(record: bool) -> None:
     args = [] if record else ["--no-record"]
     imported = _imported(*args, "--", "/bin/true")
-    assert "harness.wrap.run" in imported
+    assert "exitwrap.wrap.run" in imported
     assert imported & HEAVY == set()
 
 
@@ -62,18 +62,18 @@ def test_recording_imports_no_database(tmp_path: Path) -> None:
     env = {**os.environ, "EXITWRAP_DB": str(tmp_path / "accounting.db")}
     for run in ("the first, which creates the database and its spool", "a later one"):
         imported = _imported("--", "/bin/true", env=env)
-        assert "harness.accounting.recorder" in imported, run
+        assert "exitwrap.accounting.recorder" in imported, run
         assert imported & DATABASE == set(), run
     # a batch job whose step joins it: both exitwraps report their imports
     step = {**env, "PYTHONPROFILEIMPORTTIME": "1"}
     job = _imported("--batch", "-q", "--", "/bin/sh", "-c", 'exec "$0" -- /bin/true',
                     EXITWRAP[0], env=step)  # fmt: skip
-    assert "harness.accounting.recorder" in job and job & DATABASE == set()
+    assert "exitwrap.accounting.recorder" in job and job & DATABASE == set()
     assert len(query(env["EXITWRAP_DB"], Selection())) == 3  # all recorded: a job and its step
 
 
 def test_rare_paths_import_what_they_need_only_when_asked() -> None:
     imported = _imported("--no-record", "--", "/bin/true")
-    lazy = {"harness.wrap.group", "harness.wrap.shell", "harness.wrap.report",
-            "harness.wrap.duration", "harness.shells", "ctypes"}  # fmt: skip
+    lazy = {"exitwrap.wrap.group", "exitwrap.wrap.shell", "exitwrap.wrap.report",
+            "exitwrap.wrap.duration", "exitwrap.shells.shell", "ctypes"}  # fmt: skip
     assert imported & lazy == set()

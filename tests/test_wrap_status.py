@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from harness.probe import ProbeKit
+from exitwrap.observe.probe import ProbeKit
 from tests.conftest import SHELLS
 from tests.wrap_helpers import (
     EXIT_CASES,

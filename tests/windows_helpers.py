@@ -6,10 +6,11 @@ from collections.abc import Iterator, Mapping, Sequence
 
 import pytest
 
-from harness.observation import Observation
-from harness.probe import ProbeKit
-from harness.runner import run
-from harness.shells import Shell
+from exitwrap.observe.observation import Observation
+from exitwrap.observe.probe import ProbeKit
+from exitwrap.observe.runner import run
+from exitwrap.observe.session import child_kit, session
+from exitwrap.shells.shell import Shell
 from tests.conftest import SHELLS
 
 MARKER = "exitwrap-status:"
@@ -21,7 +22,7 @@ def cmd_shell() -> Iterator[Shell]:
     shell = SHELLS["cmd"]
     if not shell.present:
         pytest.skip(f"cmd absent: {shell.absent_reason}")
-    with shell.session() as held:
+    with session(shell) as held:
         assert held.present, f"cmd is installed but cannot run: {held.absent_reason}"
         yield held
 
@@ -38,7 +39,7 @@ def run_script(
 
 def probe_line(shell: Shell, kit: ProbeKit, words: Sequence[str]) -> str:
     """A command line that runs the shell's probe with words, quoted in the shell's dialect."""
-    probe = shell.native_path(str(shell.child_kit(kit).probe))
+    probe = shell.native_path(str(child_kit(shell, kit).probe))
     return shell.spec.dialect.command_line([probe, *words])
 
 

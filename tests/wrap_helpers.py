@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from hypothesis import strategies as st
 
-from harness.scenarios import EXIT_VALUES, SIGNALS
+from exitwrap.scenarios.catalog import EXIT_VALUES, SIGNALS
 
 BIN = Path(sys.executable).parent
 
@@ -20,7 +20,7 @@ BIN = Path(sys.executable).parent
 def exitwrap_argv() -> list[str]:
     """The console entry point installed beside this interpreter; ``-m`` where there is none."""
     found = shutil.which("exitwrap", path=str(BIN))
-    return [found] if found else [sys.executable, "-m", "harness.wrap"]
+    return [found] if found else [sys.executable, "-m", "exitwrap.wrap"]
 
 
 EXITWRAP = exitwrap_argv()

@@ -1,0 +1,138 @@
+"""Slurm 22.05's text forms of times, durations, sizes, exit codes, states and reasons.
+
+Each function names the Slurm routine whose output it reproduces:
+slurm_make_time_str (dates), secs2time_str (Elapsed, RunTime), sacct's
+_elapsed_time (CPU times), convert_num_unit (MaxRSS), and the ``code:signal``
+pair scontrol and sacct print. Imports stay lean: sacct's start-up is
+measured against a bare interpreter.
+"""
+
+# ruff: noqa: PLC0415  (lazy imports: only the outputs that need them pay for them)
+
+from __future__ import annotations
+
+import time
+
+from exitwrap.accounting import states
+from exitwrap.status import Termination
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
+
+UNKNOWN = "Unknown"
+_UNITS = "KMGTP"  # convert_num_unit's suffixes from kibibytes up
+_ENDING_REASONS = {
+    states.TIMEOUT: states.REASON_TIME_LIMIT,
+    states.NODE_FAIL: states.REASON_NODE_DOWN,
+}
+_CONTROL = {code: "?" for code in (*range(32), 127)}
+_SAFE_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_")
+
+
+def printable(text: str) -> str:
+    """Control characters (a newline in a comment) shown as '?', as ls -q does: a value
+    must never break a table's lines. --json keeps every byte."""
+    return text.translate(_CONTROL)
+
+
+def date(epoch: Optional[float]) -> str:
+    """slurm_make_time_str: local ``YYYY-MM-DDTHH:MM:SS``, or Unknown."""
+    if epoch is None:
+        return UNKNOWN
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(epoch))
+
+
+def duration(seconds: Optional[int]) -> Optional[str]:
+    """secs2time_str: ``[D-]HH:MM:SS``."""
+    if seconds is None:
+        return None
+    days, rest = divmod(max(seconds, 0), 86400)
+    hours, rest = divmod(rest, 3600)
+    clock = f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+    return f"{days}-{clock}" if days else clock
+
+
+def elapsed(start: float, end: Optional[float], running: bool) -> Optional[int]:
+    """Whole seconds from start to end (to now while running); None when the end is unknown."""
+    if end is None:
+        if not running:
+            return None
+        end = time.time()
+    return int(end) - int(start)
+
+
+def cpu_time(seconds: Optional[float]) -> Optional[str]:
+    """sacct's _elapsed_time: ``[D-]HH:MM:SS``, or ``MM:SS.mmm`` under an hour."""
+    if seconds is None:
+        return None
+    whole = int(seconds)
+    millis = round((seconds - whole) * 1_000_000) // 1000
+    days, rest = divmod(whole, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    if days:
+        return f"{days}-{hours:02d}:{minutes:02d}:{secs:02d}"
+    if hours:
+        return f"{hours:02d}:{minutes:02d}:{secs:02d}"
+    if millis:
+        return f"{minutes:02d}:{secs:02d}.{millis:03d}"
+    return f"00:{minutes:02d}:{secs:02d}"
+
+
+def size_kib(kib: Optional[int]) -> Optional[str]:
+    """convert_num_unit from kibibytes: ``900K``, ``2.72M``, ``1G``."""
+    if kib is None:
+        return None
+    if kib == 0:
+        return "0"
+    value, unit = float(kib), 0
+    while value >= 1024 and unit < len(_UNITS) - 1:
+        value /= 1024
+        unit += 1
+    text = f"{int(value)}" if value == int(value) else f"{value:.2f}"
+    return text + _UNITS[unit]
+
+
+def code(wait_status: Optional[int]) -> Optional[str]:
+    """``code:signal`` (``7:0``, ``0:9``), or None when nothing was observed."""
+    if wait_status is None:
+        return None
+    return Termination.from_wait_status(wait_status).slurm
+
+
+def state(name: str, cancel_uid: Optional[int]) -> str:
+    """The State column: ``CANCELLED by UID`` names who cancelled (sacct cuts it to CANCELLED+)."""
+    if name == states.CANCELLED and cancel_uid is not None:
+        return f"{name} by {cancel_uid}"
+    return name
+
+
+def reason(name: str, wait_status: Optional[int], stored: Optional[str]) -> str:
+    """Why a job ended so: Slurm's job_reason_string, with the signal's strsignal text."""
+    if stored:
+        return stored
+    if name == states.FAILED and wait_status is not None:
+        if states.is_signaled(wait_status):
+            from exitwrap.signal_names import description
+
+            number = wait_status & 0x7F
+            return f"RaisedSignal:{number}({description(number)})"
+        return states.REASON_NON_ZERO
+    return _ENDING_REASONS.get(name, states.REASON_NONE)
+
+
+def _plain(word: str) -> bool:
+    return bool(word) and set(word) <= _SAFE_WORD
+
+
+def command_line(stored: Optional[str]) -> Optional[str]:
+    """The recorded argv (NUL-joined) as a POSIX shell would take it back."""
+    if stored is None:
+        return None
+    words = stored.split("\0")
+    if all(_plain(word) for word in words):
+        return " ".join(words)
+    from exitwrap.shells.dialects import POSIX
+
+    return " ".join(word if _plain(word) else POSIX.quote(word) for word in words)

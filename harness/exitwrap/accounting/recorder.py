@@ -1,0 +1,276 @@
+"""The step recorder exitwrap calls around every command it wraps.
+
+Contract (exitwrap's side in harness/exitwrap/wrap/): open a ``Recorder`` on
+``database_path(os.environ)`` unless that is None, ``begin`` before
+starting the command (export ``EXITWRAP_JOB_ID``/``EXITWRAP_STEP_ID`` from
+the ticket), ``finish`` with the raw wait status once it is reaped (a
+command that could not be started finishes with ``code << 8``), ``close``.
+Any failure to record raises ``RecordingError``; exitwrap then warns once
+and returns the command's status unchanged.
+
+- Records go to the database's spool (harness/exitwrap/accounting/spool.py), never
+  to SQLite: readers ingest them before every query. Opening a Recorder
+  refuses a database that is obviously unusable (not SQLite, not writable
+  for this user) and a spool that cannot be written.
+- No parent job and not batch: a one-step job N with step N.0, whose state
+  and exit code are the step's. ``batch``: a new job N and its step
+  N.batch, which decides the job's state. A parent job: step N.k of it, if
+  it is a running job of this user whose leader is alive and that is not
+  being cancelled; otherwise a new one-step job and a warning.
+- Each record keeps the recording process's identity (pid, process group,
+  node, boot id, start time) so that ``exitcodes cancel`` signals the right
+  process and readers can tell a crashed exitwrap (NODE_FAIL). States are
+  decided when the end is ingested (a cancel is known only there).
+
+On exitwrap's hot path: imports the spool and process modules, nothing heavier.
+"""
+
+# ruff: noqa: PLC0415  (lazy imports: the hot path pays for every import)
+
+from __future__ import annotations
+
+import os
+import time
+
+from exitwrap.accounting.process import Identity, gid, identify, is_alive, node_name, uid
+from exitwrap.accounting.spool import BATCH_STEP, RecordingError, Spool, any_job, encode
+from exitwrap.errors import HarnessFailure
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from typing import Optional
+
+    from exitwrap.accounting.spool import Value
+
+__all__ = [
+    "Recorder",
+    "RecordingError",
+    "StepTicket",
+    "configured_database",
+    "database_path",
+]
+
+DATABASE_ENV = "EXITWRAP_DB"
+DISABLED = "off"
+DATABASE_FILE = "accounting.db"
+BATCH = "batch"
+SINGLE = "single"
+
+
+def database_path(environ: Mapping[str, str]) -> Optional[str]:
+    """$EXITWRAP_DB; "off" disables recording (None); unset: the per-user default.
+
+    The default is $XDG_DATA_HOME/exitwrap/accounting.db (the XDG base
+    directory spec: an unset or relative XDG_DATA_HOME means
+    ~/.local/share); the recorder creates it 0600 in a 0700 directory.
+    """
+    configured = environ.get(DATABASE_ENV, "")
+    if configured.lower() == DISABLED:
+        return None
+    if configured:
+        return configured
+    data_home = environ.get("XDG_DATA_HOME", "")
+    if not os.path.isabs(data_home):
+        home = environ.get("HOME")
+        if not home:
+            from exitwrap.accounting.users import home as user_home  # rare: HOME unset
+
+            home = user_home()
+        data_home = os.path.join(home, ".local", "share")
+    return os.path.join(data_home, "exitwrap", DATABASE_FILE)
+
+
+def configured_database(environ: Mapping[str, str]) -> str:
+    """The database the accounting commands read and change; an error when recording is off."""
+    path = database_path(environ)
+    if path is None:
+        raise HarnessFailure(f"accounting is off ({DATABASE_ENV}={environ[DATABASE_ENV]})")
+    return path
+
+
+class StepTicket:
+    """The step ``begin`` recorded: its job id and step id ("0", "1", ... or "batch")."""
+
+    __slots__ = ("ends_job", "job_id", "step")
+
+    def __init__(self, job_id: int, step: str, ends_job: bool = False) -> None:
+        self.job_id = job_id
+        self.step = step
+        self.ends_job = ends_job  # finishing this step finishes its job (N.0 alone, N.batch)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StepTicket) and (self.job_id, self.step) == (
+            other.job_id,
+            other.step,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.job_id, self.step))
+
+    def __repr__(self) -> str:
+        return f"StepTicket(job_id={self.job_id}, step={self.step!r})"
+
+
+def _process(prefix: str, identity: Identity) -> dict[str, Value]:
+    return {
+        f"{prefix}pid": identity.pid,
+        f"{prefix}pgid": identity.pgid,
+        f"{prefix}node": identity.node,
+        f"{prefix}boot_id": identity.boot_id,
+        f"{prefix}proc_start": identity.start_ticks,
+    }
+
+
+def _number(value: Value) -> Optional[int]:
+    return value if isinstance(value, int) else None
+
+
+def _leader(job: Mapping[str, Value]) -> Identity:
+    """The process that leads a spooled job (its batch step, or its only step)."""
+    boot_id = job.get("job.boot_id")
+    return Identity(
+        _number(job.get("job.pid")) or 0,
+        _number(job.get("job.pgid")),
+        str(job.get("job.node")),
+        boot_id if isinstance(boot_id, str) else None,
+        _number(job.get("job.proc_start")),
+    )
+
+
+def _joinable(job: Mapping[str, Value]) -> bool:
+    """A job of this user, not being cancelled, whose leader has not gone away."""
+    if job.get("job.uid") != uid() or job.get("cancel_uid") is not None:
+        return False
+    return is_alive(_leader(job)) is not False
+
+
+class Recorder:
+    """Records the steps of one exitwrap run (or one matrix run) in a database's spool.
+
+    Nothing stays open between calls: ``close`` is there so that callers need
+    not know that.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._spool = Spool.for_writing(path)
+        self._begun: dict[StepTicket, dict[str, Value]] = {}
+
+    def begin(
+        self,
+        *,
+        argv: Sequence[str],
+        redact: bool,
+        cwd: str,
+        batch: bool,
+        parent_job: Optional[int],
+        job_name: Optional[str],
+        account: Optional[str],
+        comment: Optional[str],
+        pid: int,
+    ) -> tuple[StepTicket, Optional[str]]:
+        """Record the start of a step; returns its ticket and a warning to print, if any."""
+        program = argv[0] if argv else ""
+        command = program if redact else "\0".join(argv)
+        name = os.path.basename(program) or program
+        identity = identify(pid)
+        now = time.time()
+        step: dict[str, Value] = {
+            "step.name": BATCH if batch else name,
+            "step.command": command,
+            "step.workdir": cwd,
+            "step.start_time": now,
+            **_process("step.", identity),
+        }
+        warning: Optional[str] = None
+        if parent_job is not None and not batch:
+            indexes = self._spool.join(parent_job, [encode(step)], _joinable, durable=False)
+            if indexes is not None:
+                ticket = StepTicket(parent_job, str(indexes[0]))
+                self._begun[ticket] = step
+                return ticket, None
+            warning = (
+                f"job {parent_job} (EXITWRAP_JOB_ID) is not a running job of this user; "
+                "recording a new job"
+            )
+        record: dict[str, Value] = {
+            "job.kind": BATCH if batch else SINGLE,
+            "job.name": job_name or name,
+            "job.uid": uid(),
+            "job.gid": gid(),
+            "job.account": account,
+            "job.comment": comment,
+            "job.command": command,
+            "job.workdir": cwd,
+            "job.submit_time": now,
+            "job.start_time": now,
+            **_process("job.", identity),
+            "step_index": BATCH_STEP if batch else 0,
+            **step,
+        }
+        job_id = self._spool.new_job(encode(record))
+        ticket = StepTicket(job_id, BATCH if batch else "0", ends_job=True)
+        self._begun[ticket] = record
+        return ticket, warning
+
+    def begin_own_job(self, argv: Sequence[str], name: Optional[str] = None) -> StepTicket:
+        """A new job whose batch step is this very process (a matrix run, a benchmark)."""
+        ticket, _ = self.begin(
+            argv=argv,
+            redact=False,
+            cwd=os.getcwd(),
+            batch=True,
+            parent_job=None,
+            job_name=name,
+            account=None,
+            comment=None,
+            pid=os.getpid(),
+        )
+        return ticket
+
+    def finish(
+        self,
+        ticket: StepTicket,
+        *,
+        wait_status: int,
+        timed_out: bool,
+        rusage: Optional[tuple[int, float, float]],
+    ) -> None:
+        """Record how the step ended: its raw wait status and resource use from wait4."""
+        begun = self._begun.pop(ticket, None)
+        if begun is None:
+            raise RecordingError(
+                f"{self.path}: step {ticket.job_id}.{ticket.step} was not begun by this recorder"
+            )
+        max_rss, user_cpu, system_cpu = rusage if rusage is not None else (None, None, None)
+        now = time.time()
+        record: dict[str, Value] = {
+            **begun,
+            "step.end_time": now,
+            "step.exit_status": wait_status,
+            "step.max_rss_kib": max_rss,
+            "step.user_cpu": user_cpu,
+            "step.system_cpu": system_cpu,
+            "timed_out": int(timed_out),
+        }
+        if ticket.ends_job:
+            record.update({"job.end_time": now, "job.exit_status": wait_status})
+        step = None if ticket.ends_job else int(ticket.step)
+        self._spool.publish_end(ticket.job_id, step, encode(record))
+
+    def add_finished(self, job_id: int, steps: Sequence[Mapping[str, Value]]) -> list[StepTicket]:
+        """Record steps that already ended (matrix cells: no process of their own), each given
+        as its step row's columns, in a running job, with dense ids taken at once."""
+        node = node_name()
+        records = [
+            encode({"step.node": node, **{f"step.{k}": v for k, v in step.items()}})
+            for step in steps
+        ]
+        indexes = self._spool.join(job_id, records, any_job, durable=True)
+        if indexes is None:
+            raise RecordingError(f"{self.path}: job {job_id} is not running")
+        return [StepTicket(job_id, str(index)) for index in indexes]
+
+    def close(self) -> None:
+        self._begun.clear()

@@ -1,0 +1,310 @@
+"""sacct: which jobs to show, and the table, parsable and JSON forms Slurm 22.05 prints.
+
+Table: a header, a line of dashes, one space after every column (so every
+line ends in a space), values aligned and cut as src/common/print_fields.c
+does. ``-p`` ends every value with ``|``; ``-P`` only separates them. An
+unknown job id shows the header alone, as Slurm does.
+"""
+
+# ruff: noqa: PLC0415  (lazy imports: only --json pays for json, the default window for dates)
+
+from __future__ import annotations
+
+from exitwrap.accounting import display, fields, states, users
+from exitwrap.accounting.ingest import catch_up
+from exitwrap.accounting.records import Selection, load
+from exitwrap.accounting.store import open_for_reading
+from exitwrap.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+    from typing import Optional, Union
+
+    from exitwrap.accounting.fields import Field
+    from exitwrap.accounting.records import JobRecord, StepRecord
+
+    Line = tuple[JobRecord, Optional[StepRecord]]
+
+
+class Column:
+    """A field as asked for: ``State%20`` widens it, ``JobID%-20`` left-aligns it."""
+
+    __slots__ = ("field", "width")
+
+    def __init__(self, field: Field, width: int) -> None:
+        self.field = field
+        self.width = width
+
+
+def parse_format(spec: str) -> list[Column]:
+    """``-o JobID,State%20``: field names are case-insensitive; %N sets the width."""
+    columns = []
+    for entry in spec.split(","):
+        name, percent, width_text = entry.strip().partition("%")
+        if not name:
+            continue
+        field = fields.BY_NAME.get(name.lower())
+        if field is None:
+            valid = " ".join(f.name for f in fields.FIELDS)
+            raise UsageError(f"invalid field requested: {name!r} (valid fields: {valid})")
+        width = field.width
+        if percent:
+            digits = width_text.removeprefix("-")
+            if not (digits.isascii() and digits.isdigit()):
+                raise UsageError(f"invalid width in {entry.strip()!r}: want %N or %-N")
+            width = int(width_text) or width  # %0 keeps the default, as in Slurm
+        columns.append(Column(field, width))
+    if not columns:
+        raise UsageError("empty field list")
+    return columns
+
+
+def _job_id(text: str) -> int:
+    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+        raise UsageError(f"invalid job id {text!r}")
+    return int(text)
+
+
+def parse_job_step(text: str) -> tuple[int, Optional[str]]:
+    """``123``, ``123.4`` or ``123.batch``: the job id and the step id (None: the job)."""
+    job, dot, step = text.strip().partition(".")
+    if not dot:
+        return _job_id(job), None
+    if step == "batch":
+        return _job_id(job), step
+    if step.isascii() and step.isdigit():
+        return _job_id(job), str(int(step))
+    raise UsageError(f"invalid job step id {text.strip()!r}")
+
+
+def parse_jobs(text: str) -> dict[int, Optional[frozenset[str]]]:
+    """``-j 12,13.batch,14.2``: job id -> the step ids wanted (None: the job and all its steps)."""
+    whole: set[int] = set()
+    parts: dict[int, set[str]] = {}
+    for entry in text.split(","):
+        if not entry.strip():
+            raise UsageError(f"invalid job list {text!r}")
+        job, step = parse_job_step(entry)
+        if step is None:
+            whole.add(job)
+        else:
+            parts.setdefault(job, set()).add(step)
+    wanted: dict[int, Optional[frozenset[str]]] = {job: None for job in whole}
+    wanted.update((job, frozenset(s)) for job, s in parts.items() if job not in whole)
+    return wanted
+
+
+def parse_states(text: str) -> frozenset[str]:
+    """``-s F,CA,timeout``: Slurm's names or abbreviations, any case."""
+    chosen = set()
+    for entry in text.split(","):
+        word = entry.strip().upper()
+        name = states.ABBREVIATIONS.get(word, word)
+        if name not in states.NAMES:
+            raise UsageError(f"invalid job state {entry.strip()!r}")
+        chosen.add(name)
+    return frozenset(chosen)
+
+
+def parse_users(text: str) -> frozenset[int]:
+    """``-u alice,1001``: names or numeric uids."""
+    uids = set()
+    for entry in (e.strip() for e in text.split(",")):
+        if entry.isascii() and entry.isdigit():
+            uids.add(int(entry))
+            continue
+        try:
+            uids.add(users.uid_of(entry))
+        except KeyError:
+            raise UsageError(f"invalid user {entry!r}") from None
+    return frozenset(uids)
+
+
+def window(
+    *, by_job: bool, by_state: bool, start: Optional[float], end: Optional[float], now: float
+) -> tuple[float, float]:
+    """sacct(1), DEFAULT TIME WINDOW: from midnight to now, or from the epoch with -j; with -s
+    and no -j the window is the instant -S (default: now), as Slurm shows only what runs then."""
+    given_start = start is not None
+    if start is None and not (by_job or by_state):
+        from exitwrap.accounting.timespec import midnight
+
+        start = midnight(now)
+    if start is None:
+        start = 0.0 if by_job else now
+    if end is None:
+        end = start if by_state and (given_start or not by_job) else now
+    return start, end
+
+
+def _read(path: str, selection: Selection) -> list[JobRecord]:
+    db = open_for_reading(path)
+    if db is None:
+        return []
+    try:
+        return load(db, selection, path)
+    finally:
+        db.close()
+
+
+def _gone_unseen(jobs: Iterable[JobRecord]) -> bool:
+    """Whether a record read as running has lost its process (NODE_FAIL, or CANCELLED)."""
+    records: list[Union[JobRecord, StepRecord]] = []
+    for job in jobs:
+        records += [job, *job.steps]
+    return any(record.stored_state == states.RUNNING != record.state for record in records)
+
+
+def query(path: str, selection: Selection, notices: Optional[list[str]] = None) -> list[JobRecord]:
+    """The selected jobs, once the spool is ingested; none when nothing was ever recorded.
+
+    Why the spool could not be ingested goes to notices. A recording process
+    that ended between the ingest and the read has left its end in the spool:
+    then the spool is ingested and the jobs read again, not shown NODE_FAIL.
+    """
+    notice = catch_up(path)
+    jobs = _read(path, selection)
+    if notice is None and _gone_unseen(jobs):
+        notice = catch_up(path)
+        jobs = _read(path, selection)
+    if notice is not None and notices is not None:
+        notices.append(notice)
+    return jobs
+
+
+def lines(jobs: Iterable[JobRecord], selection: Selection) -> list[Line]:
+    """Each job's line followed by its steps' (only the asked-for steps with ``-j N.S``)."""
+    out: list[Line] = []
+    for job in jobs:
+        wanted = selection.jobs.get(job.job_id) if selection.jobs is not None else None
+        if wanted is None:
+            out.append((job, None))
+        out += [(job, step) for step in job.steps if wanted is None or step.step_id in wanted]
+    return out
+
+
+def _aligned(text: str, width: int) -> str:
+    return text.ljust(-width) if width < 0 else text.rjust(width)
+
+
+def _cell(column: Column, value: Optional[str]) -> str:
+    width = abs(column.width)
+    kind = column.field.kind
+    if value is None:
+        value = " "
+    value = display.printable(value)
+    if kind == fields.TEXT and len(value) > width:
+        value = value[: width - 1] + "+"
+    elif kind == fields.DATE:
+        value = value[:width]
+    return _aligned(value, column.width) + " "
+
+
+def table(rows: Sequence[Line], columns: Sequence[Column], header: bool = True) -> str:
+    out = []
+    if header:
+        out.append("".join(_aligned(c.field.name[: abs(c.width)], c.width) + " " for c in columns))
+        out.append("".join("-" * abs(c.width) + " " for c in columns))
+    out += ["".join(_cell(c, c.field.read(job, step)) for c in columns) for job, step in rows]
+    return "".join(line + "\n" for line in out)
+
+
+def parsable(
+    rows: Sequence[Line], columns: Sequence[Column], *, trailing: bool, header: bool
+) -> str:
+    """-p (every value ends in |, trailing) or -P (values joined by |)."""
+    records = [[c.field.name for c in columns]] if header else []
+    records += [
+        [display.printable(c.field.read(job, step) or "") for c in columns] for job, step in rows
+    ]
+    ending = "|" if trailing else ""
+    return "".join("|".join(values) + ending + "\n" for values in records)
+
+
+def _exit_code_json(wait_status: Optional[int]) -> dict[str, object]:
+    """dbv0.0.38's exit code object, with the values 22.05 got wrong (every exit showed
+    SUCCESS with return_code 0) given correctly."""
+    if wait_status is None:
+        return {"status": "PENDING", "return_code": None}
+    if not states.is_signaled(wait_status):
+        code = wait_status >> 8 & 0xFF
+        return {"status": "SUCCESS" if code == 0 else "ERROR", "return_code": code}
+    from exitwrap.signal_names import description
+
+    number = wait_status & 0x7F
+    return {
+        "status": "SIGNALED",
+        "return_code": 0,
+        "signal": {"id": number, "name": description(number)},
+    }
+
+
+def _times(record: Union[JobRecord, StepRecord]) -> dict[str, object]:
+    def split(seconds: Optional[float]) -> dict[str, int]:
+        whole = int(seconds or 0)
+        return {"seconds": whole, "microseconds": round(((seconds or 0) - whole) * 1e6)}
+
+    running = record.state == states.RUNNING
+    total = (record.user_cpu or 0.0) + (record.system_cpu or 0.0)
+    return {
+        "elapsed": display.elapsed(record.start_time, record.end_time, running) or 0,
+        "start": int(record.start_time),
+        "end": int(record.end_time or 0),
+        "suspended": 0,
+        "system": split(record.system_cpu),
+        "user": split(record.user_cpu),
+        "total": split(total),
+    }
+
+
+def _step_json(job: JobRecord, step: StepRecord) -> dict[str, object]:
+    import json
+
+    cancel_uid = step.cancel_uid if step.cancel_uid is not None else job.cancel_uid
+    return {
+        "step": {"job_id": job.job_id, "id": step.full_id, "name": step.name},
+        "state": step.state,
+        "exit_code": _exit_code_json(step.exit_status),
+        "nodes": {"count": 1, "range": step.node},
+        "pid": None if step.pid is None else str(step.pid),
+        "kill_request_user": None if step.state != states.CANCELLED else cancel_uid,
+        "time": _times(step),
+        "comment": step.comment,
+        "exitwrap": json.loads(step.extra) if step.extra else None,
+    }
+
+
+def job_json(job: JobRecord) -> dict[str, object]:
+    """One job in the shape of Slurm 22.05's ``sacct --json`` (data parser dbv0.0.38)."""
+    times = _times(job)
+    times.update(submission=int(job.submit_time), eligible=int(job.submit_time), limit=None)
+    return {
+        "job_id": job.job_id,
+        "name": job.name,
+        "user": job.user,
+        "account": job.account,
+        "nodes": job.node,
+        "allocation_nodes": 1,
+        "working_directory": job.workdir,
+        "comment": {"administrator": None, "job": job.comment, "system": None},
+        "state": {
+            "current": job.state,
+            "reason": display.reason(job.state, job.exit_status, job.reason),
+        },
+        "exit_code": _exit_code_json(job.exit_status),
+        "derived_exit_code": _exit_code_json(job.derived),
+        "kill_request_user": job.cancel_uid if job.state == states.CANCELLED else None,
+        "time": times,
+        "steps": [_step_json(job, step) for step in job.steps],
+    }
+
+
+def json_document(jobs: Iterable[JobRecord]) -> str:
+    import json
+
+    from exitwrap import __version__
+
+    meta = {"plugin": {"type": "exitwrap", "name": "accounting"}, "exitwrap": __version__}
+    document = {"meta": meta, "errors": [], "warnings": [], "jobs": [job_json(j) for j in jobs]}
+    return json.dumps(document, indent=2) + "\n"

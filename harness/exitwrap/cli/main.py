@@ -1,0 +1,68 @@
+"""exitcodes: the toolbox (matrix, report, explain, and the accounting commands).
+
+The top level only dispatches: a subcommand's module is imported when it is
+asked for, so ``exitcodes sacct`` never pays for the matrix's imports.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from exitwrap import __version__
+from exitwrap.cli.common import EXIT_USAGE, fail
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Optional
+
+# name -> (module with main(argv) -> int, one-line summary)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "matrix": (
+        "exitwrap.cli.matrix",
+        "run scenarios under shells and write the conformance matrix",
+    ),
+    "explain": ("exitwrap.cli.explain", "decode one status under every convention, with sources"),
+    "report": ("exitwrap.cli.report", "reports from matrix files: conventions, merge, diff"),
+    "sacct": ("exitwrap.cli.sacct", "recorded jobs and steps, as Slurm's sacct shows them"),
+    "jobexitmod": ("exitwrap.cli.jobexitmod", "list or set a job's derived exit code and comment"),
+    "show": ("exitwrap.cli.show", "one job or step in scontrol show's layout"),
+    "cancel": ("exitwrap.cli.cancel", "cancel running jobs or steps, as scancel does"),
+    "db": ("exitwrap.cli.db", "the accounting database: path, check, purge"),
+}
+
+USAGE = "usage: exitcodes [--version] [--help] COMMAND [ARGS...]"
+
+
+def _help() -> str:
+    width = max(len(name) for name in COMMANDS)
+    lines = [USAGE, "", "commands:"]
+    lines += [f"  {name.ljust(width)}  {summary}" for name, (_, summary) in COMMANDS.items()]
+    lines += [
+        "",
+        "Run 'exitcodes COMMAND --help' for a command's options.",
+        "Exit status: 0 done, 1 a runtime failure (unknown job, database error, refusal,",
+        "error cells), 2 bad usage.",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(_help())
+        return 0 if args else EXIT_USAGE
+    if args[0] == "--version":
+        print(f"exitcodes {__version__}")
+        return 0
+    entry = COMMANDS.get(args[0])
+    if entry is None:
+        fail("exitcodes", f"unknown command {args[0]!r} (see exitcodes --help)")
+        return EXIT_USAGE
+    module = __import__(entry[0], fromlist=["main"])  # importlib would cost warnings' import
+    status: int = module.main(args[1:])
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

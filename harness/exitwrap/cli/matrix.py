@@ -1,0 +1,112 @@
+"""exitcodes matrix: run scenarios under shells and write the conformance matrix."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Optional
+
+from exitwrap.cli.common import EXIT_FAILURE, EXIT_OK, guarded
+from exitwrap.cli.parsing import Parser, parse
+from exitwrap.conventions.catalog import CONVENTIONS
+from exitwrap.errors import UsageError
+from exitwrap.matrix.feed import finish_recording, start_recording
+from exitwrap.matrix.run import run_matrix
+from exitwrap.observe.runner import DEFAULT_TIMEOUT_S, Limits
+from exitwrap.reports import formats
+from exitwrap.scenarios.catalog import SCENARIOS, select
+from exitwrap.shell_names import KNOWN_NAMES
+from exitwrap.shells.shell import parse_selection, resolve
+from exitwrap.suites.scenario_file import load_scenario_files
+
+PROG = "exitcodes matrix"
+
+
+def build_parser() -> Parser:
+    parser = Parser(
+        prog=PROG,
+        description="Run each scenario under each shell, check what the shell reports against "
+        "the documented conventions, and write the matrix. Exit status: 0 when no cell is an "
+        "error (a deviation is a finding, not a failure), 1 otherwise, 2 for bad usage.",
+    )
+    parser.add_argument(
+        "--shells",
+        default=",".join(KNOWN_NAMES),
+        help="comma-separated NAME, NAME=/path or NAME@TAG=/path (default: every known shell; "
+        "the ones not installed show as absent)",
+    )
+    parser.add_argument("--scenarios", default="*", help="comma-separated globs over scenario ids")
+    parser.add_argument(
+        "--scenario-file",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="your own scenarios (TOML, or JSON by suffix), run beside the built-in ones; "
+        "may be given more than once",
+    )
+    parser.add_argument("--jobs", type=int, default=None, help="cells run at once (default: cores)")
+    parser.add_argument(
+        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds a cell may take"
+    )
+    parser.add_argument(
+        "--format", choices=sorted(formats.FORMATS), help="one format, to -o or stdout"
+    )
+    parser.add_argument("-o", "--output", type=Path, help="the file for --format")
+    parser.add_argument("--out-dir", type=Path, help="write every format into this directory")
+    parser.add_argument(
+        "--strict", action="store_true", help="JUnit: deviations are failures, not only findings"
+    )
+    parser.add_argument(
+        "--no-record",
+        action="store_true",
+        help="do not record the run as a job in the accounting (also: EXITWRAP_DB=off)",
+    )
+    return parser
+
+
+def _progress(done: int, total: int) -> None:
+    sys.stderr.write(f"\r{PROG}: {done}/{total} cells")
+    if done == total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def run(argv: Optional[Sequence[str]]) -> int:
+    args = parse(build_parser(), argv)
+    if args.jobs is not None and args.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if not args.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    if args.output and not args.format:
+        raise UsageError("-o needs --format")
+    user = load_scenario_files(args.scenario_file)
+    scenarios = select(args.scenarios, [*SCENARIOS, *user.scenarios])
+    shells = [resolve(s) for s in parse_selection(args.shells)]
+    progress = _progress if sys.stderr.isatty() else None
+    limits = Limits(timeout_s=args.timeout)
+    conventions = [*CONVENTIONS, *user.conventions]
+    command = ["exitcodes", "matrix", *(sys.argv[1:] if argv is None else argv)]
+    recording = None if args.no_record else start_recording(os.environ, command, _warn)
+    result = run_matrix(shells, scenarios, args.jobs, limits, progress, conventions)
+    document = result.to_json()
+    if args.out_dir:
+        for path in formats.write_all(document, args.out_dir, args.strict):
+            print(path)
+    if args.format and args.output:
+        formats.write(document, args.format, args.output, args.strict)
+    elif args.format or not args.out_dir:
+        sys.stdout.write(formats.renderer(args.format or "md", args.strict)(document))
+    status = EXIT_FAILURE if result.errors else EXIT_OK
+    finish_recording(recording, result.cells, status, _warn)
+    return status
+
+
+def _warn(message: str) -> None:
+    print(f"{PROG}: warning: {message}", file=sys.stderr)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    return guarded(PROG, lambda: run(argv))

@@ -1,0 +1,20 @@
+"""argparse for the commands that can afford it (argparse costs ~0.9x a bare interpreter start)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from typing import NoReturn, Optional
+
+from exitwrap.errors import UsageError
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse that reports usage errors by raising, so the caller prints one line."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(message)
+
+
+def parse(parser: Parser, argv: Optional[Sequence[str]]) -> argparse.Namespace:
+    return parser.parse_args(None if argv is None else list(argv))

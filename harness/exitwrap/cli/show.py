@@ -1,0 +1,49 @@
+"""exitcodes show job JOBID | show step JOBID.STEP: one record in scontrol show's layout."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from exitwrap.accounting.recorder import configured_database
+from exitwrap.accounting.sacct import parse_job_step
+from exitwrap.accounting.scontrol import show
+from exitwrap.cli.common import EXIT_OK, fail, guarded
+from exitwrap.cli.options import help_text, parse
+from exitwrap.errors import UsageError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Optional
+
+PROG = "exitcodes show"
+USAGE = f"{PROG} job JOBID\n       {PROG} step JOBID.STEP"
+ABOUT = (
+    "Print one job, or one step (JOBID.0, JOBID.batch, ...), as scontrol -d show job and "
+    "scontrol show step lay them out: JobState, Reason, ExitCode, DerivedExitCode and the rest."
+)
+FOOTER = "Exit status: 0 done, 1 an unknown id (Invalid job id specified), 2 bad usage."
+
+
+def run(argv: Sequence[str]) -> int:
+    parsed = parse(argv, ())
+    if parsed.flag("help"):
+        sys.stdout.write(help_text(USAGE, ABOUT, (), FOOTER))
+        return EXIT_OK
+    if len(parsed.operands) != 2 or parsed.operands[0] not in ("job", "step"):
+        raise UsageError(f"usage: {PROG} job JOBID | {PROG} step JOBID.STEP")
+    entity, ident = parsed.operands
+    job_id, step_id = parse_job_step(ident)
+    if (step_id is None) != (entity == "job"):
+        wanted = "JOBID" if entity == "job" else "JOBID.STEP"
+        raise UsageError(f"show {entity} wants {wanted}, got {ident!r}")
+    notices: list[str] = []
+    sys.stdout.write(show(configured_database(os.environ), job_id, step_id, notices))
+    for notice in notices:
+        fail(PROG, f"warning: {notice}")
+    return EXIT_OK
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    return guarded(PROG, lambda: run(sys.argv[1:] if argv is None else argv))

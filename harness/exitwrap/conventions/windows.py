@@ -1,0 +1,181 @@
+"""What Microsoft documents for cmd and PowerShell, quoted from its reference pages.
+
+cmd: the ``exit`` and ``if`` pages of the Windows Commands
+reference, the DelayedExpansion registry entry, and GetExitCodeProcess (how
+a parent reads a child's 32-bit exit code, and why 259 is a bad one).
+PowerShell: about_Pwsh and about_Automatic_Variables. Where Windows and
+Wine's POSIX side see different numbers (a DWORD beyond 8 bits) the binding
+entries stop at 255, and the rest of the cells are ``unspecified``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from exitwrap.conventions import sources
+from exitwrap.conventions.builders import rule
+from exitwrap.conventions.model import Convention, Expect, Source
+from exitwrap.scenarios.catalog import INNER, OUTER
+from exitwrap.scenarios.windows import STILL_ACTIVE
+
+_PWSH_ABOUT = "https://learn.microsoft.com/powershell/module/microsoft.powershell.core/about"
+_DELAYED_EXPANSION = (
+    "https://learn.microsoft.com/previous-versions/windows/it-pro/windows-server-2003/"
+    "cc758866(v=ws.10)"
+)
+_EIGHT_BITS = (0, 255)  # where Windows' DWORD and Wine's Unix status agree
+
+
+def _for_comparison(entry: Convention) -> Convention:
+    """An entry shown beside the binding ones, never deciding a cell."""
+    return dataclasses.replace(entry, binding=False)
+
+
+CMD_CONVENTIONS: tuple[Convention, ...] = (
+    rule(
+        "cmd",
+        "errorlevel-exit-value",
+        "%ERRORLEVEL% after a child is the exit value it passed to ExitProcess (32 bits, signed)",
+        ("exit/*", "cmd/still-active"),
+        INNER,
+        Expect("==", "N"),
+        sources.EXIT_VALUE,
+    ),
+    _for_comparison(
+        rule(
+            "cmd",
+            "still-active-259",
+            "a child's exit code 259 is STILL_ACTIVE to GetExitCodeProcess callers",
+            ("cmd/still-active",),
+            INNER,
+            Expect("==", str(STILL_ACTIVE)),
+            sources.STILL_ACTIVE,
+        )
+    ),
+    _for_comparison(
+        rule(
+            "cmd",
+            "not-found-9009",
+            "a command cmd cannot find sets %ERRORLEVEL% to 9009 (observed, not documented)",
+            ("not-found",),
+            INNER,
+            Expect("==", "9009"),
+            sources.CMD_9009,
+        )
+    ),
+    rule(
+        "cmd",
+        "exit-b-sets-errorlevel",
+        "`call` of a batch file that runs `exit /b N` leaves %ERRORLEVEL% at N",
+        ("cmd/exit-b-call/*",),
+        INNER,
+        Expect("==", "N"),
+        sources.CMD_EXIT,
+    ),
+    rule(
+        "cmd",
+        "exit-b-ends-cmd-with-n",
+        "a batch file run without `call` ends cmd /c with its `exit /b N`",
+        ("cmd/exit-b-direct/*",),
+        OUTER,
+        Expect("==", "N"),
+        sources.CMD_EXIT,
+        n_range=_EIGHT_BITS,
+    ),
+    rule(
+        "cmd",
+        "if-errorlevel-true",
+        "`IF ERRORLEVEL 3` holds after exit code N >= 3",
+        ("cmd/if-errorlevel/*",),
+        INNER,
+        Expect("==", "1"),
+        sources.DOS_IF_ERRORLEVEL,
+        n_range=(3, 2**31 - 1),
+    ),
+    rule(
+        "cmd",
+        "if-errorlevel-false",
+        "`IF ERRORLEVEL 3` does not hold after exit code N < 3",
+        ("cmd/if-errorlevel/*",),
+        INNER,
+        Expect("==", "0"),
+        sources.DOS_IF_ERRORLEVEL,
+        n_range=(-(2**31), 2),
+    ),
+    rule(
+        "cmd",
+        "percent-expands-when-read",
+        "%ERRORLEVEL% inside a ( ) block is the value from before the block",
+        ("cmd/errorlevel-block/percent",),
+        INNER,
+        Expect("==", "0"),
+        Source(
+            "Windows Server 2003 registry reference, DelayedExpansion",
+            _DELAYED_EXPANSION,
+            "By default, Cmd.exe expands variables when it reads a line of text.",
+        ),
+    ),
+    rule(
+        "cmd",
+        "delayed-expands-when-used",
+        "!ERRORLEVEL! inside a ( ) block, with delayed expansion, is the current value",
+        ("cmd/errorlevel-block/delayed",),
+        INNER,
+        Expect("==", "4"),
+        Source(
+            "Windows Server 2003 registry reference, DelayedExpansion",
+            _DELAYED_EXPANSION,
+            "Delayed expansion is supported. The system expands environment variables surrounded "
+            "by exclamation points, such as !VAR!, only when they are used.",
+        ),
+    ),
+)
+
+PWSH_CONVENTIONS: tuple[Convention, ...] = (
+    rule(
+        "pwsh",
+        "lastexitcode",
+        "$LASTEXITCODE is the exit code of the last native program",
+        ("exit/*",),
+        INNER,
+        Expect("==", "N"),
+        Source(
+            "about_Automatic_Variables, $LASTEXITCODE",
+            f"{_PWSH_ABOUT}/about_automatic_variables",
+            "Contains the exit code of the last native program or PowerShell script that ran.",
+        ),
+        n_range=_EIGHT_BITS,
+    ),
+    rule(
+        "pwsh",
+        "command-collapse",
+        "under -Command, a last native command's code other than 0 or 1 becomes 1",
+        ("pwsh/command-collapse",),
+        INNER,
+        Expect("==", "1"),
+        Source(
+            "about_Pwsh, -Command",
+            f"{_PWSH_ABOUT}/about_pwsh",
+            "If the last command is an external program or a PowerShell script that explicitly "
+            "sets an exit code other than 0 or 1, that exit code is converted to 1 for process "
+            "exit code.",
+        ),
+    ),
+    rule(
+        "pwsh",
+        "file-exit",
+        "a -File script's `exit N` is the process exit code",
+        ("pwsh/file-exit/*",),
+        OUTER,
+        Expect("==", "N"),
+        Source(
+            "about_Pwsh, -File",
+            f"{_PWSH_ABOUT}/about_pwsh",
+            "When the script file terminates with an exit command, the process exit code is set "
+            "to the numeric argument used with the exit command.",
+        ),
+        n_range=_EIGHT_BITS,
+    ),
+)
+
+WINDOWS_CONVENTIONS: tuple[Convention, ...] = CMD_CONVENTIONS + PWSH_CONVENTIONS

@@ -1,0 +1,80 @@
+"""``exitcodes explain``: every documented reading of one exit status, each with its source.
+
+The library the CLI, the matrix's HTML hover text and the convention report
+share: ``interpretations(value, shell=None, platform=None)`` returns the
+readings, those about the given shell or platform first. Signal names come
+from the platform's table (Linux, macOS; none on Windows) or, without one,
+from the host's own.
+"""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Mapping
+from typing import Optional, Union
+
+from exitwrap import signal_names
+from exitwrap.conventions import sources
+from exitwrap.errors import UsageError
+from exitwrap.explain import catalog
+from exitwrap.explain.readings import RULES, Interpretation, signal_text
+from exitwrap.explain.values import Query, parse
+from exitwrap.platforms import PLATFORMS
+from exitwrap.shell_names import KNOWN_NAMES
+
+__all__ = ["Interpretation", "Query", "interpretations", "parse", "signal_table"]
+
+
+def signal_table(platform: Optional[str] = None) -> Mapping[int, str]:
+    """number -> name for the platform's signals; the host's own without a platform."""
+    if platform is None:
+        return {int(s): signal_names.name(int(s)) for s in signal.valid_signals()}
+    if platform == "windows":
+        return {}
+    return catalog.SIGNAL_TABLES[platform]
+
+
+def _check(shell: Optional[str], platform: Optional[str]) -> None:
+    if shell is not None and shell not in KNOWN_NAMES:
+        raise UsageError(f"unknown shell {shell!r} (known: {' '.join(KNOWN_NAMES)})")
+    if platform is not None and platform not in PLATFORMS:
+        raise UsageError(f"unknown platform {platform!r} (known: {' '.join(PLATFORMS)})")
+
+
+def _slurm(query: Query, signals: Mapping[int, str]) -> list[Interpretation]:
+    code, number = query.value, query.signal or 0
+    if number:
+        meaning = f"terminated by signal {number}, {signal_text(number, signals)}" + (
+            f", after exit code {code}" if code else ""
+        )
+    elif code:
+        meaning = f"exit code {code}, no signal"
+    else:
+        meaning = "exited with code 0: success"
+    return [Interpretation("slurm/code-signal", meaning, sources.SLURM_SIGNAL)]
+
+
+def interpretations(
+    value: Union[int, str, Query], shell: Optional[str] = None, platform: Optional[str] = None
+) -> list[Interpretation]:
+    """Every reading of value (an int, a VALUE string, or a parsed Query).
+
+    Readings about ``shell`` or ``platform`` come first; the rest keep the
+    catalog's order. Unknown names and malformed values are usage errors.
+    """
+    _check(shell, platform)
+    if isinstance(value, Query):
+        query = value
+    elif isinstance(value, str):
+        query = parse(value)
+    else:
+        query = parse(str(value))
+    signals = signal_table(platform)
+    found: list[Interpretation] = _slurm(query, signals) if query.is_slurm else []
+    if not query.is_slurm or query.value:
+        found += [reading for rule in RULES for reading in rule(query.value, signals)]
+
+    def rank(reading: Interpretation) -> int:
+        return -(2 * (shell in reading.shells) + (platform in reading.platforms))
+
+    return sorted(found, key=rank)

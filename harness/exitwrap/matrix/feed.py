@@ -1,0 +1,262 @@
+"""The matrix feeds the accounting: a run is a job, each cell a step named ``<shell>/<scenario>``.
+
+So conformance runs are queried with the same tools as wrapped commands:
+``exitcodes sacct -j N -o JobID,JobName%30,State,ExitCode,Comment`` reads as
+the matrix, and the job's derived exit code names the worst child outcome.
+
+A cell's exit code is the child's outcome as the shell reported it,
+decoded through that shell's documented convention (``decode_reported``:
+bash's 137 and ksh93's 265 are both ``0:9``, rc's ``sigkill`` too, a plain
+3 is ``3:0``); an outer-layer cell's is how the shell itself ended. The
+shell's raw text, the outer status and the verdict stay in the step's
+record, and the verdict is its comment. A cell that was not observed
+(``error``, ``absent``) is a FAILED step with reason Error or Absent and no
+exit code; an ``n/a`` cell ran nothing and is not recorded.
+
+The running matrix process is the job's batch step, so ``exitcodes cancel``
+stops it and a killed run shows NODE_FAIL. The cells go to the spool like
+every record, and the run ingests them when it ends.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Callable, Optional
+
+from exitwrap.accounting import states
+from exitwrap.accounting.ingest import catch_up
+from exitwrap.accounting.recorder import (
+    Recorder,
+    RecordingError,
+    StepTicket,
+    database_path,
+)
+from exitwrap.errors import HarnessFailure
+from exitwrap.matrix.run import CellResult
+from exitwrap.scenarios.catalog import OUTER
+from exitwrap.shells.spec import ShellSpec
+from exitwrap.status import parse_int
+from exitwrap.verdicts import ABSENT, ERROR, NOT_APPLICABLE
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from exitwrap.accounting.spool import Value
+
+JOB_NAME = "matrix"
+UNDECODED = "UndecodedStatus"  # the shell printed a status its convention does not explain
+_REASONS = {ERROR: "Error", ABSENT: "Absent"}
+_CORE_SUFFIX = "+core"  # rc: "sigsegv+core"
+_CORE_FLAG = 0x80
+
+
+# FinishedStep's attributes and the step columns they fill
+_FINISHED = (
+    ("name", "name"),
+    ("command", "command"),
+    ("workdir", "workdir"),
+    ("start", "start_time"),
+    ("end", "end_time"),
+    ("state", "state"),
+    ("reason", "reason"),
+    ("wait_status", "exit_status"),
+    ("comment", "comment"),
+    ("extra", "extra"),
+)
+
+
+class FinishedStep:
+    """A step recorded after the fact, with no process of its own (a matrix cell)."""
+
+    __slots__ = tuple(attribute for attribute, _ in _FINISHED)
+
+    def __init__(
+        self,
+        *,
+        name: str,
+        command: Optional[str],
+        workdir: Optional[str],
+        start: float,
+        end: float,
+        state: str,
+        reason: Optional[str],
+        wait_status: Optional[int],
+        comment: Optional[str],
+        extra: Optional[str],  # JSON
+    ) -> None:
+        self.name, self.command, self.workdir = name, command, workdir
+        self.start, self.end, self.state, self.reason = start, end, state, reason
+        self.wait_status, self.comment, self.extra = wait_status, comment, extra
+
+    def columns(self) -> dict[str, Value]:
+        """Its step row's columns, as the recorder takes them."""
+        return {column: getattr(self, attribute) for attribute, column in _FINISHED}
+
+
+def _decode_word(spec: ShellSpec, word: str) -> Optional[int]:
+    value = parse_int(word)
+    if value is not None:
+        number = value - spec.signal_base
+        if 0 < number < signal.NSIG:
+            return number  # signal_base + N: a death by signal N
+        return (value & 0xFF) << 8
+    name = word.lower()
+    core = name.endswith(_CORE_SUFFIX)
+    name = name.removesuffix(_CORE_SUFFIX).upper()
+    if name.startswith("SIG") and name in signal.Signals.__members__:
+        return int(signal.Signals[name]) | (_CORE_FLAG if core else 0)
+    return None
+
+
+def decode_reported(spec: ShellSpec, text: Optional[str]) -> Optional[int]:
+    """The raw wait status a shell's reported status stands for, under its convention.
+
+    A number above the shell's documented signal base (128, ksh93's 256,
+    yash's 384) by a valid signal number is that signal's death; any other
+    number is an exit code, wrapped to 8 bits as a wait status holds it. A
+    signal name (rc's ``sigkill``, ``sigsegv+core``) is that signal. A list
+    (rc reports a pipeline as ``0 1``) stands for its worst member, by the
+    derived exit code's rule. None: nothing reported, or not decodable.
+    """
+    words = (text or "").replace("|", " ").split()
+    decoded = [_decode_word(spec, word) for word in words]
+    if not decoded or None in decoded:
+        return None
+    return max(status for status in decoded if status is not None)
+
+
+def _observed_status(cell: CellResult) -> Optional[int]:
+    obs = cell.observation
+    if obs is None:
+        return None
+    outer = obs.outer
+    if cell.scenario.layer == OUTER or obs.inner is None:
+        # how the shell itself ended: what an outer cell measures, and all there is
+        # when the shell died before reporting (fish dies of the SIGINT its child got)
+        return outer.wait_status if outer is not None else None
+    return decode_reported(cell.shell.spec, obs.inner)
+
+
+def step_for(cell: CellResult, end: float) -> Optional[FinishedStep]:
+    """The step a cell becomes (None for an ``n/a`` cell, which ran nothing)."""
+    verdict = cell.verdict
+    if verdict == NOT_APPLICABLE:
+        return None
+    obs = cell.observation
+    outer = obs.outer if obs is not None else None
+    extra = {
+        "shell": cell.shell.label,
+        "scenario": cell.scenario.id,
+        "layer": cell.scenario.layer,
+        "verdict": verdict,
+        "inner": obs.inner if obs is not None else None,
+        "outer": outer.to_json() if outer is not None else None,
+        "dword": obs.dword if obs is not None else None,
+        "note": cell.check.note or None,
+    }
+    reason = _REASONS.get(verdict)
+    status = None if reason is not None else _observed_status(cell)
+    if reason is None and status is None:
+        reason = UNDECODED
+    state = (
+        states.FAILED
+        if status is None
+        else states.step_state(status, timed_out=False, cancelled=False)
+    )
+    duration = obs.duration_s if obs is not None else 0.0
+    command = "\0".join(cell.command) if cell.command else None
+    return FinishedStep(
+        name=f"{cell.shell.label}/{cell.scenario.id}",
+        command=command,
+        workdir=None,
+        start=end - duration,
+        end=end,
+        state=state,
+        reason=reason,
+        wait_status=status,
+        comment=verdict,
+        extra=json.dumps(extra, sort_keys=True),
+    )
+
+
+class MatrixRun:
+    """A matrix run being recorded: ``start`` it, ``add`` cells as they finish, ``finish``.
+
+    Another process adds to the same job through ``MatrixRun(Recorder(path), job_id, None)``.
+    """
+
+    def __init__(self, recorder: Recorder, job_id: int, ticket: Optional[StepTicket]) -> None:
+        self.recorder = recorder
+        self.job_id = job_id
+        self._ticket = ticket  # the batch step: only the process that started the run has it
+
+    @classmethod
+    def start(cls, path: str, argv: Sequence[str], name: str = JOB_NAME) -> MatrixRun:
+        recorder = Recorder(path)
+        ticket = recorder.begin_own_job(argv, name)
+        return cls(recorder, ticket.job_id, ticket)
+
+    def add(self, cells: Iterable[CellResult]) -> list[StepTicket]:
+        """Record finished cells as steps; returns their ids (n/a cells get none)."""
+        now = time.time()
+        steps = [step for step in (step_for(cell, now) for cell in cells) if step is not None]
+        return (
+            self.recorder.add_finished(self.job_id, [s.columns() for s in steps]) if steps else []
+        )
+
+    def finish(self, exit_code: int) -> None:
+        """End the job with the matrix command's exit code (and close)."""
+        try:
+            if self._ticket is not None:
+                self.recorder.finish(
+                    self._ticket, wait_status=(exit_code & 0xFF) << 8, timed_out=False, rusage=None
+                )
+        finally:
+            self.recorder.close()
+
+    def close(self) -> None:
+        self.recorder.close()
+
+
+def start_recording(
+    environ: Mapping[str, str], argv: Sequence[str], warn: Callable[[str], None]
+) -> Optional[MatrixRun]:
+    """Begin recording a run, unless recording is off; a failure only warns."""
+    path = database_path(environ)
+    if path is None:
+        return None
+    try:
+        return MatrixRun.start(path, argv)
+    except RecordingError as error:
+        warn(f"not recorded: {error}")
+        return None
+
+
+def finish_recording(
+    run: Optional[MatrixRun],
+    cells: Iterable[CellResult],
+    exit_code: int,
+    warn: Callable[[str], None],
+) -> None:
+    """Record the cells and end the job; a failure only warns, the run's status stands."""
+    if run is None:
+        return
+    try:
+        run.add(cells)
+    except RecordingError as error:
+        warn(f"not recorded: {error}")
+        run.close()
+        return
+    try:
+        run.finish(exit_code)
+    except RecordingError as error:
+        warn(f"not recorded: {error}")
+        return
+    try:  # into the database at once: a run's cells need not wait in the spool for a reader
+        notice = catch_up(run.recorder.path)
+    except HarnessFailure as error:
+        notice = f"recorded in the spool, not yet in the database: {error}"
+    if notice is not None:
+        warn(notice)

@@ -1,0 +1,255 @@
+"""The conformance matrix: every selected scenario under every selected shell, in parallel.
+
+A cell renders its scenario's script for the shell's dialect, runs it with
+the batch runner, and hands the observation to the checker. Cells share
+nothing but a scratch HOME, so they run on a thread pool (the work is in the
+child processes); results come back in catalog order whatever finished
+first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import functools
+import os
+import shutil
+import socket
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+from exitwrap import __version__
+from exitwrap.conventions.catalog import CONVENTIONS
+from exitwrap.conventions.checker import CellCheck, ConventionIndex, check
+from exitwrap.conventions.model import Convention
+from exitwrap.observe.interactive import run_interactive
+from exitwrap.observe.observation import Observation
+from exitwrap.observe.parallel import ordered_map
+from exitwrap.observe.probe import ProbeKit, probe_kit
+from exitwrap.observe.runner import DEFAULT_LIMITS, Limits, run
+from exitwrap.observe.session import child_kit, session
+from exitwrap.platforms import host_platform
+from exitwrap.reports.document import CellRecord, MatrixDocument, Meta, expectation_entry
+from exitwrap.scenarios.catalog import INNER, MISSING_FILE, Scenario
+from exitwrap.shells.catalog import POSIX_FAMILY
+from exitwrap.shells.shell import Shell
+from exitwrap.verdicts import ABSENT, ERROR, Verdict
+
+SCHEMA_VERSION = 1
+STATUS_MARKER = "exitwrap-status:"
+RECORD_OUTPUT_CAP = 2000  # characters of stdout/stderr kept in a record
+BUILT_IN = ConventionIndex(CONVENTIONS)
+
+
+@dataclass(frozen=True)
+class CellResult:
+    shell: Shell
+    scenario: Scenario
+    command: Optional[list[str]]
+    observation: Optional[Observation]
+    check: CellCheck
+    script: Optional[str] = None
+
+    @property
+    def verdict(self) -> Verdict:
+        return self.check.verdict
+
+    def to_record(self) -> CellRecord:
+        obs = self.observation
+        outer = obs.outer if obs else None
+        return {
+            "shell": self.shell.label,
+            "shell_name": self.shell.name,
+            "shell_version": self.shell.version,
+            "shell_path": self.shell.path,
+            "shell_manual": self.shell.spec.manual,
+            "platform": self.shell.platform,
+            "scenario": self.scenario.id,
+            "layer": self.scenario.layer,
+            "script": self.script,
+            "command": self.command,
+            "inner": obs.inner if obs else None,
+            "inner_value": obs.inner_value if obs else None,
+            "outer": outer.to_json() if outer else None,
+            "wait_status": obs.wait_status if obs else None,
+            "dword": obs.dword if obs else None,
+            "expected": [expectation_entry(r) for r in self.check.results],
+            "verdict": self.verdict,
+            "note": self.check.note or None,
+            "duration_s": round(obs.duration_s, 6) if obs else 0.0,
+            "stdout": obs.stdout[:RECORD_OUTPUT_CAP] if obs else "",
+            "stderr": obs.stderr[:RECORD_OUTPUT_CAP] if obs else "",
+        }
+
+
+@dataclass
+class MatrixResult:
+    meta: Meta
+    cells: list[CellResult] = field(default_factory=list)
+
+    def to_json(self) -> MatrixDocument:
+        return {"meta": self.meta, "records": [c.to_record() for c in self.cells]}
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for c in self.cells if c.verdict == ERROR)
+
+
+@functools.cache
+def _placeholders(kit: ProbeKit) -> tuple[tuple[str, str], ...]:
+    return (
+        ("{probe}", str(kit.probe)),
+        ("{not_executable}", str(kit.file("not-executable"))),
+        ("{is_directory}", str(kit.file("is-directory"))),
+        ("{bad_interpreter}", str(kit.file("bad-interpreter"))),
+        ("{exec_format}", str(kit.file("exec-format"))),
+        ("{missing}", MISSING_FILE),
+    )
+
+
+def render(template: str, kit: ProbeKit, quote: Callable[[str], str]) -> str:
+    """Fill a scenario template's placeholders with quoted paths from the probe kit."""
+    for placeholder, value in _placeholders(kit):
+        if placeholder in template:
+            template = template.replace(placeholder, quote(value))
+    return template
+
+
+def cell_environment(home: str) -> dict[str, str]:
+    """The environment every cell starts with: no rc files, no user state, UTF-8."""
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": home,
+        "LC_ALL": "C.UTF-8",
+        "TERM": "dumb",
+        "TMPDIR": home,
+    }
+
+
+@dataclass(frozen=True)
+class Observed:
+    """What running one cell gave, before any verdict: picklable, so a worker can send it."""
+
+    command: Optional[list[str]] = None
+    script: Optional[str] = None
+    observation: Optional[Observation] = None
+
+
+def observe(
+    shell: Shell, scenario: Scenario, kit: ProbeKit, env: Mapping[str, str], limits: Limits
+) -> Observed:
+    """Run one cell, if it can run: an absent shell or a dialect with no script runs nothing."""
+    dialect = shell.spec.dialect
+    template = scenario.script_for(dialect.name)
+    if not shell.present or template is None:
+        return Observed()
+    script = render(
+        template, child_kit(shell, kit), lambda value: dialect.quote(shell.native_path(value))
+    )
+    if scenario.interactive:
+        argv = [str(shell.path), *shell.spec.prefix_args, *shell.spec.interactive_flags]
+        observation = run_interactive(shell, script, scenario.n or 0, env, limits, STATUS_MARKER)
+        return Observed(argv, script, observation)
+    inner = scenario.layer == INNER
+    full = dialect.with_status_report(script, STATUS_MARKER) if inner else script
+    with shell.launch(full, env) as launch:
+        marker = STATUS_MARKER if inner else None
+        observation = run(launch.argv, launch.env, limits=limits, marker=marker)
+        return Observed(launch.argv, script, observation)
+
+
+def judge(
+    shell: Shell, scenario: Scenario, observed: Observed, conventions: ConventionIndex = BUILT_IN
+) -> CellResult:
+    """The cell's verdicts, from what was observed and the conventions that cover it."""
+    obs = observed.observation
+    if not shell.present:
+        return CellResult(shell, scenario, None, None, CellCheck(ABSENT, note=shell.absent_reason))
+    if obs is None:
+        na = check(Observation(), scenario, (), applicable=False)
+        return CellResult(shell, scenario, None, None, na)
+    applicable = scenario.needs <= shell.spec.features
+    relevant = conventions.covering(shell.name, scenario, POSIX_FAMILY)
+    verdicts = check(obs, scenario, relevant, applicable)
+    return CellResult(shell, scenario, observed.command, obs, verdicts, observed.script)
+
+
+def _observe_cell(
+    cell: tuple[Shell, Scenario], kit: ProbeKit, env: Mapping[str, str], limits: Limits
+) -> Observed:
+    return observe(*cell, kit, env, limits)
+
+
+def run_cell(
+    shell: Shell,
+    scenario: Scenario,
+    kit: ProbeKit,
+    env: Mapping[str, str],
+    limits: Limits,
+    conventions: ConventionIndex = BUILT_IN,
+) -> CellResult:
+    """Run one cell and judge it."""
+    return judge(shell, scenario, observe(shell, scenario, kit, env, limits), conventions)
+
+
+def run_meta(started: datetime.datetime) -> Meta:
+    """A matrix document's meta object: which tool ran where and when (the plugin uses it too)."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool_version": __version__,
+        "host": socket.gethostname(),
+        "platform": host_platform(),
+        "python": sys.version.split()[0],
+        "started": started.isoformat(timespec="seconds"),
+    }
+
+
+def iter_cells(
+    shells: Sequence[Shell],
+    scenarios: Sequence[Scenario],
+    jobs: Optional[int] = None,
+    limits: Limits = DEFAULT_LIMITS,
+    conventions: Sequence[Convention] = CONVENTIONS,
+) -> Iterator[CellResult]:
+    """Run every cell on ``jobs`` workers (default: one a core); yield results in catalog order.
+
+    Each shell's session (Wine's prefix and server, for cmd) is held for the run.
+    """
+    kit = probe_kit()
+    home = tempfile.mkdtemp(prefix="exitwrap-home-")
+    try:
+        with contextlib.ExitStack() as sessions:
+            shells = [sessions.enter_context(session(shell)) for shell in shells]
+            env = cell_environment(home)
+            index = ConventionIndex(conventions)
+            cells = [(shell, scenario) for shell in shells for scenario in scenarios]
+            work = functools.partial(_observe_cell, kit=kit, env=env, limits=limits)
+            workers = max(1, jobs or os.cpu_count() or 1)
+            for (shell, scenario), observed in zip(cells, ordered_map(work, cells, workers)):
+                yield judge(shell, scenario, observed, index)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+
+
+def run_matrix(
+    shells: Sequence[Shell],
+    scenarios: Sequence[Scenario],
+    jobs: Optional[int] = None,
+    limits: Limits = DEFAULT_LIMITS,
+    on_cell: Optional[Callable[[int, int], None]] = None,
+    conventions: Sequence[Convention] = CONVENTIONS,
+) -> MatrixResult:
+    """Run the matrix; on_cell(done, total) is called as results arrive.
+
+    ``conventions`` is the built-in catalog, plus whatever a user's scenario file expects.
+    """
+    result = MatrixResult(run_meta(datetime.datetime.now(datetime.timezone.utc)))
+    total = len(shells) * len(scenarios)
+    for cell in iter_cells(shells, scenarios, jobs, limits, conventions):
+        result.cells.append(cell)
+        if on_cell:
+            on_cell(len(result.cells), total)
+    return result

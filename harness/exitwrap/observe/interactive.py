@@ -1,0 +1,117 @@
+"""The interactive runner: a shell on a real pseudo-terminal, driven as a person would drive it.
+
+Some statuses only exist at a terminal: Ctrl-C typed while a child runs in
+the foreground reaches the child through the terminal's foreground process
+group, not through kill(). This runner starts the shell interactively under a
+pty (pexpect), types the scenario's command line, waits until the probe says
+READY, types the control character, waits until the probe has died of the
+signal, then types the status report line and reads the shell's answer.
+
+Nothing here waits on a prompt, whose text differs from shell to shell:
+every step waits on a line the typed command prints and its echo cannot
+match (``SYNC''DONE`` prints ``SYNCDONE``).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import time
+from collections.abc import Mapping
+from typing import Optional
+
+from exitwrap.observe.observation import Observation
+from exitwrap.observe.runner import Limits
+from exitwrap.shells.shell import Shell
+
+# the control character a terminal turns into each signal (termios defaults)
+CONTROL_KEYS: Mapping[int, str] = {signal.SIGINT: "c", signal.SIGQUIT: "\\"}
+SYNC_COMMAND = "echo SYNC''DONE"
+SYNC_REPLY = "SYNCDONE"
+TRANSCRIPT_CAP = 16 * 1024
+
+
+class _Interrupted(Exception):
+    """The session did not go as scripted: the reason is the cell's harness error."""
+
+
+def default_signals() -> None:
+    """What a login gives a terminal's shell: nothing ignored, nothing blocked."""
+    for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU):
+        signal.signal(number, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+
+def _wait_gone(pid: int, deadline: float) -> None:
+    """Wait until the probe has died and been reaped by the shell."""
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.005)
+    raise _Interrupted(f"the probe (pid {pid}) was still alive after the keystroke")
+
+
+def run_interactive(
+    shell: Shell, command: str, signal_number: int, env: Mapping[str, str], limits: Limits,
+    marker: str,
+) -> Observation:  # fmt: skip
+    """Type command at the shell, interrupt it with the key for signal_number, read the status."""
+    try:
+        import pexpect  # noqa: PLC0415  (only interactive cells need it; no ptys on Windows)
+    except ImportError:
+        return Observation(error="interactive cells need pexpect and a POSIX pty")
+    assert shell.path is not None
+    terminal_env = {**env, "ENV": "/dev/null", "HISTFILE": "/dev/null", "PS1": "$ "}
+    started = time.perf_counter()
+    deadline = time.monotonic() + limits.timeout_s
+    child = pexpect.spawn(
+        shell.path, [*shell.spec.prefix_args, *shell.spec.interactive_flags], env=terminal_env,
+        encoding="utf-8", codec_errors="replace", timeout=limits.timeout_s,
+        preexec_fn=default_signals, dimensions=(24, 200),
+    )  # fmt: skip
+    child.delaybeforesend = None  # every step waits on output, not on a fixed pause
+    child.delayafterclose = 0.0
+    transcript: list[str] = []
+
+    def expect(pattern: str) -> str:
+        child.timeout = max(deadline - time.monotonic(), 0.1)
+        child.expect(pattern)
+        transcript.append(f"{child.before}{child.after}")
+        return str(child.after)
+
+    status_line = f"echo {marker[:1]}''{marker[1:]}{shell.spec.dialect.status_variable}"
+    try:
+        child.sendline(SYNC_COMMAND)
+        expect(SYNC_REPLY)
+        child.sendline(command)
+        pid = int(expect(r"READY (\d+)").split()[1])
+        child.sendcontrol(CONTROL_KEYS[signal_number])
+        expect(rf"CAUGHT {signal_number} \d+")
+        _wait_gone(pid, deadline)
+        child.sendline(status_line)
+        inner: Optional[str] = expect(re.escape(marker) + r"[^\r\n]*")[len(marker) :].strip()
+        child.sendline("exit")
+        child.expect(pexpect.EOF)
+        transcript.append(str(child.before))
+    except (pexpect.TIMEOUT, pexpect.EOF, _Interrupted) as problem:
+        reason = "timed out" if isinstance(problem, pexpect.TIMEOUT) else "the session ended early"
+        if isinstance(problem, _Interrupted):
+            reason = str(problem)
+        child.close(force=True)
+        return Observation(
+            stdout=_capped(transcript, str(child.before)), duration_s=time.perf_counter() - started,
+            error=f"interactive session: {reason}",
+        )  # fmt: skip
+    child.close()
+    return Observation(
+        wait_status=child.status, inner=inner, stdout=_capped(transcript, ""),
+        duration_s=time.perf_counter() - started,
+    )  # fmt: skip
+
+
+def _capped(transcript: list[str], tail: str) -> str:
+    text = "".join(transcript) + tail
+    return text if len(text) <= TRANSCRIPT_CAP else text[:TRANSCRIPT_CAP] + "\n[transcript cut]"

@@ -1,0 +1,237 @@
+"""The scenario catalog: what each cell of the matrix runs, frozen as data.
+
+A scenario id is a contract (reports and CI diffs key on it): it is never
+renamed. Each scenario fixes its script per dialect (a dialect without one
+makes the cell ``n/a``), the layer it checks, and the shell features it
+needs. Inner-layer scenarios read the shell's status variable after the
+script (the runner appends the report line); outer-layer scenarios read how
+the shell process itself ended, and run their script exactly as written.
+
+None of the outer-layer scripts ends in an external command, so the exec
+optimisation (bash, ksh93, zsh, yash and busybox replace themselves with the
+last command of a ``-c`` script) never decides what they measure.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Optional
+
+from exitwrap.errors import UsageError
+from exitwrap.scenarios import windows
+
+INNER = "inner"
+OUTER = "outer"
+
+EXIT_VALUES = (
+    0,
+    1,
+    2,
+    42,
+    125,
+    126,
+    127,
+    128,
+    255,
+    256,
+    257,
+    300,
+    -1,
+    -2,
+    -255,
+    -256,
+    65535,
+    2147483647,
+)
+SIGNALS = (1, 2, 3, 6, 9, 11, 13, 15)
+# the scenarios whose child dies of signal N, however the signal got there
+SIGNAL_DEATHS = ("signal/*", "interactive/sigint")
+NOT_FOUND_COMMAND = "exitwrap-no-such-command"
+MISSING_FILE = "/nonexistent/exitwrap-missing-file"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    id: str
+    family: str
+    layer: str
+    scripts: Mapping[str, str]  # dialect name -> script template
+    summary: str
+    n: Optional[int] = None
+    needs: frozenset[str] = field(default_factory=frozenset)
+    interactive: bool = False  # typed at a shell on a pty; N is the signal its key sends
+
+    def script_for(self, dialect: str) -> Optional[str]:
+        return self.scripts.get(dialect)
+
+
+def _every(
+    template: str, dialects: tuple[str, ...] = ("posix", "fish", "csh", "rc")
+) -> dict[str, str]:
+    return dict.fromkeys(dialects, template)
+
+
+def _parametrised(
+    family: str, values: tuple[int, ...], layer: str, scripts: Mapping[str, str], summary: str
+) -> list[Scenario]:
+    return [
+        Scenario(
+            f"{family}/{n}",
+            family,
+            layer,
+            {dialect: text.replace("{N}", str(n)) for dialect, text in scripts.items()},
+            summary.replace("{N}", str(n)),
+            n,
+        )
+        for n in values
+    ]
+
+
+def _build() -> list[Scenario]:
+    scenarios: list[Scenario] = []
+    scenarios += _parametrised(
+        "exit",
+        EXIT_VALUES,
+        INNER,
+        {**_every("{probe} exit {N}"), **windows.EXIT},
+        "a child program calls exit({N}); the shell's status variable",
+    )
+    scenarios += _parametrised(
+        "shell-exit",
+        EXIT_VALUES,
+        OUTER,
+        _every("exit {N}"),
+        "the shell's own `exit {N}`; how the shell process ends",
+    )
+    scenarios += _parametrised(
+        "signal",
+        SIGNALS,
+        INNER,
+        {**_every("{probe} signal {N}"), **windows.SIGNAL},
+        "a child dies of signal {N}; the shell's status variable",
+    )
+    scenarios += _parametrised(
+        "reraise",
+        SIGNALS,
+        OUTER,
+        {
+            "posix": "{probe} signal {N}\nexit $?",
+            "fish": "{probe} signal {N}\nexit $status",
+            "csh": "{probe} signal {N}\nexit $status",
+            "rc": "{probe} signal {N}\nexit $status",
+        },
+        "a child dies of signal {N}, then the shell runs `exit $?`; how the shell process ends",
+    )
+    simple = (
+        (
+            "not-found",
+            INNER,
+            _every(NOT_FOUND_COMMAND, ("posix", "fish", "csh", "rc", *windows.DIALECTS)),
+            "a command that is not on PATH",
+        ),
+        ("not-executable", INNER, _every("{not_executable}"), "a file without the execute bit"),
+        ("is-directory", INNER, _every("{is_directory}"), "a directory run as a command"),
+        (
+            "bad-interpreter",
+            INNER,
+            _every("{bad_interpreter}"),
+            "a script whose #! interpreter does not exist",
+        ),
+        (
+            "exec-format",
+            INNER,
+            _every("{exec_format}"),
+            "binary garbage with the execute bit (the kernel says ENOEXEC)",
+        ),
+        (
+            "redirect-error",
+            INNER,
+            _every("{probe} exit 0 < {missing}"),
+            "a utility's input redirected from a missing file",
+        ),
+        (
+            "pipeline/last",
+            INNER,
+            _every("true | false"),
+            "`true | false`: the last command's status",
+        ),
+    )
+    scenarios += [
+        Scenario(id_, id_, layer, scripts, summary) for id_, layer, scripts, summary in simple
+    ]
+    scenarios += [
+        Scenario(
+            "expansion-error",
+            "expansion-error",
+            OUTER,
+            {"posix": "${exitwrap_unset?is unset}"},
+            "the script's only command is `${unset?msg}`; how the shell process ends",
+            needs=frozenset({"param-error"}),
+        ),
+        Scenario(
+            "syntax-error",
+            "syntax-error",
+            OUTER,
+            {"posix": "fi", "fish": "end", "csh": "(", "rc": "}"},
+            "the whole script is a syntax error; how the shell process ends",
+        ),
+        Scenario(
+            "pipeline/pipefail",
+            "pipeline/pipefail",
+            INNER,
+            {"posix": "set -o pipefail\nfalse | true"},
+            "`set -o pipefail; false | true`",
+            needs=frozenset({"pipefail"}),
+        ),
+        Scenario(
+            "subshell/5",
+            "subshell",
+            INNER,
+            {"posix": "(exit 5)", "csh": "(exit 5)", "rc": "@{exit 5}"},
+            "a subshell runs `exit 5`",
+            5,
+        ),
+        Scenario(
+            "wait-bg/6",
+            "wait-bg",
+            INNER,
+            {"posix": "{probe} exit 6 &\nwait $!", "rc": "{probe} exit 6 &\nwait $apid"},
+            "a background child exits 6; `wait` for its pid",
+            6,
+        ),
+        Scenario(
+            "interactive/sigint",
+            "interactive/sigint",
+            INNER,
+            _every("{probe} catch 2 100"),
+            "at an interactive shell on a terminal, Ctrl-C typed while a child runs: the child "
+            "dies of SIGINT; the shell's status variable",
+            2,
+            interactive=True,
+        ),
+    ]
+    for family in windows.FAMILIES:
+        scenarios += _parametrised(*family)
+    scenarios += [Scenario(*single) for single in windows.SINGLES]
+    return scenarios
+
+
+SCENARIOS: tuple[Scenario, ...] = tuple(_build())
+BY_ID: Mapping[str, Scenario] = {s.id: s for s in SCENARIOS}
+
+
+def select(patterns: str, catalog: Sequence[Scenario] = SCENARIOS) -> list[Scenario]:
+    """The scenarios whose id matches any of the comma-separated globs, in catalog order.
+
+    ``catalog`` is the built-in one, or that plus a user's scenario file.
+    """
+    globs = [p.strip() for p in patterns.split(",") if p.strip()]
+    if not globs:
+        raise UsageError("empty --scenarios pattern")
+    chosen = [s for s in catalog if any(fnmatch.fnmatchcase(s.id, g) for g in globs)]
+    unmatched = [g for g in globs if not any(fnmatch.fnmatchcase(s.id, g) for s in catalog)]
+    if unmatched:
+        raise UsageError(f"no scenario matches {', '.join(unmatched)}")
+    return chosen

@@ -1,0 +1,100 @@
+"""Finding a shell's binary and its exact version on this machine.
+
+Some shells print no version (dash, posh): the package that owns the binary
+is asked instead (dpkg, rpm, Homebrew), and failing that the version is
+``unknown``. Nothing here guesses: a binary that does not identify as the
+shell it was asked for is reported as such.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import subprocess
+from typing import Optional
+
+from exitwrap.shells.spec import ShellSpec
+
+UNKNOWN = "unknown"
+_TIMEOUT_S = 10
+
+
+def _output(argv: list[str]) -> Optional[str]:
+    try:
+        done = subprocess.run(
+            argv,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=_TIMEOUT_S,
+            env={**os.environ, "LC_ALL": "C"},
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return (done.stdout + done.stderr).decode("utf-8", "replace")
+
+
+def locate(
+    spec: ShellSpec, override: Optional[str] = None, ask_packages: bool = True
+) -> tuple[Optional[str], str, str]:
+    """(path, version, why absent): the binary to run, or None and the reason.
+
+    A binary found on PATH must identify as the shell (``ksh`` may be mksh);
+    one the user named with NAME=/path is taken as it is. Without
+    ``ask_packages`` a shell with no version flag stays ``unknown`` rather than
+    wait for the package manager (exitwrap --shell needs the binary, not that).
+    """
+    if override is not None:
+        if os.path.isfile(override) and os.access(override, os.X_OK):
+            path = os.path.abspath(override)
+            return path, version_of(spec, path, ask_packages)[0], ""
+        return None, UNKNOWN, f"{override} is not an executable file"
+    reasons = []
+    for candidate in spec.candidates:
+        found = shutil.which(candidate)
+        if not found:
+            reasons.append(f"{candidate} not found on PATH")
+            continue
+        version, problem = version_of(spec, found, ask_packages)
+        if not problem:
+            return found, version, ""
+        reasons.append(problem)
+    return None, UNKNOWN, "; ".join(reasons)
+
+
+def _package_version(path: str) -> Optional[str]:
+    """The version of the package that owns path, asked of dpkg, rpm or Homebrew."""
+    real = os.path.realpath(path)
+    candidates = dict.fromkeys([path, real, "/bin/" + os.path.basename(real)])
+    if shutil.which("dpkg-query"):
+        for candidate in candidates:
+            owner = _output(["dpkg-query", "-S", candidate])
+            if owner and ": " in owner and "no path found" not in owner:
+                package = owner.split(":", 1)[0].strip()
+                version = _output(["dpkg-query", "-W", "-f", "${Version}", package])
+                if version:
+                    return version.strip()
+    if shutil.which("rpm"):
+        version = _output(["rpm", "-qf", "--qf", "%{VERSION}-%{RELEASE}", real])
+        if version and "not owned" not in version:
+            return version.strip()
+    if shutil.which("brew") and "/Cellar/" in real:
+        return real.split("/Cellar/", 1)[1].split("/")[1]
+    return None
+
+
+@functools.cache
+def version_of(spec: ShellSpec, path: str, ask_packages: bool = True) -> tuple[str, str]:
+    """(version, problem): the exact version, and a reason when the binary is not this shell."""
+    package_version = _package_version if ask_packages else lambda _path: None
+    if not spec.version_args:
+        return package_version(path) or UNKNOWN, ""
+    text = _output([path, *spec.prefix_args, *spec.version_args]) or ""
+    if spec.identity_pattern and not re.search(spec.identity_pattern, text):
+        return UNKNOWN, f"{path} does not identify as {spec.name}"
+    match = re.search(spec.version_pattern, text, re.MULTILINE)
+    if match:
+        return match.group(1), ""
+    return package_version(path) or UNKNOWN, ""

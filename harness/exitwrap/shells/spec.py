@@ -1,0 +1,28 @@
+"""What the catalog says about one shell: how to find it, run it, and what it promises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+from exitwrap.shells.dialects import Dialect
+from exitwrap.shells.launchers import INLINE, Launcher
+
+
+@dataclass(frozen=True)
+class ShellSpec:
+    name: str
+    dialect: Dialect
+    candidates: tuple[str, ...]  # binary names looked up on PATH, in order
+    manual: str  # the manual whose rules the conventions catalog cites
+    prefix_args: tuple[str, ...] = ()  # between the binary and the flags (busybox: sh)
+    batch_flags: tuple[str, ...] = ("-c",)
+    takes_argv0: bool = True  # the word after the script becomes $0, as in POSIX sh -c
+    version_args: tuple[str, ...] = ()  # empty: ask the package manager
+    version_pattern: str = r"(\S+)"  # first group of the first match in stdout+stderr
+    identity_pattern: str = ""  # a regex the version text must match to be this shell
+    signal_base: int = 128  # $? after a child's signal death is signal_base + N
+    features: frozenset[str] = frozenset()
+    launcher: Launcher = INLINE  # how the script reaches the shell: inline, or as a file
+    interactive_flags: tuple[str, ...] = ("-i",)  # an interactive shell with no rc files
+    platform: Optional[str] = None  # the platform reports name (None: the host's)

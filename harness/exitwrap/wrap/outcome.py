@@ -1,0 +1,67 @@
+"""exitwrap's own exit: the status it returns for how the child ended, or the signal it dies of.
+
+The order is fixed: a fired timeout is 124; otherwise the child's code, or
+128+N for a death by signal N; then --remap rewrites the number. With
+--signal-style=reraise a signal death that no remap matched is raised again
+on exitwrap itself, so its parent sees a true signal death (as GNU timeout
+does): the default disposition back, core dumps off, the signal unblocked.
+"""
+
+# ruff: noqa: PLC0415  (lazy imports: each wrapped command pays for every import)
+
+from __future__ import annotations
+
+import os
+import sys
+
+from exitwrap.status import Termination
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import signal as _signal
+    from collections.abc import Sequence
+else:
+    import _signal
+
+TIMED_OUT = 124
+SIGNAL_BASE = 128
+_PR_SET_DUMPABLE = 4  # <linux/prctl.h>
+
+
+def exit_status(
+    termination: Termination, timed_out: bool, remaps: Sequence[tuple[int, int]]
+) -> tuple[int, bool]:
+    """(the status to exit with, whether a remap decided it)."""
+    status = TIMED_OUT if timed_out else termination.shell_status(SIGNAL_BASE)
+    mapped = dict(remaps).get(status)
+    return (status, False) if mapped is None else (mapped, True)
+
+
+def _no_core_dump() -> None:
+    import resource
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
+    resource.setrlimit(resource.RLIMIT_CORE, (0, hard))
+    if sys.platform.startswith("linux"):
+        # a piped core_pattern (systemd-coredump, apport) ignores RLIMIT_CORE; this it does not
+        import ctypes
+
+        try:
+            ctypes.CDLL(None).prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)
+        except (OSError, AttributeError):
+            return  # RLIMIT_CORE is all there is
+
+
+def die_of(number: int) -> None:
+    """End exitwrap by signal number; returns only if that signal does not end a process."""
+    _no_core_dump()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            continue  # a closed stream has nothing left to lose
+    if number not in (_signal.SIGKILL, _signal.SIGSTOP):  # these have no disposition to set
+        _signal.signal(number, _signal.SIG_DFL)
+    _signal.pthread_sigmask(_signal.SIG_UNBLOCK, {number})
+    os.kill(os.getpid(), number)
+    _signal.pthread_sigmask(_signal.SIG_BLOCK, {number})

@@ -1,0 +1,156 @@
+"""Watching the child: forward signals, enforce the timeout, reap it, clean up its group.
+
+The loop sleeps in the signal source until a signal or the next deadline:
+SIGCHLD means something to reap, a forwarded signal goes to the child (or
+its group), a passed deadline sends the timeout's TERM and later its KILL.
+"""
+
+# ruff: noqa: PLC0415  (lazy imports: each wrapped command pays for every import)
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import signal as _signal
+    from typing import Optional
+
+    from exitwrap.wrap.group import Terminal
+    from exitwrap.wrap.signals import SignalSource
+else:
+    import _signal
+
+LEFTOVER_POLL_S = 0.02  # how often to look whether the group's leftovers are gone
+AFTER_KILL_S = 2.0  # how long to wait for leftovers after SIGKILL before giving up
+_MAXRSS_UNIT = 1024 if sys.platform == "darwin" else 1  # macOS reports bytes, Linux KiB
+
+
+class Ended:
+    """How the child ended: its raw wait status, its resource use, whether the timeout fired."""
+
+    __slots__ = ("rusage", "timed_out", "wait_status")
+
+    def __init__(
+        self, wait_status: int, rusage: Optional[tuple[int, float, float]], timed_out: bool
+    ) -> None:
+        self.wait_status = wait_status
+        self.rusage = rusage  # (max RSS KiB, user CPU s, system CPU s)
+        self.timed_out = timed_out
+
+
+class Supervisor:
+    def __init__(
+        self,
+        pid: int,
+        source: SignalSource,
+        *,
+        group: bool,
+        timeout_s: float,
+        kill_after_s: float,
+        terminal: Optional[Terminal] = None,
+    ) -> None:
+        self.pid = pid
+        self.source = source
+        self.group = group
+        self.timeout_s = timeout_s
+        self.kill_after_s = kill_after_s
+        self.terminal = terminal
+        self.timed_out = False
+
+    def _send(self, number: int) -> None:
+        if self.group:
+            from exitwrap.wrap.group import signal_group
+
+            signal_group(self.pid, number)
+        else:
+            try:
+                os.kill(self.pid, number)
+            except ProcessLookupError:
+                return  # reaped already: nothing to signal
+
+    def _forward(self, number: int, from_terminal: bool) -> None:
+        if from_terminal and not self.group:
+            return  # the terminal sent it to exitwrap's whole group: the child has it already
+        self._send(number)
+
+    def _deadline_passed(self) -> Optional[float]:
+        """Act on the passed deadline; return the next one."""
+        if not self.timed_out:
+            self.timed_out = True
+            self._send(_signal.SIGTERM)
+            self._send(_signal.SIGCONT)  # a stopped child must run to act on the TERM
+            return time.monotonic() + self.kill_after_s if self.kill_after_s else None
+        self._send(_signal.SIGKILL)
+        return None
+
+    def _reap(self) -> Optional[Ended]:
+        """Reap every child that is done (orphans adopted as a subreaper too)."""
+        flags = os.WNOHANG | (os.WUNTRACED if self.terminal else 0)
+        ended = None
+        while True:
+            try:
+                pid, status, usage = os.wait3(flags)
+            except ChildProcessError:
+                return ended
+            if pid == 0:
+                return ended
+            if pid != self.pid:
+                continue
+            if os.WIFSTOPPED(status):
+                if self.terminal is not None:
+                    self.terminal.child_stopped(os.WSTOPSIG(status))
+                continue
+            rusage = (usage.ru_maxrss // _MAXRSS_UNIT, usage.ru_utime, usage.ru_stime)
+            ended = Ended(status, rusage, self.timed_out)
+
+    def wait(self) -> Ended:
+        """Wait for the child to end, doing everything the wait involves; then clean up."""
+        deadline = time.monotonic() + self.timeout_s if self.timeout_s else None
+        ended = None
+        while ended is None:
+            remaining = None if deadline is None else deadline - time.monotonic()
+            event = self.source.next(remaining)
+            if event is None:
+                if deadline is not None and time.monotonic() >= deadline:
+                    deadline = self._deadline_passed()
+            elif event[0] == _signal.SIGCHLD:
+                ended = self._reap()
+            else:
+                self._forward(*event)
+        if self.group:
+            if self.terminal is not None:
+                self.terminal.take_back()
+            self._clean_up_group()
+        return ended
+
+    def _wait_for_leftovers(self, seconds: float) -> bool:
+        """Wait up to seconds for the group to be empty, still forwarding; True when it is."""
+        from exitwrap.wrap.group import group_alive
+
+        deadline = time.monotonic() + seconds
+        while group_alive(self.pid):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            event = self.source.next(min(remaining, LEFTOVER_POLL_S))
+            if event is not None and event[0] == _signal.SIGCHLD:
+                self._reap()
+            elif event is not None:
+                self._forward(*event)
+        return True
+
+    def _clean_up_group(self) -> None:
+        """What is left of the group gets TERM, then KILL after --kill-after (as dumb-init)."""
+        from exitwrap.wrap.group import group_alive
+
+        if not group_alive(self.pid):
+            return
+        self._send(_signal.SIGTERM)
+        self._send(_signal.SIGCONT)
+        if not self.kill_after_s or self._wait_for_leftovers(self.kill_after_s):
+            return
+        self._send(_signal.SIGKILL)
+        self._wait_for_leftovers(AFTER_KILL_S)

@@ -1,9 +1,0 @@
-"""python -m harness.wrap: the same as the exitwrap command."""
-
-from __future__ import annotations
-
-import sys
-
-from harness.wrap.cli import main
-
-sys.exit(main())
