@@ -169,7 +169,7 @@ def _count(n: int) -> str:
     return f"{n // 1_000_000}M" if n % 1_000_000 == 0 else f"{n // 1000}k"
 
 
-def rows(quick: bool) -> list[Row]:
+def rows(*, quick: bool) -> list[Row]:
     jobs = 10_000 if quick else 100_000
     scale = f"{_count(jobs)} jobs, {_count(jobs * STEPS_PER_JOB)} steps"
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}

@@ -46,7 +46,7 @@ def _reference_commands() -> dict[str, list[str]]:
     return commands
 
 
-def rows(quick: bool) -> list[Row]:
+def rows(*, quick: bool) -> list[Row]:
     exitwrap = exitwrap_command()
     commands = {
         TRUE: [TRUE],

@@ -32,7 +32,7 @@ QUICK_SHELLS = ("bash", "dash")
 QUICK_SCENARIOS = "exit/*,signal/*,not-found,pipeline/*"
 
 
-def _shells(quick: bool) -> list[Shell]:
+def _shells(*, quick: bool) -> list[Shell]:
     names = QUICK_SHELLS if quick else POSIX_FAMILY
     shells = [resolve(s) for s in parse_selection(",".join(names))]
     present = [s for s in shells if s.present]
@@ -61,8 +61,8 @@ def matrix_seconds(shells: Sequence[Shell], scenarios: Sequence[Scenario], jobs:
     return time.perf_counter() - started
 
 
-def rows(quick: bool) -> list[Row]:
-    shells = _shells(quick)
+def rows(*, quick: bool) -> list[Row]:
+    shells = _shells(quick=quick)
     chosen = select(QUICK_SCENARIOS) if quick else list(SCENARIOS)
     scenarios = [s for s in chosen if not s.interactive]
     warm = run_matrix(shells, scenarios, 1)  # builds the probe kit; gives the command lines

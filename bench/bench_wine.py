@@ -25,7 +25,7 @@ GROUP = "wine"
 FLOOR = "floor: wine probe.exe exit 0 (Wine's loader, no cmd)"
 
 
-def rows(quick: bool) -> list[Row]:
+def rows(*, quick: bool) -> list[Row]:
     binary, _, absent = locate(CMD_WINE)
     if binary is None:
         return [Row(GROUP, "cmd under Wine", 0.0, "ms", note=f"skipped: {absent}")]

@@ -20,7 +20,7 @@ SOURCE = Source("test", "https://example.invalid", "a quote")
 
 
 def _convention(
-    expect: Expect, layer: str = INNER, binding: bool = True, id_: str = "t/x"
+    expect: Expect, layer: str = INNER, *, binding: bool = True, id_: str = "t/x"
 ) -> Convention:
     return Convention(id_, "test", ("*",), layer, expect, SOURCE, ("*",), binding)
 

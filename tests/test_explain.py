@@ -15,7 +15,7 @@ import sys
 import pytest
 
 from exitwrap import signal_names
-from exitwrap.cli.explain import main
+from exitwrap.cli.main import main
 from exitwrap.errors import UsageError
 from exitwrap.explain import Interpretation, interpretations, parse
 from tests.conftest import REPO
@@ -187,14 +187,14 @@ def test_unknown_shell_or_platform_is_a_usage_error() -> None:
 
 
 def test_cli_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["0:9", "--json"]) == 0
+    assert main(["explain", "0:9", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["input"] == "0:9"
     assert [set(r) for r in document["interpretations"]] == [{"convention", "meaning", "source"}]
 
 
 def test_cli_text(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["137", "--platform", "linux", "--shell", "bash"]) == 0
+    assert main(["explain", "137", "--platform", "linux", "--shell", "bash"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "137 (decimal 137, as 32 bits 0x00000089)"
     assert out.splitlines()[1].startswith("  posix/signal-128-plus-n: killed by signal 9, SIGKILL")
@@ -209,7 +209,7 @@ def test_cli_text(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_bad_input_is_one_line_and_status_2(
     argv: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(argv) == 2
+    assert main(["explain", *argv]) == 2
     err = capsys.readouterr().err
     assert err.startswith("exitcodes explain: ") and err.count("\n") == 1, err
 

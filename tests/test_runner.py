@@ -17,7 +17,7 @@ MARK = "mark:"
 def test_exit_and_signal_statuses_are_raw(kit: ProbeKit, cell_env: dict[str, str]) -> None:
     assert run([str(kit.probe), "exit", "300"], cell_env).outer == Termination("exited", 44)
     killed = run([str(kit.probe), "signal", "11"], cell_env)
-    assert killed.wait_status == 11 and killed.outer == Termination("signaled", 11, False)
+    assert killed.wait_status == 11 and killed.outer == Termination("signaled", 11, core=False)
 
 
 def test_core_dump_flag_is_kept_when_the_probe_is_asked_for_one(

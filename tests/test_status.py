@@ -58,7 +58,7 @@ def test_wrap8_and_slurm_show_the_unsigned_byte() -> None:
 
 
 def test_json_round_trip_and_rejects_garbage() -> None:
-    term = Termination(SIGNALED, 11, True)
+    term = Termination(SIGNALED, 11, core=True)
     assert Termination.from_json(term.to_json()) == term
     with pytest.raises(ValueError):
         Termination.from_json({"kind": "melted", "value": 1})

@@ -28,7 +28,7 @@ def cmd_shell() -> Iterator[Shell]:
 
 
 def run_script(
-    shell: Shell, script: str, env: Mapping[str, str], report_status: bool = True
+    shell: Shell, script: str, env: Mapping[str, str], *, report_status: bool = True
 ) -> Observation:
     """Run script in shell, reading the status variable back when report_status is set."""
     dialect = shell.spec.dialect

@@ -37,7 +37,7 @@ class Termination:
 
     __slots__ = ("core", "kind", "value")
 
-    def __init__(self, kind: str, value: int, core: bool = False) -> None:
+    def __init__(self, kind: str, value: int, *, core: bool = False) -> None:
         self.kind = kind  # EXITED or SIGNALED
         self.value = value  # the exit code (0-255 POSIX, a DWORD on Windows) or the signal number
         self.core = core
@@ -62,7 +62,7 @@ class Termination:
             return cls(EXITED, (status >> 8) & 0xFF)
         if signal_number == 0x7F:
             raise ValueError(f"wait status {status:#x} is a stop, not a termination")
-        return cls(SIGNALED, signal_number, bool(status & _CORE_FLAG))
+        return cls(SIGNALED, signal_number, core=bool(status & _CORE_FLAG))
 
     @classmethod
     def from_returncode(cls, returncode: int) -> Termination:
@@ -118,7 +118,7 @@ class Termination:
         value = data["value"]
         if data.get("kind") not in (EXITED, SIGNALED) or not isinstance(value, int):
             raise ValueError(f"not a termination: {data!r}")
-        return cls(str(data["kind"]), value, bool(data.get("core", False)))
+        return cls(str(data["kind"]), value, core=bool(data.get("core", False)))
 
 
 def parse_int(text: Optional[str]) -> Optional[int]:

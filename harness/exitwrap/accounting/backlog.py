@@ -35,7 +35,7 @@ class Entry:
 
     __slots__ = ("end", "job_id", "name", "step")
 
-    def __init__(self, name: str, job_id: int, step: Optional[int], end: bool) -> None:
+    def __init__(self, name: str, job_id: int, step: Optional[int], *, end: bool) -> None:
         self.name = name
         self.job_id = job_id
         self.step = step
@@ -55,10 +55,10 @@ def entry(name: str) -> Optional[Entry]:
     job_id = int(parts[0])
     suffixes = ["." + part for part in parts[1:]]
     if suffixes in ([JOB], [END]):
-        return Entry(name, job_id, None, suffixes == [END])
+        return Entry(name, job_id, None, end=suffixes == [END])
     step = parts[1] if len(parts) >= 2 else ""
     if step.isdigit() and step.isascii() and suffixes[1:] in ([], [END]):
-        return Entry(name, job_id, int(step), len(parts) == 3)
+        return Entry(name, job_id, int(step), end=len(parts) == 3)
     return None
 
 

@@ -53,7 +53,7 @@ def duration(seconds: Optional[int]) -> Optional[str]:
     return f"{days}-{clock}" if days else clock
 
 
-def elapsed(start: float, end: Optional[float], running: bool) -> Optional[int]:
+def elapsed(start: float, end: Optional[float], *, running: bool) -> Optional[int]:
     """Whole seconds from start to end (to now while running); None when the end is unknown."""
     if end is None:
         if not running:

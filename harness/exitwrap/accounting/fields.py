@@ -55,7 +55,7 @@ def _reason(job: JobRecord, step: Optional[StepRecord]) -> str:
 def _elapsed(job: JobRecord, step: Optional[StepRecord]) -> Optional[str]:
     record = _either(job, step)
     running = record.state == states.RUNNING
-    return display.duration(display.elapsed(record.start_time, record.end_time, running))
+    return display.duration(display.elapsed(record.start_time, record.end_time, running=running))
 
 
 def _total_cpu(job: JobRecord, step: Optional[StepRecord]) -> Optional[str]:

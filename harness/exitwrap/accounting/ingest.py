@@ -103,7 +103,7 @@ class Batch:
 
 
 def _upsert(
-    db: Connection, table: str, key: dict[str, int], values: dict[str, Value], ending: bool
+    db: Connection, table: str, key: dict[str, int], values: dict[str, Value], *, ending: bool
 ) -> None:
     """Insert the row unless its key is there; an ending record updates how it ended."""
     columns = [*key, *values]
@@ -145,7 +145,7 @@ def _apply(db: Connection, job_id: int, record: Record, names: dict[int, str]) -
             job["state"] = states.job_state(
                 _status(job), timed_out=record.timed_out, cancelled=cancelled
             )
-        _upsert(db, "jobs", {"job_id": job_id}, job, "end_time" in job)
+        _upsert(db, "jobs", {"job_id": job_id}, job, ending="end_time" in job)
     if "state" not in step:
         step["state"] = states.RUNNING
         if ending:
@@ -158,7 +158,7 @@ def _apply(db: Connection, job_id: int, record: Record, names: dict[int, str]) -
             step["state"] = states.step_state(
                 _status(step), timed_out=record.timed_out, cancelled=cancelled
             )
-    _upsert(db, "steps", {"job_id": job_id, "step_index": record.step_index}, step, ending)
+    _upsert(db, "steps", {"job_id": job_id, "step_index": record.step_index}, step, ending=ending)
 
 
 def _leader_gone(row: tuple[object, ...]) -> bool:

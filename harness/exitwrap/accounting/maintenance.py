@@ -33,7 +33,7 @@ class Health:
         self.lines: list[str] = []
         self.problems = 0
 
-    def note(self, line: str, problem: bool = False) -> None:
+    def note(self, line: str, *, problem: bool = False) -> None:
         self.lines.append(line)
         self.problems += problem
 
@@ -100,7 +100,7 @@ def check(path: str) -> Health:
     return health
 
 
-def purge(path: str, before: float, uid: int, dry_run: bool = False) -> tuple[int, int]:
+def purge(path: str, before: float, uid: int, *, dry_run: bool = False) -> tuple[int, int]:
     """Delete the jobs (and their steps) that ended before ``before``: every user's when run
     as root, else only this user's. Returns (jobs, steps) deleted, or that would be."""
     owned = "" if uid == ROOT else " AND uid = ?"
@@ -120,6 +120,6 @@ def purge(path: str, before: float, uid: int, dry_run: bool = False) -> tuple[in
     return write(path, delete)
 
 
-def describe_purge(counts: tuple[int, int], before: float, dry_run: bool) -> str:
+def describe_purge(counts: tuple[int, int], before: float, *, dry_run: bool) -> str:
     verb = "would purge" if dry_run else "purged"
     return f"{verb} {counts[0]} jobs ({counts[1]} steps) that ended before {display.date(before)}"

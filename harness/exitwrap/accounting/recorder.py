@@ -94,7 +94,7 @@ class StepTicket:
 
     __slots__ = ("ends_job", "job_id", "step")
 
-    def __init__(self, job_id: int, step: str, ends_job: bool = False) -> None:
+    def __init__(self, job_id: int, step: str, *, ends_job: bool = False) -> None:
         self.job_id = job_id
         self.step = step
         self.ends_job = ends_job  # finishing this step finishes its job (N.0 alone, N.batch)

@@ -201,7 +201,7 @@ def _cell(column: Column, value: Optional[str]) -> str:
     return _aligned(value, column.width) + " "
 
 
-def table(rows: Sequence[Line], columns: Sequence[Column], header: bool = True) -> str:
+def table(rows: Sequence[Line], columns: Sequence[Column], *, header: bool = True) -> str:
     out = []
     if header:
         out.append("".join(_aligned(c.field.name[: abs(c.width)], c.width) + " " for c in columns))
@@ -248,7 +248,7 @@ def _times(record: Union[JobRecord, StepRecord]) -> dict[str, object]:
     running = record.state == states.RUNNING
     total = (record.user_cpu or 0.0) + (record.system_cpu or 0.0)
     return {
-        "elapsed": display.elapsed(record.start_time, record.end_time, running) or 0,
+        "elapsed": display.elapsed(record.start_time, record.end_time, running=running) or 0,
         "start": int(record.start_time),
         "end": int(record.end_time or 0),
         "suspended": 0,

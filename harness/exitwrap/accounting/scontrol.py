@@ -32,7 +32,7 @@ def _spaceless(text: str) -> str:
 
 def _run_time(record: JobRecord | StepRecord) -> str:
     running = record.state == states.RUNNING
-    seconds = display.elapsed(record.start_time, record.end_time, running)
+    seconds = display.elapsed(record.start_time, record.end_time, running=running)
     return display.duration(seconds) or display.UNKNOWN
 
 

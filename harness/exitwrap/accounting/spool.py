@@ -470,6 +470,7 @@ class Spool:
         records: Sequence[bytes],
         job_id: Optional[int],
         admits: Callable[[dict[str, Value]], bool],
+        *,
         durable: bool,
     ) -> Optional[list[str]]:
         """Write records to temporary files, then claim ids for them under the lock: the
@@ -501,9 +502,10 @@ class Spool:
         job_id: int,
         records: Sequence[bytes],
         admits: Callable[[dict[str, Value]], bool],
+        *,
         durable: bool,
     ) -> Optional[list[int]]:
         """Publish records as the next steps of a running job that admits them: their indexes,
         or None when the job is not running here or does not admit them."""
-        names = self._publish(records, job_id, admits, durable)
+        names = self._publish(records, job_id, admits, durable=durable)
         return None if names is None else [int(name.split(".")[1]) for name in names]

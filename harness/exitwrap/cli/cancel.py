@@ -9,14 +9,13 @@ from exitwrap.accounting import users
 from exitwrap.accounting.cancel import CancelError, cancel
 from exitwrap.accounting.recorder import configured_database
 from exitwrap.accounting.sacct import parse_job_step
-from exitwrap.cli.common import EXIT_FAILURE, EXIT_OK, fail, guarded
+from exitwrap.cli.common import EXIT_FAILURE, EXIT_OK, fail
 from exitwrap.cli.options import help_text, parse
 from exitwrap.errors import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Optional
 
 PROG = "exitcodes cancel"
 ABOUT = (
@@ -54,7 +53,3 @@ def run(argv: Sequence[str]) -> int:
                 f"processes there were not signalled (run exitcodes cancel on {node})",
             )
     return status
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    return guarded(PROG, lambda: run(sys.argv[1:] if argv is None else argv))

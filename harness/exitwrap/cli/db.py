@@ -10,14 +10,13 @@ from exitwrap.accounting import users
 from exitwrap.accounting.maintenance import check, describe_purge, purge
 from exitwrap.accounting.recorder import DATABASE_ENV, configured_database, database_path
 from exitwrap.accounting.timespec import FORMS, parse_time
-from exitwrap.cli.common import EXIT_FAILURE, EXIT_OK, guarded
+from exitwrap.cli.common import EXIT_FAILURE, EXIT_OK
 from exitwrap.cli.options import Option, help_text, parse
 from exitwrap.errors import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Optional
 
 PROG = "exitcodes db"
 OPTIONS = (
@@ -58,9 +57,6 @@ def run(argv: Sequence[str]) -> int:
     assert before is not None
     cutoff = parse_time(before, time.time())
     dry_run = parsed.flag("dry_run")
-    print(describe_purge(purge(path, cutoff, users.uid(), dry_run), cutoff, dry_run))
+    counts = purge(path, cutoff, users.uid(), dry_run=dry_run)
+    print(describe_purge(counts, cutoff, dry_run=dry_run))
     return EXIT_OK
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    return guarded(PROG, lambda: run(sys.argv[1:] if argv is None else argv))

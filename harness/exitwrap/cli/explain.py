@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import Optional
 
-from exitwrap.cli.common import EXIT_OK, guarded
+from exitwrap.cli.common import EXIT_OK
 from exitwrap.cli.parsing import Parser, parse
 from exitwrap.explain import Interpretation, interpretations
 from exitwrap.explain import parse as parse_value
@@ -51,7 +51,7 @@ def render_text(header: str, readings: Sequence[Interpretation]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run(argv: Optional[Sequence[str]]) -> int:
+def run(argv: Sequence[str]) -> int:
     args = parse(build_parser(), argv)
     query = parse_value(args.value)
     readings = interpretations(query, args.shell, args.platform)
@@ -61,7 +61,3 @@ def run(argv: Optional[Sequence[str]]) -> int:
     else:
         sys.stdout.write(render_text(_header(query.text, query.value, query.signal), readings))
     return EXIT_OK
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    return guarded(PROG, lambda: run(argv))

@@ -10,7 +10,7 @@ from exitwrap.accounting.modify import LIST_FORMAT, modify, success_message
 from exitwrap.accounting.recorder import configured_database
 from exitwrap.accounting.records import Selection
 from exitwrap.accounting.sacct import lines, parse_format, query, table
-from exitwrap.cli.common import EXIT_OK, fail, guarded
+from exitwrap.cli.common import EXIT_OK, fail
 from exitwrap.cli.options import Option, help_text, parse
 from exitwrap.errors import UsageError
 
@@ -75,7 +75,3 @@ def run(argv: Sequence[str]) -> int:
     modify(path, job_id, code=code, comment=reason, uid=users.uid())
     sys.stdout.write(success_message(job_id))
     return EXIT_OK
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    return guarded(PROG, lambda: run(sys.argv[1:] if argv is None else argv))

@@ -9,14 +9,14 @@ from __future__ import annotations
 import sys
 
 from exitwrap import __version__
-from exitwrap.cli.common import EXIT_USAGE, fail
+from exitwrap.cli.common import EXIT_USAGE, fail, guarded
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from typing import Optional
 
-# name -> (module with main(argv) -> int, one-line summary)
+# name -> (module with PROG and run(argv) -> int, one-line summary)
 COMMANDS: dict[str, tuple[str, str]] = {
     "matrix": (
         "exitwrap.cli.matrix",
@@ -59,10 +59,5 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if entry is None:
         fail("exitcodes", f"unknown command {args[0]!r} (see exitcodes --help)")
         return EXIT_USAGE
-    module = __import__(entry[0], fromlist=["main"])  # importlib would cost warnings' import
-    status: int = module.main(args[1:])
-    return status
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+    module = __import__(entry[0], fromlist=["run"])  # importlib would cost warnings' import
+    return guarded(module.PROG, lambda: int(module.run(args[1:])))

@@ -6,9 +6,8 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional
 
-from exitwrap.cli.common import EXIT_FAILURE, EXIT_OK, guarded
+from exitwrap.cli.common import EXIT_FAILURE, EXIT_OK
 from exitwrap.cli.parsing import Parser, parse
 from exitwrap.conventions.catalog import CONVENTIONS
 from exitwrap.errors import UsageError
@@ -74,7 +73,7 @@ def _progress(done: int, total: int) -> None:
     sys.stderr.flush()
 
 
-def run(argv: Optional[Sequence[str]]) -> int:
+def run(argv: Sequence[str]) -> int:
     args = parse(build_parser(), argv)
     if args.jobs is not None and args.jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -88,17 +87,17 @@ def run(argv: Optional[Sequence[str]]) -> int:
     progress = _progress if sys.stderr.isatty() else None
     limits = Limits(timeout_s=args.timeout)
     conventions = [*CONVENTIONS, *user.conventions]
-    command = ["exitcodes", "matrix", *(sys.argv[1:] if argv is None else argv)]
+    command = ["exitcodes", "matrix", *argv]
     recording = None if args.no_record else start_recording(os.environ, command, _warn)
     result = run_matrix(shells, scenarios, args.jobs, limits, progress, conventions)
     document = result.to_json()
     if args.out_dir:
-        for path in formats.write_all(document, args.out_dir, args.strict):
+        for path in formats.write_all(document, args.out_dir, strict=args.strict):
             print(path)
     if args.format and args.output:
-        formats.write(document, args.format, args.output, args.strict)
+        formats.write(document, args.format, args.output, strict=args.strict)
     elif args.format or not args.out_dir:
-        sys.stdout.write(formats.renderer(args.format or "md", args.strict)(document))
+        sys.stdout.write(formats.renderer(args.format or "md", strict=args.strict)(document))
     status = EXIT_FAILURE if result.errors else EXIT_OK
     finish_recording(recording, result.cells, status, _warn)
     return status
@@ -106,7 +105,3 @@ def run(argv: Optional[Sequence[str]]) -> int:
 
 def _warn(message: str) -> None:
     print(f"{PROG}: warning: {message}", file=sys.stderr)
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    return guarded(PROG, lambda: run(argv))

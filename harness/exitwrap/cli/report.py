@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Optional
 
-from exitwrap.cli.common import EXIT_FAILURE, EXIT_OK, guarded
+from exitwrap.cli.common import EXIT_FAILURE, EXIT_OK
 from exitwrap.cli.parsing import Parser, parse
 from exitwrap.reports import conventions, formats
 from exitwrap.reports.diff import diff, render
@@ -77,12 +77,12 @@ def _conventions(files: list[Path], out_dir: Optional[Path]) -> int:
     return EXIT_OK
 
 
-def _merge(files: list[Path], out_dir: Optional[Path], strict: bool) -> int:
+def _merge(files: list[Path], out_dir: Optional[Path], *, strict: bool) -> int:
     document = merge(load_matrices(files))
     if out_dir is None:
         sys.stdout.write(formats.renderer("md")(document))
     else:
-        for path in formats.write_all(document, out_dir, strict):
+        for path in formats.write_all(document, out_dir, strict=strict):
             print(path)
     for conflict in conflicts(document):
         print(f"{PROG} merge: conflict in {conflict.describe()}", file=sys.stderr)
@@ -95,14 +95,10 @@ def _diff(base: Path, new: Path) -> int:
     return EXIT_FAILURE if result.regressed else EXIT_OK
 
 
-def run(argv: Optional[Sequence[str]]) -> int:
+def run(argv: Sequence[str]) -> int:
     args = parse(build_parser(), argv)
     if args.command == "conventions":
         return _conventions(args.files, args.out_dir)
     if args.command == "merge":
-        return _merge(args.files, args.out_dir, args.strict)
+        return _merge(args.files, args.out_dir, strict=args.strict)
     return _diff(args.base, args.new)
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    return guarded(PROG, lambda: run(argv))

@@ -23,7 +23,7 @@ from exitwrap.accounting.sacct import (
     table,
     window,
 )
-from exitwrap.cli.common import EXIT_OK, fail, guarded
+from exitwrap.cli.common import EXIT_OK, fail
 from exitwrap.cli.options import Option, Parsed, help_text, parse
 from exitwrap.errors import UsageError
 
@@ -125,9 +125,5 @@ def run(argv: Sequence[str]) -> int:
         trailing = parsed.flag("parsable")
         sys.stdout.write(parsable(rows, columns, trailing=trailing, header=header))
     else:
-        sys.stdout.write(table(rows, columns, header))
+        sys.stdout.write(table(rows, columns, header=header))
     return EXIT_OK
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    return guarded(PROG, lambda: run(sys.argv[1:] if argv is None else argv))

@@ -8,14 +8,13 @@ import sys
 from exitwrap.accounting.recorder import configured_database
 from exitwrap.accounting.sacct import parse_job_step
 from exitwrap.accounting.scontrol import show
-from exitwrap.cli.common import EXIT_OK, fail, guarded
+from exitwrap.cli.common import EXIT_OK, fail
 from exitwrap.cli.options import help_text, parse
 from exitwrap.errors import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Optional
 
 PROG = "exitcodes show"
 USAGE = f"{PROG} job JOBID\n       {PROG} step JOBID.STEP"
@@ -43,7 +42,3 @@ def run(argv: Sequence[str]) -> int:
     for notice in notices:
         fail(PROG, f"warning: {notice}")
     return EXIT_OK
-
-
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    return guarded(PROG, lambda: run(sys.argv[1:] if argv is None else argv))

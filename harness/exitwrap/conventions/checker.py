@@ -94,6 +94,7 @@ def check(
     obs: Observation,
     scenario: Scenario,
     conventions: Sequence[Convention],
+    *,
     applicable: bool = True,
 ) -> CellCheck:
     """The verdicts for one cell, given the conventions that cover it."""

@@ -173,7 +173,7 @@ def judge(
         return CellResult(shell, scenario, None, None, na)
     applicable = scenario.needs <= shell.spec.features
     relevant = conventions.covering(shell.name, scenario, POSIX_FAMILY)
-    verdicts = check(obs, scenario, relevant, applicable)
+    verdicts = check(obs, scenario, relevant, applicable=applicable)
     return CellResult(shell, scenario, observed.command, obs, verdicts, observed.script)
 
 

@@ -121,7 +121,7 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
 
 
-def _reap(pid: int, block: bool) -> Optional[int]:
+def _reap(pid: int, *, block: bool) -> Optional[int]:
     done, status = os.waitpid(pid, 0 if block else os.WNOHANG)
     return status if done == pid else None
 

@@ -23,7 +23,7 @@ FORMATS: dict[str, tuple[str, str]] = {
 }
 
 
-def renderer(name: str, strict: bool = False) -> Callable[[MatrixDocument], str]:
+def renderer(name: str, *, strict: bool = False) -> Callable[[MatrixDocument], str]:
     if name not in FORMATS:
         raise UsageError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})")
     module = importlib.import_module(FORMATS[name][1])
@@ -31,12 +31,14 @@ def renderer(name: str, strict: bool = False) -> Callable[[MatrixDocument], str]
     return render if strict else module.render
 
 
-def write(document: MatrixDocument, name: str, path: Path, strict: bool = False) -> Path:
-    text = renderer(name, strict)(document)
+def write(document: MatrixDocument, name: str, path: Path, *, strict: bool = False) -> Path:
+    text = renderer(name, strict=strict)(document)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
     return path
 
 
-def write_all(document: MatrixDocument, out_dir: Path, strict: bool = False) -> list[Path]:
-    return [write(document, name, out_dir / file, strict) for name, (file, _) in FORMATS.items()]
+def write_all(document: MatrixDocument, out_dir: Path, *, strict: bool = False) -> list[Path]:
+    return [
+        write(document, name, out_dir / file, strict=strict) for name, (file, _) in FORMATS.items()
+    ]

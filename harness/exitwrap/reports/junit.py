@@ -59,7 +59,7 @@ def _details(record: Record) -> str:
     return "\n".join(lines)
 
 
-def _outcome(record: Record, strict: bool) -> tuple[str, str] | None:
+def _outcome(record: Record, *, strict: bool) -> tuple[str, str] | None:
     """(element, message) for a cell that is not a plain pass."""
     verdict = record["verdict"]
     if verdict == ERROR:
@@ -72,7 +72,7 @@ def _outcome(record: Record, strict: bool) -> tuple[str, str] | None:
     return None
 
 
-def _testcase(record: Record, strict: bool) -> tuple[ET.Element, str | None]:
+def _testcase(record: Record, *, strict: bool) -> tuple[ET.Element, str | None]:
     case = ET.Element(
         "testcase",
         classname=xml_text(f"{record['shell']}[{record['platform']}]"),
@@ -80,7 +80,7 @@ def _testcase(record: Record, strict: bool) -> tuple[ET.Element, str | None]:
         time=f"{float(record.get('duration_s') or 0):.6f}",
     )
     details = xml_text(_details(record))
-    outcome = _outcome(record, strict)
+    outcome = _outcome(record, strict=strict)
     if outcome is not None:
         element, message = outcome
         child = ET.SubElement(case, element, message=xml_text(message))
@@ -100,7 +100,7 @@ def _count(element: ET.Element, outcomes: list[str | None], seconds: float) -> N
     element.set("time", f"{seconds:.6f}")
 
 
-def render(document: MatrixDocument, strict: bool = False) -> str:
+def render(document: MatrixDocument, *, strict: bool = False) -> str:
     records: list[Record] = document["records"]
     meta = document["meta"]
     root = ET.Element("testsuites", name="exitwrap conformance matrix")
@@ -120,7 +120,7 @@ def render(document: MatrixDocument, strict: bool = False) -> str:
         outcomes: list[str | None] = []
         seconds = 0.0
         for record in (r for r in records if column_key(r) == column):
-            case, outcome = _testcase(record, strict)
+            case, outcome = _testcase(record, strict=strict)
             suite.append(case)
             outcomes.append(outcome)
             seconds += float(record.get("duration_s") or 0)

@@ -37,7 +37,7 @@ def _output(argv: list[str]) -> Optional[str]:
 
 
 def locate(
-    spec: ShellSpec, override: Optional[str] = None, ask_packages: bool = True
+    spec: ShellSpec, override: Optional[str] = None, *, ask_packages: bool = True
 ) -> tuple[Optional[str], str, str]:
     """(path, version, why absent): the binary to run, or None and the reason.
 
@@ -49,7 +49,7 @@ def locate(
     if override is not None:
         if os.path.isfile(override) and os.access(override, os.X_OK):
             path = os.path.abspath(override)
-            return path, version_of(spec, path, ask_packages)[0], ""
+            return path, version_of(spec, path, ask_packages=ask_packages)[0], ""
         return None, UNKNOWN, f"{override} is not an executable file"
     reasons = []
     for candidate in spec.candidates:
@@ -57,7 +57,7 @@ def locate(
         if not found:
             reasons.append(f"{candidate} not found on PATH")
             continue
-        version, problem = version_of(spec, found, ask_packages)
+        version, problem = version_of(spec, found, ask_packages=ask_packages)
         if not problem:
             return found, version, ""
         reasons.append(problem)
@@ -86,7 +86,7 @@ def _package_version(path: str) -> Optional[str]:
 
 
 @functools.cache
-def version_of(spec: ShellSpec, path: str, ask_packages: bool = True) -> tuple[str, str]:
+def version_of(spec: ShellSpec, path: str, *, ask_packages: bool = True) -> tuple[str, str]:
     """(version, problem): the exact version, and a reason when the binary is not this shell."""
     package_version = _package_version if ask_packages else lambda _path: None
     if not spec.version_args:

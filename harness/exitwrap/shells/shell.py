@@ -125,11 +125,11 @@ def parse_selection(text: str) -> list[Selection]:
     return selections
 
 
-def resolve(selection: Selection, ask_packages: bool = True) -> Shell:
+def resolve(selection: Selection, *, ask_packages: bool = True) -> Shell:
     """Find the selected shell on this machine; an uninstalled one comes back absent.
 
     ``ask_packages=False`` skips the package manager (a version-less shell stays ``unknown``).
     """
     spec = BY_NAME[selection.name]
-    path, version, reason = locate(spec, selection.path, ask_packages)
+    path, version, reason = locate(spec, selection.path, ask_packages=ask_packages)
     return Shell(spec, selection.label, path, version, spec.platform or host_platform(), reason)

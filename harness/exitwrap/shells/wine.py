@@ -66,7 +66,7 @@ def wineserver(wine: str) -> Optional[str]:
     return shutil.which("wineserver")
 
 
-def _call(argv: list[str], what: str, timeout: float, check: bool = True) -> None:
+def _call(argv: list[str], what: str, timeout: float, *, check: bool = True) -> None:
     """Run a Wine tool to completion, quietly; a failure says what it was doing.
 
     Its stderr goes to a file, not a pipe: wineserver and Wine's services

@@ -50,7 +50,3 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except Exception as error:  # a failure of exitwrap's own, never the command's status
         say(f"internal error: {error!r}")
     return OWN_FAILURE
-
-
-if __name__ == "__main__":
-    sys.exit(main())

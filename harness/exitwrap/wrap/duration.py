@@ -66,7 +66,7 @@ def _clock(text: str) -> Optional[float]:
     return float(total)
 
 
-def parse_duration(text: str, option: str = "--timeout", bare_number: bool = True) -> float:
+def parse_duration(text: str, option: str = "--timeout", *, bare_number: bool = True) -> float:
     """Seconds for DURATION; 0.0 means no limit. Anything else is a UsageError naming option."""
     if text.lower() in NO_LIMIT_WORDS:
         return 0.0

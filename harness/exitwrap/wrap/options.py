@@ -137,11 +137,11 @@ def _remap(text: str, option: str) -> tuple[int, int]:
     return _status(source, "FROM"), _status(target, "TO")
 
 
-def _duration(bare_number: bool) -> Callable[[str, str], float]:
+def _duration(*, bare_number: bool) -> Callable[[str, str], float]:
     def read(text: str, option: str) -> float:
         from exitwrap.wrap.duration import parse_duration
 
-        return parse_duration(text, option, bare_number)
+        return parse_duration(text, option, bare_number=bare_number)
 
     return read
 

@@ -20,6 +20,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import signal as _signal
     from collections.abc import Sequence
+    from typing import Optional
 else:
     import _signal
 
@@ -28,13 +29,30 @@ SIGNAL_BASE = 128
 _PR_SET_DUMPABLE = 4  # <linux/prctl.h>
 
 
-def exit_status(
-    termination: Termination, timed_out: bool, remaps: Sequence[tuple[int, int]]
-) -> tuple[int, bool]:
-    """(the status to exit with, whether a remap decided it)."""
+class Exit:
+    """exitwrap's own ending: the status it exits with, or the signal it dies of instead."""
+
+    __slots__ = ("death", "status")
+
+    def __init__(self, status: int, death: Optional[int] = None) -> None:
+        self.status = status
+        self.death = death
+
+
+def decide(
+    termination: Termination,
+    *,
+    timed_out: bool,
+    remaps: Sequence[tuple[int, int]],
+    reraise: bool,
+) -> Exit:
+    """The exit for how the child ended; a remapped status is exited with, never re-raised."""
     status = TIMED_OUT if timed_out else termination.shell_status(SIGNAL_BASE)
     mapped = dict(remaps).get(status)
-    return (status, False) if mapped is None else (mapped, True)
+    if mapped is not None:
+        return Exit(mapped)
+    signaled = reraise and not timed_out and termination.signaled
+    return Exit(status, termination.value if signaled else None)
 
 
 def _no_core_dump() -> None:

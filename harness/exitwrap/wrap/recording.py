@@ -102,7 +102,7 @@ class Recording:
         return {JOB_ID_ENV: job_id, STEP_ID_ENV: self.ticket.step}
 
     def finish(
-        self, wait_status: int, timed_out: bool, rusage: Optional[tuple[int, float, float]]
+        self, wait_status: int, *, timed_out: bool, rusage: Optional[tuple[int, float, float]]
     ) -> None:
         if self.recorder is None or self.ticket is None:
             return

@@ -15,7 +15,7 @@ import time
 from exitwrap.status import Termination
 from exitwrap.wrap.messages import say, shown, warn
 from exitwrap.wrap.options import OWN_FAILURE
-from exitwrap.wrap.outcome import die_of, exit_status
+from exitwrap.wrap.outcome import Exit, decide, die_of
 from exitwrap.wrap.recording import Recording
 from exitwrap.wrap.signals import FORWARDED, child_defaults, ignored_on_entry, signal_source
 from exitwrap.wrap.spawn import SpawnFailure, spawn
@@ -84,10 +84,10 @@ def _supervised(
     return supervisor.wait()
 
 
-def _not_started(failure: SpawnFailure) -> tuple[Ended, str]:
+def _not_started(failure: SpawnFailure) -> Ended:
     """A command that could not start ends with exitwrap's status for that, as an exit code."""
     say(str(failure))
-    return Ended(failure.status << 8, None, False), str(failure)
+    return Ended(failure.status << 8, error=str(failure))
 
 
 def _execute(
@@ -97,14 +97,14 @@ def _execute(
     recording: Recording,
     source: SignalSource,
     ignored: frozenset[int],
-) -> tuple[Ended, Optional[str]]:
-    """Begin the record, then start and supervise the command: how it ended, and why not."""
+) -> Ended:
+    """Begin the record, then start and supervise the command: how it ended, or why not."""
     additions = recording.begin(argv)
     cancelled = _cancelled_before_start(source)
     if cancelled is not None:
-        return Ended(cancelled, None, False), f"not started: signal {cancelled} arrived first"
+        return Ended(cancelled, error=f"not started: signal {cancelled} arrived first")
     try:
-        return _supervised(options, argv, {**environ, **additions}, source, ignored), None
+        return _supervised(options, argv, {**environ, **additions}, source, ignored)
     except SpawnFailure as failure:
         return _not_started(failure)
 
@@ -113,20 +113,19 @@ def _write_json(
     stream: IO[str],
     argv: list[str],
     ended: Ended,
-    started: Optional[Termination],
     status: int,
-    error: Optional[str],
     elapsed_s: float,
     step: Optional[str],
 ) -> None:
     from exitwrap.wrap.report import observation, write
 
+    started = None if ended.error else Termination.from_wait_status(ended.wait_status)
     document = observation(
         argv=argv,
         termination=started,
         exit_status=status,
         timed_out=ended.timed_out,
-        error=error,
+        error=ended.error,
         duration_s=elapsed_s,
         rusage=ended.rusage,
         step=step,
@@ -144,36 +143,36 @@ def _wrap(
     source: SignalSource,
     ignored: frozenset[int],
     not_runnable: Optional[SpawnFailure] = None,
-) -> tuple[int, Optional[int]]:
-    """Run argv (or record why it cannot run): (the status, the signal to die of instead)."""
+) -> Exit:
+    """Run argv (or record why it cannot run), and decide how exitwrap ends."""
     started = time.monotonic()
     try:
         json_stream = _open_json(options.json_path)
     except OSError as failure:
         say(f"--json {shown(options.json_path or '')}: {failure.strerror or failure}")
-        return OWN_FAILURE, None
+        return Exit(OWN_FAILURE)
     recording = Recording(options, environ)
-    ended: Ended
-    error: Optional[str]
     if not_runnable is not None:
         recording.begin(argv)
-        ended, error = _not_started(not_runnable)
+        ended = _not_started(not_runnable)
     else:
-        ended, error = _execute(options, argv, environ, recording, source, ignored)
-    recording.finish(ended.wait_status, ended.timed_out, ended.rusage)
-    termination = Termination.from_wait_status(ended.wait_status)
-    status, remapped = exit_status(termination, ended.timed_out, options.remaps)
+        ended = _execute(options, argv, environ, recording, source, ignored)
+    recording.finish(ended.wait_status, timed_out=ended.timed_out, rusage=ended.rusage)
+    decided = decide(
+        Termination.from_wait_status(ended.wait_status),
+        timed_out=ended.timed_out,
+        remaps=options.remaps,
+        reraise=options.signal_style == "reraise",
+    )
     if json_stream is not None:
-        observed = None if error else termination
         elapsed = time.monotonic() - started
-        _write_json(json_stream, argv, ended, observed, status, error, elapsed, recording.step)
-    reraise = options.signal_style == "reraise" and not ended.timed_out and not remapped
-    return status, termination.value if reraise and termination.signaled else None
+        _write_json(json_stream, argv, ended, decided.status, elapsed, recording.step)
+    return decided
 
 
 def _wrap_snippet(
     options: Options, environ: Mapping[str, str], source: SignalSource, ignored: frozenset[int]
-) -> tuple[int, Optional[int]]:
+) -> Exit:
     """--shell: the snippet's run inside what its shell needs (a script file, Wine's server)."""
     from exitwrap.wrap.shell import snippet
 
@@ -197,9 +196,9 @@ def run(
     ignored = ignored_on_entry()
     source = make_source(tuple(n for n in FORWARDED if n not in ignored))
     if options.shell is None:
-        status, death = _wrap(options, options.command, environ, source, ignored)
+        decided = _wrap(options, options.command, environ, source, ignored)
     else:
-        status, death = _wrap_snippet(options, environ, source, ignored)
-    if death is not None:
-        die_of(death)
-    return status
+        decided = _wrap_snippet(options, environ, source, ignored)
+    if decided.death is not None:
+        die_of(decided.death)
+    return decided.status

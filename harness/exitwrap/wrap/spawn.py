@@ -151,6 +151,7 @@ def spawn(
     argv: Sequence[str],
     environ: Mapping[str, str],
     defaults: Collection[int],
+    *,
     own_group: bool,
     terminal: Optional[int] = None,
 ) -> int:

@@ -29,16 +29,23 @@ _MAXRSS_UNIT = 1024 if sys.platform == "darwin" else 1  # macOS reports bytes, L
 
 
 class Ended:
-    """How the child ended: its raw wait status, its resource use, whether the timeout fired."""
+    """How the child ended: its raw wait status, its resource use, whether the timeout fired;
+    or, for a command that never ran, the status standing for that and why (``error``)."""
 
-    __slots__ = ("rusage", "timed_out", "wait_status")
+    __slots__ = ("error", "rusage", "timed_out", "wait_status")
 
     def __init__(
-        self, wait_status: int, rusage: Optional[tuple[int, float, float]], timed_out: bool
+        self,
+        wait_status: int,
+        rusage: Optional[tuple[int, float, float]] = None,
+        *,
+        timed_out: bool = False,
+        error: Optional[str] = None,
     ) -> None:
         self.wait_status = wait_status
         self.rusage = rusage  # (max RSS KiB, user CPU s, system CPU s)
         self.timed_out = timed_out
+        self.error = error
 
 
 class Supervisor:
@@ -71,7 +78,9 @@ class Supervisor:
             except ProcessLookupError:
                 return  # reaped already: nothing to signal
 
-    def _forward(self, number: int, from_terminal: bool) -> None:
+    def _forward(self, event: tuple[int, bool]) -> None:
+        """Pass on a signal, given as the signal source's (number, from the terminal)."""
+        number, from_terminal = event
         if from_terminal and not self.group:
             return  # the terminal sent it to exitwrap's whole group: the child has it already
         self._send(number)
@@ -104,7 +113,7 @@ class Supervisor:
                     self.terminal.child_stopped(os.WSTOPSIG(status))
                 continue
             rusage = (usage.ru_maxrss // _MAXRSS_UNIT, usage.ru_utime, usage.ru_stime)
-            ended = Ended(status, rusage, self.timed_out)
+            ended = Ended(status, rusage, timed_out=self.timed_out)
 
     def wait(self) -> Ended:
         """Wait for the child to end, doing everything the wait involves; then clean up."""
@@ -119,7 +128,7 @@ class Supervisor:
             elif event[0] == _signal.SIGCHLD:
                 ended = self._reap()
             else:
-                self._forward(*event)
+                self._forward(event)
         if self.group:
             if self.terminal is not None:
                 self.terminal.take_back()
@@ -139,7 +148,7 @@ class Supervisor:
             if event is not None and event[0] == _signal.SIGCHLD:
                 self._reap()
             elif event is not None:
-                self._forward(*event)
+                self._forward(event)
         return True
 
     def _clean_up_group(self) -> None:
