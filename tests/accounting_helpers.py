@@ -18,8 +18,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from typing import Any, Optional
@@ -130,25 +129,6 @@ needs_root = pytest.mark.skipif(
     not _nobody_can_run_the_tools(),
     reason="needs root, setpriv, and an interpreter and exitwrap launcher nobody may run",
 )
-
-
-@pytest.fixture
-def open_dir() -> Iterator[Path]:
-    """A fresh directory every user may enter and write (tmp_path is private to root)."""
-    path = Path(tempfile.mkdtemp(prefix="exitwrap-shared-"))
-    path.chmod(0o777)
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A fresh accounting database for this test, which EXITWRAP_DB names."""
-    path = str(tmp_path / "accounting.db")
-    monkeypatch.setenv("EXITWRAP_DB", path)
-    return path
 
 
 def exitcodes(*args: str) -> tuple[int, str, str]:

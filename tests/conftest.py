@@ -1,13 +1,18 @@
-"""Shared fixtures: the shells as found on this machine, and the probe kit."""
+"""Shared fixtures: the shells as found on this machine, the probe kit, a fresh accounting
+database, a directory every user may write, and cmd with its session held."""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from exitwrap.observe.probe import ProbeKit, probe_kit
+from exitwrap.observe.session import session
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.catalog import POSIX_FAMILY
 from exitwrap.shells.shell import Shell, parse_selection, resolve
@@ -54,3 +59,33 @@ def _no_user_database(
     """Tests never write to the real per-user accounting database."""
     if "EXITWRAP_DB" not in os.environ:
         monkeypatch.setenv("EXITWRAP_DB", str(tmp_path_factory.getbasetemp() / "accounting.db"))
+
+
+@pytest.fixture
+def open_dir() -> Iterator[Path]:
+    """A fresh directory every user may enter and write (tmp_path is private to root)."""
+    path = Path(tempfile.mkdtemp(prefix="exitwrap-shared-"))
+    path.chmod(0o777)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh accounting database for this test, which EXITWRAP_DB names."""
+    path = str(tmp_path / "accounting.db")
+    monkeypatch.setenv("EXITWRAP_DB", path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def cmd_shell() -> Iterator[Shell]:
+    """cmd with its session held (under Wine: the prefix and a warm server) for this worker."""
+    shell = SHELLS["cmd"]
+    if not shell.present:
+        pytest.skip(f"cmd absent: {shell.absent_reason}")
+    with session(shell) as held:
+        assert held.present, f"cmd is installed but cannot run: {held.absent_reason}"
+        yield held

@@ -24,7 +24,6 @@ from exitwrap.shells.shell import parse_selection, resolve
 Document = MatrixDocument
 SCENARIOS = "exit/42,signal/9,pipeline/pipefail,shell-exit/256"
 SHELLS = "bash,dash,ksh93,pwsh"
-HOSTILE = '<script>alert("x")</script> & \'quotes\' "$HOME"; ]]> \x1b[31m \u00fc'
 
 
 def run_document(shells: str, scenarios: str, timeout_s: float = 10.0) -> Document:

@@ -10,9 +10,7 @@ from exitwrap.accounting.recorder import Recorder
 from exitwrap.cli.options import Option, parse
 from exitwrap.errors import UsageError
 from exitwrap.observe.probe import ProbeKit
-from tests.accounting_helpers import batch_job, db, exitcodes, one_line_error, record, rows
-
-__all__ = ["db"]  # a fixture, used by name
+from tests.accounting_helpers import batch_job, exitcodes, one_line_error, record, rows
 
 
 def test_path_follows_the_environment(db: str, monkeypatch: pytest.MonkeyPatch) -> None:

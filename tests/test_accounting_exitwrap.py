@@ -25,11 +25,9 @@ from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
     as_nobody,
     batch,
-    db,
     exitcodes,
     needs_root,
     one_line_error,
-    open_dir,
     record,
     rows,
     run_as_nobody,
@@ -37,8 +35,6 @@ from tests.accounting_helpers import (
     wrapped_env,
 )
 from tests.wrap_helpers import EXITWRAP, process_gone, wait_until
-
-__all__ = ["db", "open_dir"]  # fixtures, used by name
 
 
 def job(path: str, job_id: int) -> JobRecord:

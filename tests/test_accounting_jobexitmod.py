@@ -19,17 +19,13 @@ from tests.accounting_helpers import (
     RECORD_AS_USER,
     as_nobody,
     batch_job,
-    db,
     exitcodes,
     needs_root,
     next_job_id,
     one_line_error,
-    open_dir,
     rows,
     shared_database,
 )
-
-__all__ = ["db", "open_dir"]  # fixtures, used by name
 
 NODE = os.uname().nodename
 LIST_HEADER = (

@@ -26,11 +26,9 @@ from exitwrap.observe.runner import DEFAULT_LIMITS
 from exitwrap.scenarios.catalog import select
 from exitwrap.shells.catalog import BY_NAME
 from exitwrap.shells.shell import parse_selection, resolve
-from tests.accounting_helpers import db, exitcodes
+from tests.accounting_helpers import exitcodes
 from tests.conftest import SHELLS
 from tests.wrap_helpers import BIN
-
-__all__ = ["db"]  # a fixture, used by name
 
 KILL, TERM, SEGV, CORE = 9, 15, 11, 0x80
 

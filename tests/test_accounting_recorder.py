@@ -25,10 +25,8 @@ from exitwrap.accounting.records import Selection
 from exitwrap.accounting.sacct import query
 from exitwrap.accounting.store import DatabaseError
 from exitwrap.observe.probe import ProbeKit
-from tests.accounting_helpers import as_nobody, begin, needs_root, open_dir, record, rows, wrap
+from tests.accounting_helpers import as_nobody, begin, needs_root, record, rows, wrap
 from tests.conftest import REPO
-
-__all__ = ["open_dir"]  # a fixture, used by name
 
 
 @pytest.fixture

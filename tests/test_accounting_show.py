@@ -12,9 +12,7 @@ import os
 import pytest
 
 from exitwrap.observe.probe import ProbeKit
-from tests.accounting_helpers import batch_job, db, exitcodes, one_line_error, record
-
-__all__ = ["db"]  # a fixture, used by name
+from tests.accounting_helpers import batch_job, exitcodes, one_line_error, record
 
 
 def _pairs(text: str) -> dict[str, str]:

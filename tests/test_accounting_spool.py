@@ -29,11 +29,9 @@ from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
     batch_job,
     begin,
-    db,
     exitcodes,
     needs_root,
     one_line_error,
-    open_dir,
     record,
     rows,
     run_as_nobody,
@@ -41,9 +39,8 @@ from tests.accounting_helpers import (
     wrapped_env,
 )
 from tests.conftest import REPO
-from tests.wrap_helpers import EXITWRAP, HOSTILE
-
-__all__ = ["db", "open_dir"]  # fixtures, used by name
+from tests.hostile import HOSTILE
+from tests.wrap_helpers import EXITWRAP
 
 any_value = st.none() | st.integers() | st.floats(allow_nan=False) | st.text()
 

@@ -11,10 +11,10 @@ from exitwrap.observe.runner import run
 from exitwrap.shells.dialects import Unquotable
 from exitwrap.shells.shell import Shell
 from tests.conftest import UNIX_SHELL_PARAMS
+from tests.hostile import HOSTILE as ALL_HOSTILE
+from tests.hostile import text
 
-HOSTILE = ["", " ", "'", '"', "$HOME", "`id`", "$(id)", ";", "&&", "|", "\n", "a\nb", "\\",
-           "\\'", "!", "!!", "*", "?", "[a]", "~", "#", "%", "{}", "é", "日本", "\t", "-n", "--",
-           "\r"]  # fmt: skip
+HOSTILE = text(ALL_HOSTILE)
 
 arguments = st.lists(
     st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)

@@ -14,8 +14,8 @@ from exitwrap.reports import formats
 from exitwrap.reports.cells import cell_text, column_key
 from exitwrap.reports.html import render as render_html
 from exitwrap.reports.junit import render as render_junit
+from tests.hostile import HOSTILE_TEXT as HOSTILE
 from tests.reports_helpers import (
-    HOSTILE,
     Document,
     hung_document,
     parse_html,

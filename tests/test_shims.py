@@ -23,11 +23,10 @@ from exitwrap.observe.probe import ProbeKit
 from exitwrap.observe.windows_probe import windows_probe
 from exitwrap.shells.shell import Shell
 from tests.conftest import POSIX_SHELL_PARAMS, REPO, SHELLS
-from tests.windows_helpers import cmd_shell
+from tests.hostile import HOSTILE
 from tests.wrap_helpers import (
     BIN,
     EXIT_CASES,
-    HOSTILE,
     SIGNAL_CASES,
     any_arguments,
     hex_args,
@@ -37,8 +36,6 @@ from tests.wrap_helpers import (
 SH_SHIM = REPO / "scripts" / "exitwrap.sh"
 CMD_SHIM = REPO / "scripts" / "exitwrap.cmd"
 PS1_SHIM = REPO / "scripts" / "exitwrap.ps1"
-
-__all__ = ["cmd_shell"]  # the fixture, imported for pytest
 
 
 def _sh_environment() -> dict[str, str]:

@@ -34,16 +34,12 @@ from exitwrap.shells.shell import Shell
 from exitwrap.shells.windows import CMD
 from exitwrap.shells.wine import windows_path, wineserver
 from tests.conftest import REPO, SHELLS
-from tests.windows_helpers import cmd_shell, printed_args, probe_line, run_script
+from tests.hostile import HOSTILE, printable_ascii
+from tests.windows_helpers import printed_args, probe_line, run_script
 from tests.wrap_helpers import children
 
-__all__ = ["cmd_shell"]  # the fixture, imported for pytest
-
 UNDER_WINE = host_platform() != "windows"
-HOSTILE_ASCII = ["", " ", "'", '"', "$HOME", "`id`", ";", "&&", "|", "\\", "\\'", "!", "!x!",
-                 "*", "?", "%", "%PATH%", "%%", "%1", "%~dp0", "^", "^^", "&", "<", ">", "(",
-                 ")", "a b", "a\\", 'a\\"b', '""', "\t", "-n", "/c", "=", ",", "@",
-                 "a=b"]  # fmt: skip
+HOSTILE_ASCII = printable_ascii(HOSTILE)
 ascii_args = st.lists(
     st.text(st.characters(min_codepoint=1, max_codepoint=127, exclude_characters="\r\n")),
     max_size=4,

@@ -15,11 +15,12 @@ from exitwrap.scenarios.catalog import BY_ID
 from exitwrap.shells.shell import Shell
 from exitwrap.shells.windows import PWSH
 from tests.conftest import shell_params
+from tests.hostile import HOSTILE as ALL_HOSTILE
+from tests.hostile import text
 from tests.windows_helpers import printed_args, probe_line, run_script
 
 PWSH_PARAMS = shell_params(["pwsh"])
-HOSTILE = ["", " ", "'", "''", '"', "$HOME", "$(id)", "`n", ";", "&", "|", "\\", "@()", "{}",
-           "é", "日本", "\u2018", "\u2019x\u201b", "-Command", "--%", "a b", "%PATH%"]  # fmt: skip
+HOSTILE = text(ALL_HOSTILE)
 
 
 def test_pwsh_quoting_doubles_every_kind_of_single_quote() -> None:

@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 
 from exitwrap.observe.probe import ProbeKit
 from tests.conftest import SHELLS
+from tests.hostile import HOSTILE
 from tests.wrap_helpers import (
     EXIT_CASES,
     EXITWRAP,
-    HOSTILE,
     SIGNAL_CASES,
     any_arguments,
     exitwrap,

@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-
-import pytest
+from collections.abc import Mapping, Sequence
 
 from exitwrap.observe.observation import Observation
 from exitwrap.observe.probe import ProbeKit
 from exitwrap.observe.runner import run
-from exitwrap.observe.session import child_kit, session
+from exitwrap.observe.session import child_kit
 from exitwrap.shells.shell import Shell
-from tests.conftest import SHELLS
 
 MARKER = "exitwrap-status:"
-
-
-@pytest.fixture(scope="session")
-def cmd_shell() -> Iterator[Shell]:
-    """cmd with its session held (under Wine: the prefix and a warm server) for this worker."""
-    shell = SHELLS["cmd"]
-    if not shell.present:
-        pytest.skip(f"cmd absent: {shell.absent_reason}")
-    with session(shell) as held:
-        assert held.present, f"cmd is installed but cannot run: {held.absent_reason}"
-        yield held
 
 
 def run_script(

@@ -13,6 +13,7 @@ from typing import Any, Optional
 from hypothesis import strategies as st
 
 from exitwrap.scenarios.catalog import EXIT_VALUES, SIGNALS
+from tests.hostile import HOSTILE
 
 BIN = Path(sys.executable).parent
 
@@ -29,12 +30,6 @@ EXITWRAP = exitwrap_argv()
 EXIT_CASES = [(n, n & 0xFF) for n in EXIT_VALUES]
 SIGNAL_CASES = list(SIGNALS)
 
-# Arguments that break naive quoting, option parsing or text handling; the last is a byte
-# that is not UTF-8 (os.fsdecode's surrogate escape), which argv carries like any other.
-HOSTILE = ["", " ", "'", '"', "$HOME", "`id`", "$(id)", ";", "&&", "|", "\n", "a\nb", "\\",
-           "\\'", "!", "!!", "*", "?", "[a]", "~", "#", "%", "{}", "é", "日本", "\t", "-n",
-           "--", "\r", "--timeout", "--no-record", "-q", "$@", '"$@"', "${1+\"$@\"}",
-           "\udcff"]  # fmt: skip
 any_argument = st.binary(max_size=16).filter(lambda b: b"\0" not in b).map(os.fsdecode)
 any_arguments = st.lists(any_argument | st.sampled_from(HOSTILE), max_size=6)
 
