@@ -12,7 +12,7 @@ from pathlib import Path
 
 import nox
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the harness needs no install to list
+sys.path.insert(0, str(Path(__file__).resolve().parent / "harness"))  # listing needs no install
 
 from exitwrap.platforms import host_platform
 from exitwrap.shell_names import KNOWN_NAMES
@@ -29,9 +29,8 @@ REPORTS = "reports"  # the merged report
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """The whole test suite, in parallel."""
-    # compat mode, as scripts/bootstrap.sh installs: a plain path entry, not an import hook
-    # (the hook would load modules exitwrap's start-up tests require it not to)
-    session.install("--config-settings", "editable_mode=compat", "-e", ".[test]")
+    # editable, as scripts/bootstrap.sh installs: the src layout makes it a plain path entry
+    session.install("-e", ".[test]")
     session.run("pytest", "-n", "auto", *session.posargs)
 
 

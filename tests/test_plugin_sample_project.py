@@ -1,6 +1,9 @@
-"""The README's pytest-plugin example, run for real in a project outside the repository.
+"""The package as users install it: a wheel built from this checkout, in projects outside it.
 
-The sample project gets its own virtual environment with exitwrap installed
+The wheel holds the one import package ``exitwrap`` (its fixtures as package
+data) and runs the matrix with no checkout present; a project with its own
+``harness`` package is not disturbed by the plugin. The README's pytest-plugin
+example runs for real: the sample project gets its own virtual environment with exitwrap installed
 from a wheel built from this checkout (pytest and pytest-xdist come from
 the environment running these tests), the README's test module verbatim,
 the sample CLI, the sh shim when it exists, and one test that is wrong on
@@ -17,6 +20,7 @@ import shutil
 import subprocess
 import sys
 import sysconfig
+import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -45,8 +49,22 @@ def readme_example() -> str:
     return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
-def _install(project: Path) -> Path:
-    """A virtual environment for the project, with exitwrap installed from a fresh wheel."""
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A wheel built from this checkout, once for the module."""
+    wheels = tmp_path_factory.mktemp("wheels")
+    subprocess.run(
+        [*PIP, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(REPO)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return next(wheels.glob("exitwrap-*.whl"))
+
+
+PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+
+
+def _install(project: Path, wheel: Path) -> Path:
+    """A virtual environment for the project, with exitwrap installed from the wheel."""
     venv = project / ".venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
@@ -57,21 +75,83 @@ def _install(project: Path) -> Path:
     # the test tools only (a path line: the .pth files there, our own editable install's
     # among them, are not processed)
     Path(site, "dev-tools.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
-    wheels = project / "wheels"
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run(
-        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(REPO)],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    wheel = next(wheels.glob("exitwrap-*.whl"))
     # --ignore-installed: the test tools' environment may hold exitwrap too (tox installs it);
     # pip must install into the project's own environment, not call that "already satisfied"
     subprocess.run(
-        [*pip, "--python", str(python), "install", "--no-deps", "--no-index",
+        [*PIP, "--python", str(python), "install", "--no-deps", "--no-index",
          "--ignore-installed", str(wheel)],
         check=True, capture_output=True,
     )  # fmt: skip
     return python
+
+
+def _outside_env(python: Path) -> dict[str, str]:
+    """The environment of a project outside this checkout, with its own venv first on PATH."""
+    env = {**os.environ, "PATH": f"{python.parent}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("PYTHONPATH", None)
+    return env
+
+
+def test_the_wheel_holds_one_package_with_its_fixtures(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    tops = {name.split("/")[0] for name in names}
+    assert {t for t in tops if not t.endswith(".dist-info")} == {"exitwrap"}
+    for data in ("fixtures/probe.c", "fixtures/files/exec-format.bin", "schema/matrix.schema.json"):
+        assert f"exitwrap/{data}" in names, data
+
+
+@pytest.mark.slow
+def test_the_wheel_runs_the_matrix_with_no_checkout(tmp_path: Path, wheel: Path) -> None:
+    python = _install(tmp_path / "user", wheel)
+    env = {**_outside_env(python), "EXITWRAP_CACHE": str(tmp_path / "cache"), "EXITWRAP_DB": "off"}
+    done = subprocess.run(
+        [str(python.parent / "exitcodes"), "matrix", "--shells", "dash", "--scenarios",
+         "exit/42,not-executable", "--format", "json", "-o", "m.json"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    records = json.loads((tmp_path / "m.json").read_text())["records"]
+    assert {r["scenario"]: r["inner"] for r in records} == {
+        "exit/42": "42",
+        "not-executable": "126",
+    }
+    assert next((tmp_path / "cache").glob("kit-*/probe"))  # built from the wheel's probe.c
+    missing = subprocess.run(
+        [str(python), "-c", "import harness"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    assert missing.returncode == 1 and b"No module named 'harness'" in missing.stderr
+
+
+HARNESS_PROJECT_TEST = """
+from harness.answer import ANSWER
+
+
+def test_the_projects_own_harness_package():
+    assert ANSWER == 42
+"""
+
+
+@pytest.mark.slow
+def test_a_project_with_its_own_harness_package_runs_its_tests(tmp_path: Path, wheel: Path) -> None:
+    project = tmp_path / "other-project"
+    (project / "harness").mkdir(parents=True)
+    (project / "harness" / "__init__.py").write_text("")
+    (project / "harness" / "answer.py").write_text("ANSWER = 42\n")
+    (project / "tests").mkdir()
+    (project / "tests" / "test_answer.py").write_text(HARNESS_PROJECT_TEST)
+    (project / "pyproject.toml").write_text('[tool.pytest.ini_options]\npythonpath = ["."]\n')
+    python = _install(project, wheel)
+    done = subprocess.run(
+        [str(python), "-m", "pytest", "-p", "no:cacheprovider", "tests"],
+        cwd=project, env=_outside_env(python), capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
+    assert "exitwrap" in done.stdout  # the plugin is loaded (pytest lists it), and harmless
 
 
 def _project(tmp_path: Path) -> Path:
@@ -88,9 +168,9 @@ def _project(tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_readme_example_in_a_sample_project_under_xdist(tmp_path: Path) -> None:
+def test_readme_example_in_a_sample_project_under_xdist(tmp_path: Path, wheel: Path) -> None:
     project = _project(tmp_path)
-    python = _install(project)
+    python = _install(project, wheel)
     installed = subprocess.run(
         [str(python), "-c", "import exitwrap.pytest_plugin as p; print(p.__file__)"],
         cwd=project, capture_output=True, text=True, check=True,
@@ -98,8 +178,7 @@ def test_readme_example_in_a_sample_project_under_xdist(tmp_path: Path) -> None:
     assert installed.startswith(str(project / ".venv")), installed  # not this checkout
 
     reports = project / "reports"
-    env = {**os.environ, "PATH": f"{python.parent}{os.pathsep}{os.environ['PATH']}"}
-    env.pop("PYTHONPATH", None)
+    env = _outside_env(python)
     done = subprocess.run(
         [str(python), "-m", "pytest", "-n", "2", "-p", "no:cacheprovider", "-rs",
          f"--exitwrap-shells={','.join(SHELL_NAMES)}", f"--exitwrap-report={reports}",
