@@ -29,6 +29,7 @@ from exitwrap.accounting import states, users
 from exitwrap.accounting.backlog import Backlog, Entry
 from exitwrap.accounting.process import Identity, is_alive
 from exitwrap.accounting.records import JOB_COLUMNS, STEP_COLUMNS
+from exitwrap.accounting.slurm import JOB_KIND as SLURM_KIND
 from exitwrap.accounting.spool import RecordingError, decode
 from exitwrap.accounting.store import (
     STEP_FLOOR,
@@ -55,7 +56,7 @@ _JOB_KEYS = frozenset(JOB_COLUMNS) - {"job_id", "user", "state", "derived_status
 _STEP_KEYS = frozenset(STEP_COLUMNS) - {"job_id", "step_index", "cancel_uid"}
 _JOB_ENDING = ("end_time", "state", "exit_status")  # what an end may change in a recorded job
 _STEP_ENDING = ("end_time", "state", "exit_status", "max_rss_kib", "user_cpu", "system_cpu")
-_LEADER = "SELECT end_time, pid, pgid, node, boot_id, proc_start FROM jobs WHERE job_id = ?"
+_LEADER = "SELECT end_time, pid, pgid, node, boot_id, proc_start, kind FROM jobs WHERE job_id = ?"
 
 
 class Record:
@@ -162,7 +163,11 @@ def _apply(db: Connection, job_id: int, record: Record, names: dict[int, str]) -
 
 
 def _leader_gone(row: tuple[object, ...]) -> bool:
-    pid, pgid, node, boot_id, start = row[1:]
+    """Whether the job's leading process is gone (a Slurm job's record has none: it runs
+    until Slurm's end of it is stored)."""
+    pid, pgid, node, boot_id, start, kind = row[1:]
+    if kind == SLURM_KIND:
+        return False
     leader = Identity(
         pid if isinstance(pid, int) else 0,
         pgid if isinstance(pgid, int) else None,

@@ -7,12 +7,16 @@ shows NODE_FAIL, or CANCELLED when a cancel was asked for; and a job's
 derived exit code, until its owner sets one, is the highest raw wait status
 among its steps (the batch step excluded), so any non-zero exit outranks
 any signal, as the "Derived Exit Code" section of Slurm's "Job Exit Codes" page has it.
+
+A Slurm job's own record (kind 'slurm', slurm.py) is shown under Slurm's job
+id; its end is Slurm's to say (slurm_settle.py), never a process check's.
 """
 
 from __future__ import annotations
 
 from exitwrap.accounting import states
 from exitwrap.accounting.process import Identity, is_alive
+from exitwrap.accounting.slurm import JOB_KIND as SLURM_KIND
 from exitwrap.accounting.spool import BATCH_STEP
 from exitwrap.accounting.store import SQLiteError, explain
 
@@ -22,7 +26,7 @@ if TYPE_CHECKING:
     from sqlite3 import Connection
     from typing import Optional
 
-_CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
+_CHUNK = 400  # ids per query (each is bound twice), under SQLite's old limit of 999
 
 STEP_COLUMNS = (
     "job_id",
@@ -46,6 +50,12 @@ STEP_COLUMNS = (
     "max_rss_kib",
     "user_cpu",
     "system_cpu",
+    "slurm_step",
+    "slurm_task",
+    "slurm_node",
+    "alloc_cpus",
+    "time_limit",
+    "start_errno",
 )
 JOB_COLUMNS = (
     "job_id",
@@ -71,19 +81,38 @@ JOB_COLUMNS = (
     "boot_id",
     "proc_start",
     "cancel_uid",
+    "cluster",
+    "slurm_job_id",
+    "partition",
+    "time_limit",
+    "alloc_cpus",
+    "node_count",
+    "node_list",
 )
-# computed per job by the query: the derived exit code and the steps' CPU totals
-_JOB_TOTALS = """COALESCE(derived_status,
+# computed per job by the query: the derived exit code (and as Slurm 22.05 derives it: from
+# what its srun steps exited with, a command that could not start by its errno), the steps'
+# CPU totals, and why the job's own step could not start its command, if it could not
+_LEADING_STEP = f"CASE jobs.kind WHEN 'batch' THEN {BATCH_STEP} WHEN 'single' THEN 0 END"
+_JOB_TOTALS = f"""COALESCE(derived_status,
         (SELECT MAX(s.exit_status) FROM steps s WHERE s.job_id = jobs.job_id AND s.step_index >= 0),
         0),
+    COALESCE(derived_status,
+        (SELECT MAX(CASE WHEN s.start_errno IS NULL THEN s.exit_status
+                         ELSE (s.start_errno & 255) << 8 END)
+         FROM steps s WHERE s.job_id = jobs.job_id AND s.step_index >= 0
+             AND (s.slurm_step IS NULL OR s.slurm_step != 'batch')),
+        0),
     (SELECT SUM(s.user_cpu) FROM steps s WHERE s.job_id = jobs.job_id),
-    (SELECT SUM(s.system_cpu) FROM steps s WHERE s.job_id = jobs.job_id)"""
+    (SELECT SUM(s.system_cpu) FROM steps s WHERE s.job_id = jobs.job_id),
+    (SELECT s.start_errno FROM steps s
+     WHERE s.job_id = jobs.job_id AND s.step_index = {_LEADING_STEP})"""
+_TOTALS = ("derived", "derived_as_slurm", "user_cpu", "system_cpu", "start_errno")
 
 
 class StepRecord:
     """One step row; ``state`` is as of now (NODE_FAIL decided), ``stored_state`` as written."""
 
-    __slots__ = (*STEP_COLUMNS, "stored_state")
+    __slots__ = (*STEP_COLUMNS, "shown_job", "stored_state")
     job_id: int
     step_index: int
     name: str
@@ -105,7 +134,14 @@ class StepRecord:
     max_rss_kib: Optional[int]
     user_cpu: Optional[float]
     system_cpu: Optional[float]
+    slurm_step: Optional[str]
+    slurm_task: Optional[int]
+    slurm_node: Optional[str]
+    alloc_cpus: Optional[int]
+    time_limit: Optional[float]
+    start_errno: Optional[int]
     stored_state: str
+    shown_job: int  # its job's id as shown (Slurm's, for a Slurm job's record)
 
     @property
     def step_id(self) -> str:
@@ -113,13 +149,13 @@ class StepRecord:
 
     @property
     def full_id(self) -> str:
-        return f"{self.job_id}.{self.step_id}"
+        return f"{self.shown_job}.{self.step_id}"
 
 
 class JobRecord:
     """One job row with its steps; ``derived`` is the derived exit code in force."""
 
-    __slots__ = (*JOB_COLUMNS, "derived", "steps", "stored_state", "system_cpu", "user_cpu")
+    __slots__ = (*JOB_COLUMNS, *_TOTALS, "steps", "stored_state")
     job_id: int
     kind: str
     name: str
@@ -143,11 +179,30 @@ class JobRecord:
     boot_id: Optional[str]
     proc_start: Optional[int]
     cancel_uid: Optional[int]
+    cluster: Optional[str]
+    slurm_job_id: Optional[int]
+    partition: Optional[str]
+    time_limit: Optional[float]
+    alloc_cpus: Optional[int]
+    node_count: Optional[int]
+    node_list: Optional[str]
     derived: int
+    derived_as_slurm: int
+    start_errno: Optional[int]
     user_cpu: Optional[float]
     system_cpu: Optional[float]
     steps: list[StepRecord]
     stored_state: str
+
+    @property
+    def slurm(self) -> bool:
+        """A Slurm job's own record: its id and its end are Slurm's."""
+        return self.kind == SLURM_KIND
+
+    @property
+    def shown_id(self) -> int:
+        """The id sacct shows and -j takes: Slurm's for a Slurm job's record."""
+        return self.slurm_job_id if self.slurm and self.slurm_job_id is not None else self.job_id
 
     def step(self, step_id: str) -> Optional[StepRecord]:
         return next((s for s in self.steps if s.step_id == step_id), None)
@@ -160,8 +215,9 @@ def _fill(record: JobRecord | StepRecord, names: Iterable[str], row: Iterable[ob
 
 
 def _settle(record: JobRecord | StepRecord, cancel_uid: Optional[int]) -> None:
-    """A RUNNING record whose process is gone ended without a word."""
-    if record.state != states.RUNNING:
+    """A RUNNING record whose process is gone ended without a word (a Slurm job's own record
+    has no process of exitwrap's: Slurm says when it ends)."""
+    if record.state != states.RUNNING or (isinstance(record, JobRecord) and record.slurm):
         return
     process = Identity(record.pid or 0, record.pgid, record.node, record.boot_id, record.proc_start)
     if is_alive(process) is False:
@@ -169,9 +225,11 @@ def _settle(record: JobRecord | StepRecord, cancel_uid: Optional[int]) -> None:
 
 
 class Selection:
-    """Which jobs a query wants. ``jobs`` maps a job id to the step ids wanted (None: all)."""
+    """Which jobs a query wants. ``jobs`` maps a job id as shown (Slurm's, for a Slurm job's
+    record) to the step ids wanted (None: all); ``clusters`` holds Slurm cluster names, None
+    standing for exitwrap's own jobs outside any cluster."""
 
-    __slots__ = ("end", "jobs", "start", "states", "uids", "with_steps")
+    __slots__ = ("clusters", "end", "jobs", "names", "start", "states", "uids", "with_steps")
 
     def __init__(
         self,
@@ -182,6 +240,8 @@ class Selection:
         start: Optional[float] = None,
         end: Optional[float] = None,
         with_steps: bool = True,
+        names: Optional[frozenset[str]] = None,
+        clusters: Optional[frozenset[Optional[str]]] = None,
     ) -> None:
         self.jobs = jobs
         self.uids = uids
@@ -189,21 +249,35 @@ class Selection:
         self.start = start
         self.end = end
         self.with_steps = with_steps
+        self.names = names
+        self.clusters = clusters
 
     def wants(self, job: JobRecord) -> bool:
         """The state filter (the time window is applied by the query)."""
         return self.states is None or job.state in self.states
 
 
+def _among(column: str, values: Iterable[object], args: list[object]) -> str:
+    chosen = sorted(values, key=str)
+    args += chosen
+    return f"{column} IN ({','.join('?' * len(chosen))})"
+
+
 def _where(selection: Selection, job_ids: Optional[list[int]]) -> tuple[str, list[object]]:
     clauses: list[str] = ["1"]
     args: list[object] = []
     if job_ids is not None:
-        clauses.append(f"job_id IN ({','.join('?' * len(job_ids))})")
-        args += job_ids
+        own = _among("job_id", job_ids, args)
+        slurm = _among("slurm_job_id", job_ids, args)
+        kind = f"kind = '{SLURM_KIND}'"
+        clauses.append(f"((NOT {kind} AND {own}) OR ({kind} AND {slurm}))")
     if selection.uids is not None:
-        clauses.append(f"uid IN ({','.join('?' * len(selection.uids))})")
-        args += sorted(selection.uids)
+        clauses.append(_among("uid", selection.uids, args))
+    if selection.names is not None:
+        clauses.append(_among("name", selection.names, args))
+    if selection.clusters is not None:
+        named = _among("cluster", {c for c in selection.clusters if c is not None}, args)
+        clauses.append(f"({named} OR cluster IS NULL)" if None in selection.clusters else named)
     if selection.end is not None:
         clauses.append("start_time <= ?")
         args.append(selection.end)
@@ -229,7 +303,7 @@ def load(db: Connection, selection: Selection, path: str) -> list[JobRecord]:
             query = f"SELECT {', '.join(JOB_COLUMNS)}, {_JOB_TOTALS} FROM jobs WHERE {where} "
             for row in db.execute(query + "ORDER BY job_id", args):
                 job = JobRecord()
-                _fill(job, (*JOB_COLUMNS, "derived", "user_cpu", "system_cpu"), row)
+                _fill(job, (*JOB_COLUMNS, *_TOTALS), row)
                 job.steps = []
                 jobs.append(job)
         if selection.with_steps:
@@ -254,4 +328,6 @@ def _attach_steps(db: Connection, jobs: list[JobRecord]) -> None:
         for row in db.execute(query, ids):
             step = StepRecord()
             _fill(step, STEP_COLUMNS, row)
-            by_id[step.job_id].steps.append(step)
+            job = by_id[step.job_id]
+            step.shown_job = job.shown_id
+            job.steps.append(step)

@@ -6,6 +6,7 @@ import os
 import sys
 
 from exitwrap.accounting import users
+from exitwrap.accounting.display import make_view
 from exitwrap.accounting.modify import LIST_FORMAT, modify, success_message
 from exitwrap.accounting.recorder import configured_database
 from exitwrap.accounting.records import Selection
@@ -31,7 +32,10 @@ ABOUT = (
     "change: the derived exit code (initially the highest exit code among its steps) and the "
     "comment. Only the job's owner or root may change them."
 )
-FOOTER = "Exit status: 0 done, 1 unknown job, a code out of range or a refusal, 2 bad usage."
+FOOTER = (
+    "Exit status: 0 done (-l of an unknown job prints the header alone, as sjobexitmod "
+    "does), 1 an unknown job to change, a code out of range or a refusal, 2 bad usage."
+)
 
 
 def _job_id(operands: Sequence[str]) -> int:
@@ -66,7 +70,10 @@ def run(argv: Sequence[str]) -> int:
         selection = Selection(jobs={job_id: None}, with_steps=False)
         notices: list[str] = []
         jobs = query(path, selection, notices)
-        sys.stdout.write(table(lines(jobs, selection), parse_format(LIST_FORMAT)))
+        view, warning = make_view(os.environ)
+        if warning is not None:
+            notices.append(warning)
+        sys.stdout.write(table(lines(jobs, selection), parse_format(LIST_FORMAT), view))
         for notice in notices:
             fail(PROG, f"warning: {notice}")
         return EXIT_OK

@@ -4,14 +4,21 @@ The order matters: signals are blocked before anything else, so none that
 arrives from here on is lost; a termination request that arrives before the
 command has started cancels it (it ends as if killed by that signal); the
 --json file is opened before the command starts, so a bad path fails first.
+
+Inside a Slurm job (its SLURM_* variables) a signal death is re-raised by
+default, and the task of an srun step that cannot start its command exits
+with the exec's errno, as slurmstepd would have: Slurm's record of a wrapped
+step is then the bare command's. The options say otherwise when given.
 """
 
 # ruff: noqa: PLC0415  (lazy imports: each wrapped command pays for every import)
 
 from __future__ import annotations
 
+import os
 import time
 
+from exitwrap.accounting.slurm import allocation, task_of_step
 from exitwrap.status import Termination
 from exitwrap.wrap.messages import say, shown, warn
 from exitwrap.wrap.options import OWN_FAILURE
@@ -27,10 +34,32 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import IO, Callable, Optional
 
+    from exitwrap.accounting.slurm import Allocation
     from exitwrap.wrap.options import Options
     from exitwrap.wrap.signals import SignalSource
 else:
     import _signal
+
+
+class Launch:
+    """What runs: the command line, and for --batch the script's -o/-e files, opened once the
+    job has its id."""
+
+    __slots__ = ("argv", "outputs")
+
+    def __init__(self, argv: list[str], *, outputs: bool = False) -> None:
+        self.argv = argv
+        self.outputs = outputs
+
+    def redirects(self, options: Options, recording: Recording) -> list[tuple[int, int]]:
+        if not self.outputs or not (options.output_path or options.error_path):
+            return []
+        from exitwrap.wrap.batch import open_outputs
+
+        ticket = recording.ticket
+        job_id = str(ticket.shown_job) if ticket is not None else "0"
+        name = options.job_name or os.path.basename(options.command[0])
+        return open_outputs(options, job_id, name)
 
 
 def _open_json(path: Optional[str]) -> Optional[IO[str]]:
@@ -51,6 +80,7 @@ def _supervised(
     environ: Mapping[str, str],
     source: SignalSource,
     ignored: frozenset[int],
+    redirects: list[tuple[int, int]],
 ) -> Ended:
     terminal = None
     if options.group:
@@ -66,11 +96,15 @@ def _supervised(
             defaults,
             own_group=options.group,
             terminal=None if terminal is None else terminal.fd,
+            redirects=redirects,
         )
     except SpawnFailure:
         if terminal is not None:
             terminal.take_back()
         raise
+    finally:
+        for fd in {fd for fd, _ in redirects}:
+            os.close(fd)
     if terminal is not None:
         terminal.hand_over(pid)
     supervisor = Supervisor(
@@ -87,7 +121,7 @@ def _supervised(
 def _not_started(failure: SpawnFailure) -> Ended:
     """A command that could not start ends with exitwrap's status for that, as an exit code."""
     say(str(failure))
-    return Ended(failure.status << 8, error=str(failure))
+    return Ended(failure.status << 8, error=str(failure), start_errno=failure.errno)
 
 
 def _execute(
@@ -97,6 +131,7 @@ def _execute(
     recording: Recording,
     source: SignalSource,
     ignored: frozenset[int],
+    launch: Launch,
 ) -> Ended:
     """Begin the record, then start and supervise the command: how it ended, or why not."""
     additions = recording.begin(argv)
@@ -104,7 +139,9 @@ def _execute(
     if cancelled is not None:
         return Ended(cancelled, error=f"not started: signal {cancelled} arrived first")
     try:
-        return _supervised(options, argv, {**environ, **additions}, source, ignored)
+        redirects = launch.redirects(options, recording)
+        env = {**environ, **additions}
+        return _supervised(options, launch.argv, env, source, ignored, redirects)
     except SpawnFailure as failure:
         return _not_started(failure)
 
@@ -143,8 +180,10 @@ def _wrap(
     source: SignalSource,
     ignored: frozenset[int],
     not_runnable: Optional[SpawnFailure] = None,
+    launch: Optional[Launch] = None,
 ) -> Exit:
-    """Run argv (or record why it cannot run), and decide how exitwrap ends."""
+    """Run argv (or what launch says for it; or record why it cannot run), and decide how
+    exitwrap ends."""
     started = time.monotonic()
     try:
         json_stream = _open_json(options.json_path)
@@ -156,13 +195,15 @@ def _wrap(
         recording.begin(argv)
         ended = _not_started(not_runnable)
     else:
-        ended = _execute(options, argv, environ, recording, source, ignored)
-    recording.finish(ended.wait_status, timed_out=ended.timed_out, rusage=ended.rusage)
+        ended = _execute(options, argv, environ, recording, source, ignored, launch or Launch(argv))
+    recording.finish(ended)
+    errno_style = options.start_failure == "errno"
     decided = decide(
         Termination.from_wait_status(ended.wait_status),
         timed_out=ended.timed_out,
         remaps=options.remaps,
         reraise=options.signal_style == "reraise",
+        start_errno=ended.start_errno if errno_style else None,
     )
     if json_stream is not None:
         elapsed = time.monotonic() - started
@@ -184,18 +225,49 @@ def _wrap_snippet(
         return _wrap(options, options.command, environ, source, ignored, failure)
 
 
+def _wrap_batch(
+    options: Options, environ: Mapping[str, str], source: SignalSource, ignored: frozenset[int]
+) -> Exit:
+    """--batch: the script as sbatch takes it, read for its #! and #SBATCH lines first."""
+    from exitwrap.wrap.batch import prepare
+
+    try:
+        argv = prepare(options)
+    except SpawnFailure as failure:
+        return _wrap(options, options.command, environ, source, ignored, failure)
+    return _wrap(
+        options, options.command, environ, source, ignored, launch=Launch(argv, outputs=True)
+    )
+
+
+def settle_styles(
+    options: Options, environ: Mapping[str, str], slurm: Optional[Allocation]
+) -> None:
+    """The context's defaults for what the command line left open: inside a Slurm job a
+    signal death is re-raised, and an srun step's task reports a failed exec by its errno."""
+    if options.signal_style is None:
+        options.signal_style = "shell" if slurm is None else "reraise"
+    if options.start_failure is None:
+        options.start_failure = "errno" if slurm is not None and task_of_step(environ) else "shell"
+
+
 def run(
     options: Options,
     environ: Mapping[str, str],
-    make_source: Callable[[tuple[int, ...]], SignalSource] = signal_source,
+    make_source: Callable[..., SignalSource] = signal_source,
 ) -> int:
     """Run the command as options say; return exitwrap's exit status (or die of a signal).
 
     The re-raise comes last, once everything the run set up is cleaned up.
     """
+    slurm = allocation(environ)
+    settle_styles(options, environ, slurm)
     ignored = ignored_on_entry()
-    source = make_source(tuple(n for n in FORWARDED if n not in ignored))
-    if options.shell is None:
+    forwarded = tuple(n for n in FORWARDED if n not in ignored)
+    source = make_source(forwarded, in_slurm=slurm is not None)
+    if options.batch:
+        decided = _wrap_batch(options, environ, source, ignored)
+    elif options.shell is None:
         decided = _wrap(options, options.command, environ, source, ignored)
     else:
         decided = _wrap_snippet(options, environ, source, ignored)

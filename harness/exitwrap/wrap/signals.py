@@ -7,7 +7,10 @@ it to the whole foreground process group, the child included) from a kill(2)
 aimed at exitwrap (SI_USER), so that Ctrl-C reaches the child exactly once.
 Elsewhere (macOS has no sigwaitinfo) sigwait(2) gives no origin: INT, QUIT,
 HUP and WINCH count as the terminal's while exitwrap's process group is the
-terminal's foreground group.
+terminal's foreground group. Inside a Slurm job, a signal whose sender
+(si_pid) is a slurmstepd was sent to every process of the step (scancel, a
+time limit, srun passing on a Ctrl-C): the child has it already, in whatever
+process group it is.
 
 Imports ``_signal``, not ``signal``: the latter builds its enums at import,
 which costs more than everything else here together.
@@ -17,6 +20,8 @@ from __future__ import annotations
 
 import os
 import sys
+
+from exitwrap.accounting.slurm import is_stepd
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -35,10 +40,15 @@ FORWARDED = (
     _signal.SIGWINCH,
 )
 # the ones a terminal sends to its foreground process group
-FROM_TERMINAL = (_signal.SIGINT, _signal.SIGQUIT, _signal.SIGHUP, _signal.SIGWINCH)
+TERMINAL_SIGNALS = (_signal.SIGINT, _signal.SIGQUIT, _signal.SIGHUP, _signal.SIGWINCH)
 # Python sets these to SIG_IGN itself: whatever exitwrap's parent left, the child gets SIG_DFL
 PYTHONS_OWN = (_signal.SIGPIPE, getattr(_signal, "SIGXFSZ", _signal.SIGPIPE))
-SI_KERNEL = 0x80  # Linux <asm-generic/siginfo.h>
+SI_USER = 0  # Linux <asm-generic/siginfo.h>: sent by kill(2)
+SI_KERNEL = 0x80  # sent by the kernel: a terminal's signal to its foreground group
+# where a signal came from, as SignalSource.next tells it
+FROM_KILL = 0  # kill(2) aimed at exitwrap: only exitwrap has it
+FROM_TERMINAL = 1  # the terminal's foreground group has it (the child too, unless --group)
+FROM_STEPD = 2  # slurmstepd sent it to every process of the Slurm step: the child has it
 
 
 def ignored_on_entry() -> frozenset[int]:
@@ -76,14 +86,18 @@ def _foreground_terminal_group() -> bool:
 
 
 class SignalSource:
-    """The blocked signals, taken one at a time: (number, sent by the terminal) or None."""
+    """The blocked signals, taken one at a time: (number, where it came from) or None.
 
-    def __init__(self, forwarded: tuple[int, ...]) -> None:
+    in_slurm: exitwrap runs inside a Slurm job, where slurmstepd may be the sender.
+    """
+
+    def __init__(self, forwarded: tuple[int, ...], *, in_slurm: bool = False) -> None:
         self.forwarded = forwarded
+        self.in_slurm = in_slurm
         self.waited = {*forwarded, _signal.SIGCHLD}
         _signal.pthread_sigmask(_signal.SIG_BLOCK, self.waited)
 
-    def next(self, timeout: Optional[float]) -> Optional[tuple[int, bool]]:
+    def next(self, timeout: Optional[float]) -> Optional[tuple[int, int]]:
         """The next signal; None when timeout seconds passed first."""
         if timeout is None:
             info = _signal.sigwaitinfo(self.waited)
@@ -92,9 +106,13 @@ class SignalSource:
             if found is None:
                 return None
             info = found
-        return info.si_signo, info.si_code == SI_KERNEL
+        if info.si_code == SI_KERNEL:
+            return info.si_signo, FROM_TERMINAL
+        if self.in_slurm and info.si_code == SI_USER and is_stepd(info.si_pid):
+            return info.si_signo, FROM_STEPD
+        return info.si_signo, FROM_KILL
 
-    def take_pending(self) -> list[tuple[int, bool]]:
+    def take_pending(self) -> list[tuple[int, int]]:
         """The signals that arrived so far, consumed, in order."""
         taken = []
         while _signal.sigpending() & self.waited:
@@ -108,12 +126,12 @@ class SignalSource:
 class PortableSignalSource(SignalSource):
     """sigwait(2) with an interval timer for the timeout, where sigwaitinfo is missing."""
 
-    def __init__(self, forwarded: tuple[int, ...]) -> None:
-        super().__init__(forwarded)
+    def __init__(self, forwarded: tuple[int, ...], *, in_slurm: bool = False) -> None:
+        super().__init__(forwarded, in_slurm=in_slurm)
         self.waited.add(_signal.SIGALRM)
         _signal.pthread_sigmask(_signal.SIG_BLOCK, self.waited)
 
-    def next(self, timeout: Optional[float]) -> Optional[tuple[int, bool]]:
+    def next(self, timeout: Optional[float]) -> Optional[tuple[int, int]]:
         if timeout is not None:
             if timeout <= 0 and not (_signal.sigpending() & self.waited - {_signal.SIGALRM}):
                 return None
@@ -122,11 +140,12 @@ class PortableSignalSource(SignalSource):
         _signal.setitimer(_signal.ITIMER_REAL, 0)
         if number == _signal.SIGALRM:
             return None
-        return number, number in FROM_TERMINAL and _foreground_terminal_group()
+        terminal = number in TERMINAL_SIGNALS and _foreground_terminal_group()
+        return number, FROM_TERMINAL if terminal else FROM_KILL
 
 
-def signal_source(forwarded: tuple[int, ...]) -> SignalSource:
-    """The best source this platform has (SI_KERNEL is Linux's)."""
+def signal_source(forwarded: tuple[int, ...], *, in_slurm: bool = False) -> SignalSource:
+    """The best source this platform has (SI_KERNEL and si_pid are Linux's)."""
     if sys.platform.startswith("linux") and hasattr(_signal, "sigwaitinfo"):
-        return SignalSource(forwarded)
-    return PortableSignalSource(forwarded)
+        return SignalSource(forwarded, in_slurm=in_slurm)
+    return PortableSignalSource(forwarded, in_slurm=in_slurm)

@@ -13,6 +13,8 @@ import os
 import sys
 import time
 
+from exitwrap.wrap.signals import FROM_STEPD, FROM_TERMINAL
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import signal as _signal
@@ -30,9 +32,10 @@ _MAXRSS_UNIT = 1024 if sys.platform == "darwin" else 1  # macOS reports bytes, L
 
 class Ended:
     """How the child ended: its raw wait status, its resource use, whether the timeout fired;
-    or, for a command that never ran, the status standing for that and why (``error``)."""
+    or, for a command that never ran, the status standing for that, why (``error``) and the
+    errno of its failed start."""
 
-    __slots__ = ("error", "rusage", "timed_out", "wait_status")
+    __slots__ = ("error", "rusage", "start_errno", "timed_out", "wait_status")
 
     def __init__(
         self,
@@ -41,11 +44,13 @@ class Ended:
         *,
         timed_out: bool = False,
         error: Optional[str] = None,
+        start_errno: Optional[int] = None,
     ) -> None:
         self.wait_status = wait_status
         self.rusage = rusage  # (max RSS KiB, user CPU s, system CPU s)
         self.timed_out = timed_out
         self.error = error
+        self.start_errno = start_errno
 
 
 class Supervisor:
@@ -78,11 +83,11 @@ class Supervisor:
             except ProcessLookupError:
                 return  # reaped already: nothing to signal
 
-    def _forward(self, event: tuple[int, bool]) -> None:
-        """Pass on a signal, given as the signal source's (number, from the terminal)."""
-        number, from_terminal = event
-        if from_terminal and not self.group:
-            return  # the terminal sent it to exitwrap's whole group: the child has it already
+    def _forward(self, event: tuple[int, int]) -> None:
+        """Pass on a signal, given as the signal source's (number, where it came from)."""
+        number, origin = event
+        if origin == FROM_STEPD or (origin == FROM_TERMINAL and not self.group):
+            return  # sent to the child too: by slurmstepd, or to exitwrap's whole group
         self._send(number)
 
     def _deadline_passed(self) -> Optional[float]:
