@@ -184,6 +184,8 @@ JobAcctGatherFrequency=30
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/backfill
+# a main scheduling pass every second (Slurm's default: 60 s), so that a burst of jobs starts at once
+SchedulerParameters=sched_interval=1,bf_interval=1
 SlurmdParameters=config_overrides
 ReturnToService=2
 KillWait=$KILLWAIT

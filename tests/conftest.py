@@ -16,6 +16,7 @@ from exitwrap.observe.session import session
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.catalog import POSIX_FAMILY
 from exitwrap.shells.shell import Shell, parse_selection, resolve
+from tests.slurm_helpers import Cluster, Shared
 
 REPO = Path(__file__).resolve().parent.parent
 SHELLS: dict[str, Shell] = {s.name: resolve(s) for s in parse_selection(",".join(KNOWN_NAMES))}
@@ -89,3 +90,33 @@ def cmd_shell() -> Iterator[Shell]:
     with session(shell) as held:
         assert held.present, f"cmd is installed but cannot run: {held.absent_reason}"
         yield held
+
+
+@pytest.fixture(scope="session")
+def shared_slurm() -> Shared:
+    return Shared()
+
+
+@pytest.fixture(scope="session")
+def slurm(shared_slurm: Shared) -> Iterator[Cluster]:
+    """The test run's private Slurm cluster, shared by its workers and stopped by PID when the
+    last of them ends; a skip saying why where it cannot run."""
+    cluster, reason = shared_slurm.join()
+    if cluster is None:
+        pytest.skip(reason)
+    try:
+        yield cluster
+    finally:
+        shared_slurm.leave(cluster)
+
+
+def _turn(item: pytest.Item) -> int:
+    if item.get_closest_marker("after_a_minute") is not None:
+        return 2
+    return 0 if item.get_closest_marker("slurm") is not None else 1
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Slurm tests first, so that their cluster's start and their jobs overlap the rest of
+    the suite; last, what waits for a job's minute-long time limit: by then it has passed."""
+    items.sort(key=_turn)

@@ -8,6 +8,14 @@ it to its command and records the step's end; the state becomes CANCELLED
 when that end is ingested. A process is signalled only when its pid, boot
 id and start time all still match what was recorded, so a reused pid is
 never hit. Errors use scancel's words.
+
+``-s SIGNAL`` (scancel's --signal) only sends that signal: nothing is marked,
+and how the job then ends decides its state. exitwrap passes on INT, TERM,
+HUP, QUIT, USR1, USR2 and WINCH; any other signal would end exitwrap and
+leave its command, so it is refused. A Slurm job's own record is Slurm's
+job: cancelling it runs Slurm's ``scancel`` (with the signal), and Slurm's
+accounting then says how it ended; its steps, exitwrap's own, are cancelled
+here as any step.
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ from exitwrap.accounting.modify import INVALID_JOB
 from exitwrap.accounting.process import Identity, is_alive
 from exitwrap.accounting.records import Selection, load
 from exitwrap.accounting.users import ROOT
-from exitwrap.errors import HarnessFailure
+from exitwrap.errors import HarnessFailure, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,6 +41,9 @@ if TYPE_CHECKING:
 
 DENIED = "Access/permission denied"
 ENDED = "Job/step already completing or completed"
+# what a recording exitwrap passes on to its command (harness/exitwrap/wrap/signals.py)
+PASSED_ON = ("INT", "TERM", "HUP", "QUIT", "USR1", "USR2", "WINCH")
+SCANCEL_TIMEOUT_S = 30.0
 
 
 class CancelError(HarnessFailure):
@@ -40,6 +51,40 @@ class CancelError(HarnessFailure):
 
     def __init__(self, target: str, why: str) -> None:
         super().__init__(f"Kill job error on job id {target}: {why}")
+
+
+def parse_signal(text: str) -> int:
+    """``-s USR1``, ``SIGUSR1`` or ``10``: one of the signals exitwrap passes on."""
+    name = text.strip().upper().removeprefix("SIG")
+    if name.isascii() and name.isdigit():
+        try:
+            name = signal.Signals(int(name)).name.removeprefix("SIG")
+        except ValueError:
+            raise UsageError(f"invalid signal {text!r}") from None
+    if name not in PASSED_ON:
+        raise UsageError(
+            f"signal {text!r} is not one exitwrap passes on to its command "
+            f"({', '.join(PASSED_ON)}): it would end exitwrap and leave the command running"
+        )
+    number: int = getattr(signal, f"SIG{name}")
+    return number
+
+
+class Request:
+    """What one cancel asks: the signal (None: cancel, TERM after the mark), and who asks."""
+
+    __slots__ = ("clusters", "signal", "uid")
+
+    def __init__(
+        self,
+        uid: int,
+        *,
+        signal: Optional[int] = None,
+        clusters: Optional[frozenset[Optional[str]]] = None,
+    ) -> None:
+        self.uid = uid
+        self.signal = signal
+        self.clusters = clusters
 
 
 def _identity(record: JobRecord | StepRecord) -> Identity:
@@ -50,38 +95,81 @@ def _running(records: list[JobRecord] | list[StepRecord]) -> list[Identity]:
     return [_identity(r) for r in records if r.state == states.RUNNING]
 
 
-def _mark(
-    db: Connection, path: str, job_id: int, step_id: Optional[str], uid: int
-) -> list[Identity]:
-    """Record the request; return the processes to signal."""
-    target = str(job_id) if step_id is None else f"{job_id}.{step_id}"
-    jobs = load(db, Selection(jobs={job_id: None}), path)
-    job = jobs[0] if jobs else None
-    step = None if job is None or step_id is None else job.step(step_id)
-    if job is None or (step_id is not None and step is None):
+def _the_job(db: Connection, path: str, target: str, job_id: int, request: Request) -> JobRecord:
+    """The one job the id names (Slurm's id for a Slurm job's record, among -M's clusters)."""
+    jobs = load(db, Selection(jobs={job_id: None}, clusters=request.clusters), path)
+    if not jobs:
         raise CancelError(target, INVALID_JOB)
-    if uid not in (ROOT, job.uid):
+    if len(jobs) > 1:
+        clusters = ", ".join(job.cluster or "none" for job in jobs)
+        raise CancelError(target, f"it names {len(jobs)} jobs (clusters: {clusters}): give -M")
+    if request.uid not in (ROOT, jobs[0].uid):
         raise CancelError(target, DENIED)
+    return jobs[0]
+
+
+def _mark(
+    db: Connection, path: str, job_id: int, step_id: Optional[str], request: Request
+) -> tuple[list[Identity], JobRecord]:
+    """Record the request (unless it only sends a signal, or the job is Slurm's); return the
+    processes to signal, and the job."""
+    target = str(job_id) if step_id is None else f"{job_id}.{step_id}"
+    job = _the_job(db, path, target, job_id, request)
+    step = None if step_id is None else job.step(step_id)
+    if step_id is not None and step is None:
+        raise CancelError(target, INVALID_JOB)
+    record = job if step is None else step
+    if record.state != states.RUNNING:
+        raise CancelError(target, ENDED)
+    if step is None and job.slurm:
+        return [], job
+    processes = _running([step]) if step is not None else _running([job]) + _running(job.steps)
+    if request.signal is not None:
+        return processes, job
     if step is not None:
-        if step.state != states.RUNNING:
-            raise CancelError(target, ENDED)
         db.execute(
             "UPDATE steps SET cancel_uid = ? WHERE job_id = ? AND step_index = ?",
-            (uid, job_id, step.step_index),
+            (request.uid, job.job_id, step.step_index),
         )
-        return _running([step])
-    if job.state != states.RUNNING:
-        raise CancelError(target, ENDED)
-    db.execute("UPDATE jobs SET cancel_uid = ? WHERE job_id = ?", (uid, job_id))
-    return _running([job]) + _running(job.steps)
+    else:
+        db.execute("UPDATE jobs SET cancel_uid = ? WHERE job_id = ?", (request.uid, job.job_id))
+    return processes, job
 
 
-def cancel(path: str, job_id: int, step_id: Optional[str], uid: int) -> list[str]:
-    """Cancel one job or step; returns the other hosts whose processes could not be signalled
-    from here (the request is recorded all the same)."""
-    processes = write(path, lambda db: _mark(db, path, job_id, step_id, uid))
-    if step_id is None:
-        Backlog(path).mark_cancelled(job_id, uid)
+def _scancel(job: JobRecord, request: Request) -> None:
+    """Hand a Slurm job to Slurm's scancel."""
+    import subprocess  # noqa: PLC0415  (only a Slurm job's cancel needs it)
+
+    target = str(job.shown_id)
+    argv = ["scancel", "-M", job.cluster or "", target]
+    if request.signal is not None:
+        argv[1:1] = ["-s", signal.Signals(request.signal).name.removeprefix("SIG")]
+    try:
+        done = subprocess.run(
+            argv, capture_output=True, text=True, timeout=SCANCEL_TIMEOUT_S, check=False
+        )
+    except FileNotFoundError:
+        raise CancelError(target, "a Slurm job, and scancel is not installed here") from None
+    except subprocess.TimeoutExpired:
+        raise CancelError(target, "scancel did not answer") from None
+    if done.returncode != 0:
+        said = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        raise CancelError(target, f"scancel: {said.removeprefix('scancel: error: ')}")
+
+
+def cancel(
+    path: str, job_id: int, step_id: Optional[str], uid: int, request: Optional[Request] = None
+) -> list[str]:
+    """Cancel (or signal) one job or step; returns the other hosts whose processes could not
+    be signalled from here (the request is recorded all the same)."""
+    asked = Request(uid) if request is None else request
+    processes, job = write(path, lambda db: _mark(db, path, job_id, step_id, asked))
+    if step_id is None and job.slurm:
+        _scancel(job, asked)
+        return []
+    if step_id is None and asked.signal is None:
+        Backlog(path).mark_cancelled(job.job_id, uid)
+    number = signal.SIGTERM if asked.signal is None else asked.signal
     elsewhere: list[str] = []
     signalled: set[int] = set()
     for process in processes:
@@ -91,8 +179,21 @@ def cancel(path: str, job_id: int, step_id: Optional[str], uid: int) -> list[str
         if process.pid in signalled or alive is not True:
             continue
         try:
-            os.kill(process.pid, signal.SIGTERM)
+            os.kill(process.pid, number)
         except ProcessLookupError:
             continue
         signalled.add(process.pid)
     return elsewhere
+
+
+def running_jobs(
+    path: str,
+    *,
+    names: Optional[frozenset[str]],
+    uids: Optional[frozenset[int]],
+    clusters: Optional[frozenset[Optional[str]]],
+) -> list[int]:
+    """scancel -n/-u without ids: the running jobs of those names and users (shown ids)."""
+    selection = Selection(names=names, uids=uids, clusters=clusters, with_steps=False)
+    jobs = write(path, lambda db: load(db, selection, path))
+    return [job.shown_id for job in jobs if job.state == states.RUNNING]

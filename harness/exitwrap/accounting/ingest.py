@@ -55,7 +55,15 @@ if TYPE_CHECKING:
 _JOB_KEYS = frozenset(JOB_COLUMNS) - {"job_id", "user", "state", "derived_status", "cancel_uid"}
 _STEP_KEYS = frozenset(STEP_COLUMNS) - {"job_id", "step_index", "cancel_uid"}
 _JOB_ENDING = ("end_time", "state", "exit_status")  # what an end may change in a recorded job
-_STEP_ENDING = ("end_time", "state", "exit_status", "max_rss_kib", "user_cpu", "system_cpu")
+_STEP_ENDING = (
+    "end_time",
+    "state",
+    "exit_status",
+    "max_rss_kib",
+    "user_cpu",
+    "system_cpu",
+    "start_errno",
+)
 _LEADER = "SELECT end_time, pid, pgid, node, boot_id, proc_start, kind FROM jobs WHERE job_id = ?"
 
 

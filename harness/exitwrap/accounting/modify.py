@@ -35,14 +35,33 @@ def check_code(code: int) -> int:
 
 
 def modify(
-    path: str, job_id: int, *, code: Optional[int], comment: Optional[str], uid: int
+    path: str,
+    job_id: int,
+    *,
+    code: Optional[int],
+    comment: Optional[str],
+    uid: int,
+    clusters: Optional[frozenset[Optional[str]]] = None,
 ) -> None:
-    """Set the derived exit code and/or the comment of an ended job of uid's (any, as root)."""
+    """Set the derived exit code and/or the comment of an ended job of uid's (any, as root).
+
+    job_id is the id as shown (Slurm's, for a Slurm job's record, whose end is asked of
+    Slurm first); clusters chooses among jobs that share it.
+    """
+    from exitwrap.accounting.sacct import query  # noqa: PLC0415  (Slurm's end, asked first)
+
+    chosen = Selection(jobs={job_id: None}, with_steps=False, clusters=clusters)
+    query(path, chosen)
 
     def change(db: Connection) -> None:
-        jobs = load(db, Selection(jobs={job_id: None}, with_steps=False), path)
+        jobs = load(db, chosen, path)
         if not jobs:
             raise HarnessFailure(f"{INVALID_JOB}: {job_id}")
+        if len(jobs) > 1:
+            named = ", ".join(job.cluster or "none" for job in jobs)
+            raise HarnessFailure(
+                f"job {job_id} names {len(jobs)} jobs (clusters: {named}): give -c CLUSTER"
+            )
         job = jobs[0]
         if uid not in (ROOT, job.uid):
             raise HarnessFailure(
@@ -54,9 +73,9 @@ def modify(
         if code is not None:
             db.execute(
                 "UPDATE jobs SET derived_status = ? WHERE job_id = ?",
-                (check_code(code) << 8, job_id),
+                (check_code(code) << 8, job.job_id),
             )
         if comment is not None:
-            db.execute("UPDATE jobs SET comment = ? WHERE job_id = ?", (comment, job_id))
+            db.execute("UPDATE jobs SET comment = ? WHERE job_id = ?", (comment, job.job_id))
 
     write(path, change)

@@ -90,13 +90,15 @@ JOB_COLUMNS = (
     "node_list",
 )
 # computed per job by the query: the derived exit code (and as Slurm 22.05 derives it: from
-# what its srun steps exited with, a command that could not start by its errno), the steps'
-# CPU totals, and why the job's own step could not start its command, if it could not
+# what its srun steps exited with, a command that could not start by its errno; 0:0 for a job
+# Slurm ended itself, by its time limit or scancel, as 22.05.8's sacct showed every one), the
+# steps' CPU totals, and why the job's own step could not start its command, if it could not
 _LEADING_STEP = f"CASE jobs.kind WHEN 'batch' THEN {BATCH_STEP} WHEN 'single' THEN 0 END"
 _JOB_TOTALS = f"""COALESCE(derived_status,
         (SELECT MAX(s.exit_status) FROM steps s WHERE s.job_id = jobs.job_id AND s.step_index >= 0),
         0),
     COALESCE(derived_status,
+        CASE WHEN kind = '{SLURM_KIND}' AND state IN ('CANCELLED', 'TIMEOUT') THEN 0 END,
         (SELECT MAX(CASE WHEN s.start_errno IS NULL THEN s.exit_status
                          ELSE (s.start_errno & 255) << 8 END)
          FROM steps s WHERE s.job_id = jobs.job_id AND s.step_index >= 0

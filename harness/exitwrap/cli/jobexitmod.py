@@ -10,7 +10,7 @@ from exitwrap.accounting.display import make_view
 from exitwrap.accounting.modify import LIST_FORMAT, modify, success_message
 from exitwrap.accounting.recorder import configured_database
 from exitwrap.accounting.records import Selection
-from exitwrap.accounting.sacct import lines, parse_format, query, table
+from exitwrap.accounting.sacct import lines, parse_clusters, parse_format, query, table
 from exitwrap.cli.common import EXIT_OK, fail
 from exitwrap.cli.options import Option, help_text, parse
 from exitwrap.errors import UsageError
@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
 PROG = "exitcodes jobexitmod"
 OPTIONS = (
+    Option("-c", "--cluster", "the job of this Slurm cluster ('none': exitwrap's own)", "NAME"),
     Option("-e", "--exit-code", "set the derived exit code (0-255)", "CODE"),
     Option("-r", "--reason", "set the job's comment", "TEXT"),
     Option("-l", "--list", "show the job's exit codes and comment"),
@@ -64,10 +65,12 @@ def run(argv: Sequence[str]) -> int:
     job_id = _job_id(parsed.operands)
     code, reason = _code(parsed.value("exit_code")), parsed.value("reason")
     path = configured_database(os.environ)
+    cluster = parsed.value("cluster")
+    clusters = None if cluster is None else parse_clusters(cluster)
     if parsed.flag("list"):
         if code is not None or reason is not None:
             raise UsageError(f"-l lists only: {PROG} -l JOBID")
-        selection = Selection(jobs={job_id: None}, with_steps=False)
+        selection = Selection(jobs={job_id: None}, with_steps=False, clusters=clusters)
         notices: list[str] = []
         jobs = query(path, selection, notices)
         view, warning = make_view(os.environ)
@@ -79,6 +82,6 @@ def run(argv: Sequence[str]) -> int:
         return EXIT_OK
     if code is None and reason is None:
         raise UsageError("either a reason string (-r) or an exit code (-e) is required")
-    modify(path, job_id, code=code, comment=reason, uid=users.uid())
+    modify(path, job_id, code=code, comment=reason, uid=users.uid(), clusters=clusters)
     sys.stdout.write(success_message(job_id))
     return EXIT_OK
