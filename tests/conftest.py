@@ -103,7 +103,7 @@ def slurm(shared_slurm: Shared) -> Iterator[Cluster]:
     last of them ends; a skip saying why where it cannot run."""
     cluster, reason = shared_slurm.join()
     if cluster is None:
-        pytest.skip(reason)
+        pytest.skip(reason or "no Slurm")
     try:
         yield cluster
     finally:

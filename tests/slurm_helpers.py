@@ -108,7 +108,8 @@ class Cluster:
         done = subprocess.run(list(argv), env={**self.env, **(env or {})}, capture_output=True,
                               text=True, timeout=120, check=False, **kwargs)  # fmt: skip
         assert done.returncode == 0, f"{argv}: {done.stderr}"
-        return done.stdout
+        out: str = done.stdout
+        return out
 
     def sbatch(self, script: Path, *options: str, db: str) -> int:
         out = self.run("sbatch", "--parsable", *options, str(script), env={"EXITWRAP_DB": db},
