@@ -9,7 +9,8 @@ when that end is ingested. A process is signalled only when its pid, boot
 id and start time all still match what was recorded, so a reused pid is
 never hit. Errors use scancel's words.
 
-``-s SIGNAL`` (scancel's --signal) only sends that signal: nothing is marked,
+``-s SIGNAL`` (scancel's --signal) only sends that signal, to the job's steps
+(not to its batch script, as scancel without --batch): nothing is marked,
 and how the job then ends decides its state. exitwrap passes on INT, TERM,
 HUP, QUIT, USR1, USR2 and WINCH; any other signal would end exitwrap and
 leave its command, so it is refused. A Slurm job's own record is Slurm's
@@ -123,9 +124,12 @@ def _mark(
         raise CancelError(target, ENDED)
     if step is None and job.slurm:
         return [], job
+    if request.signal is not None:  # as scancel -s: the steps' processes, not a batch script's
+        if step is not None:
+            return _running([step]), job
+        steps = [s for s in job.steps if s.step_id != "batch"]
+        return _running(steps) if steps else _running([job]), job
     processes = _running([step]) if step is not None else _running([job]) + _running(job.steps)
-    if request.signal is not None:
-        return processes, job
     if step is not None:
         db.execute(
             "UPDATE steps SET cancel_uid = ? WHERE job_id = ? AND step_index = ?",
