@@ -8,7 +8,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PACKAGES="bash dash ksh mksh zsh yash posh busybox fish tcsh rc wine wine64 gcc-mingw-w64-x86-64 tini hyperfine"
+# the shells; Wine and mingw for cmd; tini and hyperfine for the benchmarks; a private Slurm
+# for the Slurm tests (scripts/slurm.sh starts its daemons by hand, never as services)
+PACKAGES="bash dash ksh mksh zsh yash posh busybox fish tcsh rc wine wine64 gcc-mingw-w64-x86-64 tini hyperfine slurm-wlm slurmdbd munge mariadb-server slurm-client"
 
 missing=""
 for package in $PACKAGES; do

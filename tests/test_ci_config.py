@@ -58,7 +58,7 @@ def _scripts(job: dict[str, Any]) -> str:
 
 def test_nox_lists_every_session_ci_needs() -> None:
     sessions = _nox_sessions()
-    assert {"lint", "matrix", "report", "bench"} <= sessions
+    assert {"lint", "matrix", "report", "bench", "slurm"} <= sessions
     assert any(s.startswith("tests-") for s in sessions)
     assert {f"conformance(shell='{name}')" for name in KNOWN_NAMES} <= sessions
 
