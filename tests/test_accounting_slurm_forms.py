@@ -248,3 +248,28 @@ def test_job_name_names_the_step_and_wrap_counts_cpus(db: str, kit: ProbeKit) ->
     (row, step) = _parsable("-j", str(ticket.job_id), "-o", "JobID,NCPUS,AllocNodes,NodeList")
     assert row["NCPUS"] == step["NCPUS"] == str(len(os.sched_getaffinity(0)))
     assert row["AllocNodes"] == "1" and row["NodeList"] == os.uname().nodename
+
+
+def test_inside_a_slurm_job_its_steps_are_the_slurm_jobs_and_signal_deaths_are_raised_again(
+    db: str, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a batch script's plain exitwrap calls see (SLURM_JOB_ID without SLURM_STEP_ID):
+    no cluster answers here, so the job's own record stays as recorded."""
+    monkeypatch.setenv("SLURM_CONF", "/nonexistent/slurm.conf")  # this machine's sacct: no answer
+    slurm = {**env_for(db), "SLURM_JOB_ID": "77", "SLURM_CLUSTER_NAME": "lab",
+             "SLURMD_NODENAME": "node7", "SLURM_CONF": "/nonexistent/slurm.conf"}  # fmt: skip
+    kill = (str(kit.probe), "signal", str(int(signal.SIGKILL)))
+    assert exitwrap(*kill, env=slurm).returncode == -signal.SIGKILL  # re-raised by default
+    assert exitwrap("--signal-style=shell", *kill, env=slurm).returncode == 128 + signal.SIGKILL
+    assert exitwrap("-J", "prep", str(kit.probe), "exit", "3", env=slurm).returncode == 3
+    fields = ("-o", "JobID,JobName,State,ExitCode,NodeList,Cluster")
+    rows = [tuple(r.values()) for r in _parsable("-j", "77", *fields)]
+    probe = kit.probe.name
+    assert rows == [
+        ("77", probe, "RUNNING", "0:0", "node7", "lab"),  # Slurm's to end: sacct says when
+        ("77.0", probe, "CANCELLED", "0:9", "node7", "lab"),
+        ("77.1", probe, "CANCELLED", "0:9", "node7", "lab"),
+        ("77.2", "prep", "FAILED", "3:0", "node7", "lab"),
+    ]
+    assert _parsable("-j", "77", "-M", "none", *fields) == []  # exitwrap's own jobs only
+    assert len(_parsable("-j", "77", "-M", "lab", *fields)) == 4

@@ -16,7 +16,7 @@ where scontrol still holds the job (MinJobAge) the exit code is taken from
 it when it is sacct's plus 128 and the submit times match (the same job).
 A reader that may not write the database applies what it learnt to what it
 shows, and stores nothing. Without Slurm's commands (another machine), the
-record shows as it was stored.
+record shows as it was stored, as it does where $SLURM_CONF names a missing file.
 """
 
 # ruff: noqa: PLC0415  (lazy imports: only readers of running Slurm jobs pay for subprocess)
@@ -64,7 +64,12 @@ _CANCELLED_BY = states.CANCELLED + " by "
 
 
 def _program(name: str) -> Optional[str]:
-    """The program's path on PATH, as a shell would find it (None: not installed here)."""
+    """The program's path on PATH, as a shell would find it; None where it is not installed,
+    or where $SLURM_CONF names a file that is not there (Slurm's commands would wait a
+    minute for it to appear)."""
+    configuration = os.environ.get("SLURM_CONF")
+    if configuration is not None and not os.path.exists(configuration):
+        return None
     for directory in os.get_exec_path():
         candidate = os.path.join(directory, name)
         if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
