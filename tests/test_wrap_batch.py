@@ -14,9 +14,10 @@ import pytest
 
 from exitwrap.accounting.records import Selection
 from exitwrap.accounting.sacct import query
+from exitwrap.observe.probe import ProbeKit
 from exitwrap.wrap.batch import directives, expand, interpreter_argv, minutes
 from tests.accounting_helpers import exitcodes, wrapped_env
-from tests.wrap_helpers import exitwrap
+from tests.wrap_helpers import exitwrap, process_gone, wait_until
 
 
 def _script(directory: Path, text: str, name: str = "job.sh", mode: int = 0o644) -> Path:
@@ -133,3 +134,19 @@ def test_directive_words_and_patterns() -> None:
         minutes("5x", "-t")
     assert expand("%j.%x.%u.%%.%q", "12", "name").startswith("12.name.")
     assert expand("%3j%q", "7", "n") == "007%q"
+
+
+def test_a_time_limit_ends_every_process_of_the_script_once(
+    tmp_path: Path, db: str, kit: ProbeKit
+) -> None:
+    """As Slurm ends a batch job at its time limit: TERM to each of its processes, once (a
+    step's exitwrap does not pass it on again), the script's background ones included."""
+    _script(tmp_path, f"#!/bin/sh\nexitwrap {kit.probe} catch 15 500 >caught.txt &\n"
+            f"{kit.probe} orphan 60 0 >orphan.txt\nsleep 60\n")  # fmt: skip
+    done = _batch(tmp_path, db, "-t", "0:02", "-k", "5", "job.sh")
+    assert done.returncode == 124
+    assert (tmp_path / "caught.txt").read_text().splitlines()[-1] == "CAUGHT 15 1"
+    grandchild = int((tmp_path / "orphan.txt").read_text().split()[-1])
+    assert wait_until(lambda: process_gone(grandchild), 10)
+    job_id = _job_id(done.stderr)
+    assert _sacct(job_id, "JobID,State,ExitCode")[2] == f"{job_id}.0|CANCELLED|0:15"

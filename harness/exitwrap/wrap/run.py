@@ -9,6 +9,12 @@ Inside a Slurm job (its SLURM_* variables) a signal death is re-raised by
 default, and the task of an srun step that cannot start its command exits
 with the exec's errno, as slurmstepd would have: Slurm's record of a wrapped
 step is then the bare command's. The options say otherwise when given.
+
+--batch runs the script in a process group of its own, as --group does (and as
+slurmstepd runs a batch script in a session of its own): a time limit ends all
+of it, and what the script leaves running when it ends is ended too; signals
+passed on go to the script alone, and exitcodes cancel signals each step's
+exitwrap itself.
 """
 
 # ruff: noqa: PLC0415  (lazy imports: each wrapped command pays for every import)
@@ -24,7 +30,13 @@ from exitwrap.wrap.messages import say, shown, warn
 from exitwrap.wrap.options import OWN_FAILURE
 from exitwrap.wrap.outcome import Exit, decide, die_of
 from exitwrap.wrap.recording import Recording
-from exitwrap.wrap.signals import FORWARDED, child_defaults, ignored_on_entry, signal_source
+from exitwrap.wrap.signals import (
+    FORWARDED,
+    GROUP_SENDER_ENV,
+    child_defaults,
+    ignored_on_entry,
+    signal_source,
+)
 from exitwrap.wrap.spawn import SpawnFailure, spawn
 from exitwrap.wrap.supervise import Ended, Supervisor
 
@@ -83,7 +95,8 @@ def _supervised(
     redirects: list[tuple[int, int]],
 ) -> Ended:
     terminal = None
-    if options.group:
+    own_group = options.group or options.batch  # a batch script's processes end with it
+    if own_group:
         from exitwrap.wrap.group import Terminal, become_subreaper
 
         become_subreaper()
@@ -94,7 +107,7 @@ def _supervised(
             argv,
             environ,
             defaults,
-            own_group=options.group,
+            own_group=own_group,
             terminal=None if terminal is None else terminal.fd,
             redirects=redirects,
         )
@@ -110,7 +123,8 @@ def _supervised(
     supervisor = Supervisor(
         pid,
         source,
-        group=options.group,
+        group=own_group,
+        forward_to_group=options.group,
         timeout_s=options.timeout_s,
         kill_after_s=options.kill_after_s,
         terminal=terminal,
@@ -141,6 +155,8 @@ def _execute(
     try:
         redirects = launch.redirects(options, recording)
         env = {**environ, **additions}
+        if options.group or options.batch:
+            env[GROUP_SENDER_ENV] = str(os.getpid())
         return _supervised(options, launch.argv, env, source, ignored, redirects)
     except SpawnFailure as failure:
         return _not_started(failure)
@@ -264,7 +280,9 @@ def run(
     settle_styles(options, environ, slurm)
     ignored = ignored_on_entry()
     forwarded = tuple(n for n in FORWARDED if n not in ignored)
-    source = make_source(forwarded, in_slurm=slurm is not None)
+    sender = environ.get(GROUP_SENDER_ENV, "")
+    group_sender = int(sender) if sender.isascii() and sender.isdigit() else None
+    source = make_source(forwarded, in_slurm=slurm is not None, group_sender=group_sender)
     if options.batch:
         decided = _wrap_batch(options, environ, source, ignored)
     elif options.shell is None:

@@ -10,7 +10,10 @@ HUP and WINCH count as the terminal's while exitwrap's process group is the
 terminal's foreground group. Inside a Slurm job, a signal whose sender
 (si_pid) is a slurmstepd was sent to every process of the step (scancel, a
 time limit, srun passing on a Ctrl-C): the child has it already, in whatever
-process group it is.
+process group it is. Likewise a signal from the exitwrap named in
+``EXITWRAP_GROUP_SENDER`` (an exitwrap above that runs its command in a process
+group of its own, as --group and --batch do, and signals that whole group:
+its timeout, the leftovers' clean-up) reached every process of the group.
 
 Imports ``_signal``, not ``signal``: the latter builds its enums at import,
 which costs more than everything else here together.
@@ -49,6 +52,10 @@ SI_KERNEL = 0x80  # sent by the kernel: a terminal's signal to its foreground gr
 FROM_KILL = 0  # kill(2) aimed at exitwrap: only exitwrap has it
 FROM_TERMINAL = 1  # the terminal's foreground group has it (the child too, unless --group)
 FROM_STEPD = 2  # slurmstepd sent it to every process of the Slurm step: the child has it
+FROM_GROUP = (
+    3  # the exitwrap above sent it to exitwrap's whole group (the child too, unless --group)
+)
+GROUP_SENDER_ENV = "EXITWRAP_GROUP_SENDER"  # that exitwrap's pid, set for its command
 
 
 def ignored_on_entry() -> frozenset[int]:
@@ -88,12 +95,20 @@ def _foreground_terminal_group() -> bool:
 class SignalSource:
     """The blocked signals, taken one at a time: (number, where it came from) or None.
 
-    in_slurm: exitwrap runs inside a Slurm job, where slurmstepd may be the sender.
+    in_slurm: exitwrap runs inside a Slurm job, where slurmstepd may be the sender;
+    group_sender: the pid of the exitwrap above that signals exitwrap's group as a whole.
     """
 
-    def __init__(self, forwarded: tuple[int, ...], *, in_slurm: bool = False) -> None:
+    def __init__(
+        self,
+        forwarded: tuple[int, ...],
+        *,
+        in_slurm: bool = False,
+        group_sender: Optional[int] = None,
+    ) -> None:
         self.forwarded = forwarded
         self.in_slurm = in_slurm
+        self.group_sender = group_sender
         self.waited = {*forwarded, _signal.SIGCHLD}
         _signal.pthread_sigmask(_signal.SIG_BLOCK, self.waited)
 
@@ -108,6 +123,8 @@ class SignalSource:
             info = found
         if info.si_code == SI_KERNEL:
             return info.si_signo, FROM_TERMINAL
+        if info.si_code == SI_USER and info.si_pid == self.group_sender:
+            return info.si_signo, FROM_GROUP
         if self.in_slurm and info.si_code == SI_USER and is_stepd(info.si_pid):
             return info.si_signo, FROM_STEPD
         return info.si_signo, FROM_KILL
@@ -126,8 +143,14 @@ class SignalSource:
 class PortableSignalSource(SignalSource):
     """sigwait(2) with an interval timer for the timeout, where sigwaitinfo is missing."""
 
-    def __init__(self, forwarded: tuple[int, ...], *, in_slurm: bool = False) -> None:
-        super().__init__(forwarded, in_slurm=in_slurm)
+    def __init__(
+        self,
+        forwarded: tuple[int, ...],
+        *,
+        in_slurm: bool = False,
+        group_sender: Optional[int] = None,
+    ) -> None:
+        super().__init__(forwarded, in_slurm=in_slurm, group_sender=group_sender)
         self.waited.add(_signal.SIGALRM)
         _signal.pthread_sigmask(_signal.SIG_BLOCK, self.waited)
 
@@ -144,8 +167,11 @@ class PortableSignalSource(SignalSource):
         return number, FROM_TERMINAL if terminal else FROM_KILL
 
 
-def signal_source(forwarded: tuple[int, ...], *, in_slurm: bool = False) -> SignalSource:
-    """The best source this platform has (SI_KERNEL and si_pid are Linux's)."""
+def signal_source(
+    forwarded: tuple[int, ...], *, in_slurm: bool = False, group_sender: Optional[int] = None
+) -> SignalSource:
+    """The best source this platform has (SI_KERNEL and si_pid are Linux's: elsewhere a
+    group's signal from the exitwrap above reaches a same-group child twice)."""
     if sys.platform.startswith("linux") and hasattr(_signal, "sigwaitinfo"):
-        return SignalSource(forwarded, in_slurm=in_slurm)
-    return PortableSignalSource(forwarded, in_slurm=in_slurm)
+        return SignalSource(forwarded, in_slurm=in_slurm, group_sender=group_sender)
+    return PortableSignalSource(forwarded, in_slurm=in_slurm, group_sender=group_sender)

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 
-from exitwrap.wrap.signals import FROM_STEPD, FROM_TERMINAL
+from exitwrap.wrap.signals import FROM_GROUP, FROM_STEPD, FROM_TERMINAL
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -60,20 +60,23 @@ class Supervisor:
         source: SignalSource,
         *,
         group: bool,
+        forward_to_group: bool = True,
         timeout_s: float,
         kill_after_s: float,
         terminal: Optional[Terminal] = None,
     ) -> None:
         self.pid = pid
         self.source = source
-        self.group = group
+        self.group = group  # the child leads a process group of its own
+        self.forward_to_group = forward_to_group  # passed-on signals go to all of it
         self.timeout_s = timeout_s
         self.kill_after_s = kill_after_s
         self.terminal = terminal
         self.timed_out = False
+        self.kill_at: Optional[float] = None  # when the timeout's KILL is due
 
-    def _send(self, number: int) -> None:
-        if self.group:
+    def _send(self, number: int, *, whole_group: bool = True) -> None:
+        if self.group and whole_group:
             from exitwrap.wrap.group import signal_group
 
             signal_group(self.pid, number)
@@ -86,9 +89,9 @@ class Supervisor:
     def _forward(self, event: tuple[int, int]) -> None:
         """Pass on a signal, given as the signal source's (number, where it came from)."""
         number, origin = event
-        if origin == FROM_STEPD or (origin == FROM_TERMINAL and not self.group):
+        if origin == FROM_STEPD or (origin in (FROM_TERMINAL, FROM_GROUP) and not self.group):
             return  # sent to the child too: by slurmstepd, or to exitwrap's whole group
-        self._send(number)
+        self._send(number, whole_group=self.forward_to_group)
 
     def _deadline_passed(self) -> Optional[float]:
         """Act on the passed deadline; return the next one."""
@@ -96,7 +99,8 @@ class Supervisor:
             self.timed_out = True
             self._send(_signal.SIGTERM)
             self._send(_signal.SIGCONT)  # a stopped child must run to act on the TERM
-            return time.monotonic() + self.kill_after_s if self.kill_after_s else None
+            self.kill_at = time.monotonic() + self.kill_after_s if self.kill_after_s else None
+            return self.kill_at
         self._send(_signal.SIGKILL)
         return None
 
@@ -157,14 +161,19 @@ class Supervisor:
         return True
 
     def _clean_up_group(self) -> None:
-        """What is left of the group gets TERM, then KILL after --kill-after (as dumb-init)."""
+        """What is left of the group gets TERM, then KILL after --kill-after (as dumb-init);
+        after a fired timeout it has had its TERM, and gets the timeout's KILL when due."""
         from exitwrap.wrap.group import group_alive
 
         if not group_alive(self.pid):
             return
-        self._send(_signal.SIGTERM)
-        self._send(_signal.SIGCONT)
-        if not self.kill_after_s or self._wait_for_leftovers(self.kill_after_s):
+        if self.timed_out:
+            kill_at = self.kill_at
+        else:
+            self._send(_signal.SIGTERM)
+            self._send(_signal.SIGCONT)
+            kill_at = time.monotonic() + self.kill_after_s if self.kill_after_s else None
+        if kill_at is None or self._wait_for_leftovers(max(0.0, kill_at - time.monotonic())):
             return
         self._send(_signal.SIGKILL)
         self._wait_for_leftovers(AFTER_KILL_S)
