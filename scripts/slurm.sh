@@ -22,9 +22,12 @@
 # SLURM_DOWN_TIMEOUT (TERM to KILL, default 30 s), SLURM_CLUSTER and SLURM_ACCOUNT
 # (default exitwrap), SLURM_CPUS (the node's CPUs, default 8 whatever the machine
 # has, so that small jobs run side by side), SLURM_KILLWAIT (default 5; Slurm's is
-# 30), SLURMCTLD_PORT SLURMD_PORT SLURMDBD_PORT MARIADB_PORT (default 16817 16818
-# 16819 13306). STATE_DIR: no blanks, at most 80 characters (unix sockets), and every
-# directory above it searchable by unprivileged users (use /tmp on CI runners).
+# 30), SLURMCTLD_PORT SLURMD_PORT SLURMDBD_PORT MARIADB_PORT (all four, or none: then
+# four free ports in a row between 17000 and 20999, where the first tried follows from
+# STATE_DIR's path, so that clusters of different STATE_DIRs run side by side; below
+# Linux's ephemeral range, so no outgoing connection takes one meanwhile). STATE_DIR:
+# no blanks, at most 80 characters (unix sockets), and every directory above it
+# searchable by unprivileged users (use /tmp on CI runners).
 set -eu
 
 usage() {
@@ -38,10 +41,6 @@ case $action in up | down) ;; *) usage ;; esac
 PATH=$PATH:/usr/sbin:/sbin
 CLUSTER=${SLURM_CLUSTER:-exitwrap}
 ACCOUNT=${SLURM_ACCOUNT:-exitwrap}
-CTLD_PORT=${SLURMCTLD_PORT:-16817}
-SLURMD_PORT=${SLURMD_PORT:-16818}
-DBD_PORT=${SLURMDBD_PORT:-16819}
-DB_PORT=${MARIADB_PORT:-13306}
 CPUS=${SLURM_CPUS:-8}
 KILLWAIT=${SLURM_KILLWAIT:-5}
 DB_PASS=slurmdbpass # reachable on 127.0.0.1:$DB_PORT only; throwaway
@@ -97,6 +96,33 @@ port_free() { # no listening socket on the port, from /proc/net/tcp{,6} (state 0
         /proc/net/tcp /proc/net/tcp6 2>/dev/null
 }
 
+choose_ports() { # the given ports, or four free ones in a row (17000-20999) for this STATE_DIR
+    if [ -n "${SLURMCTLD_PORT:-}${SLURMD_PORT:-}${SLURMDBD_PORT:-}${MARIADB_PORT:-}" ]; then
+        CTLD_PORT=${SLURMCTLD_PORT:?all four ports or none} SLURMD_PORT=${SLURMD_PORT:?all four ports or none}
+        DBD_PORT=${SLURMDBD_PORT:?all four ports or none} DB_PORT=${MARIADB_PORT:?all four ports or none}
+        for port in "$CTLD_PORT" "$SLURMD_PORT" "$DBD_PORT" "$DB_PORT"; do
+            port_free "$port" || {
+                echo "slurm up: TCP port $port is in use (another Slurm or MariaDB?)" >&2
+                exit 1
+            }
+        done
+        return 0
+    fi
+    slot=$(($(printf '%s' "$S" | cksum | cut -d' ' -f1) % 1000))
+    tries=0
+    while [ $tries -lt 1000 ]; do
+        CTLD_PORT=$((17000 + ((slot + tries) % 1000) * 4))
+        SLURMD_PORT=$((CTLD_PORT + 1)) DBD_PORT=$((CTLD_PORT + 2)) DB_PORT=$((CTLD_PORT + 3))
+        if port_free "$CTLD_PORT" && port_free "$SLURMD_PORT" && port_free "$DBD_PORT" &&
+            port_free "$DB_PORT"; then
+            return 0
+        fi
+        tries=$((tries + 1))
+    done
+    echo "slurm up: no four free TCP ports in a row between 17000 and 20999" >&2
+    exit 1
+}
+
 check() {
     [ "$(id -u)" = 0 ] || {
         echo "slurm up: must run as root" >&2
@@ -108,12 +134,7 @@ check() {
             exit 1
         fi
     done
-    for port in "$CTLD_PORT" "$SLURMD_PORT" "$DBD_PORT" "$DB_PORT"; do
-        port_free "$port" || {
-            echo "slurm up: TCP port $port is in use (another Slurm or MariaDB?)" >&2
-            exit 1
-        }
-    done
+    choose_ports
     for command in munged mungekey munge unmunge mariadbd mariadb-install-db mariadb \
         mariadb-admin slurmdbd slurmctld slurmd sinfo sacctmgr scontrol setpriv; do
         command -v "$command" >/dev/null 2>&1 || {

@@ -20,6 +20,7 @@ from tests.slurm_helpers import Cluster, Shared
 
 REPO = Path(__file__).resolve().parent.parent
 SHELLS: dict[str, Shell] = {s.name: resolve(s) for s in parse_selection(",".join(KNOWN_NAMES))}
+SLURM_KEY = pytest.StashKey[Shared]()
 UNIX_SHELLS = [name for name in KNOWN_NAMES if name not in ("cmd", "pwsh")]
 
 
@@ -98,16 +99,28 @@ def shared_slurm() -> Shared:
 
 
 @pytest.fixture(scope="session")
-def slurm(shared_slurm: Shared) -> Iterator[Cluster]:
-    """The test run's private Slurm cluster, shared by its workers and stopped by PID when the
-    last of them ends; a skip saying why where it cannot run."""
+def slurm(shared_slurm: Shared) -> Cluster:
+    """The test run's private Slurm cluster, shared by its workers (the main process stops it
+    by PID when the run ends); a skip saying why where it cannot run."""
     cluster, reason = shared_slurm.join()
     if cluster is None:
         pytest.skip(reason or "no Slurm")
-    try:
-        yield cluster
-    finally:
-        shared_slurm.leave(cluster)
+    return cluster
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The main process (not an xdist worker) names the run's Slurm directory, after stopping
+    what runs that were killed outright left behind."""
+    if not hasattr(config, "workerinput"):
+        Shared.sweep()
+        config.stash[SLURM_KEY] = Shared.name_for_this_run()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Every Slurm daemon of the run stopped by PID, once all its workers have ended."""
+    shared = config.stash.get(SLURM_KEY, None)
+    if shared is not None:
+        shared.finish()
 
 
 def _turn(item: pytest.Item) -> int:

@@ -1,18 +1,22 @@
 """A real Slurm for the tests: started by scripts/slurm.sh, stopped by PID, and read by sacct.
 
 ``Cluster.up`` starts a private single-node cluster (munged, MariaDB,
-slurmdbd, slurmctld, slurmd) in a fresh directory under /tmp and waits until
-sinfo shows the node idle; ``down`` stops exactly the daemons it started.
-Only one can run on a machine (its ports are fixed), so the xdist workers of
-a test run share one (``Shared``): under a file lock the first that needs it
-starts it, each counts itself in, and the last to leave stops it; what is
-done once for all of them (submitting the jobs) is done under the same lock.
-(pytest-xdist's ``--dist loadgroup`` would have kept the tests in one worker,
-but it no longer groups anything under pytest 9.2: pytest-xdist issue 1386.)
-``unavailable`` says why the tests cannot run here: they skip with that
-reason. sacct lags behind the controller by up to a few seconds and first
-shows a placeholder row (JobName ``allocation``, no Partition), so
-``Cluster.settled`` polls until the job's record is final.
+slurmdbd, slurmctld, slurmd) in a fresh directory under /tmp, on ports of
+its own (scripts/slurm.sh picks free ones), and waits until sinfo shows the
+node idle; ``down`` stops exactly the daemons it started, by PID. The xdist
+workers of a test run share one (``Shared``): the run's main process names
+its directory (``EXITWRAP_TEST_SLURM``, which the workers inherit), under a
+file lock the first worker that needs it starts it, and what is done once
+for all of them (submitting the jobs) is done under the same lock. The main
+process stops it when the run ends (``Shared.finish``, from
+pytest_unconfigure), whatever the tests did: failed, interrupted, a worker
+crashed; and first stops what a run that was killed outright left behind
+(``Shared.sweep``). (pytest-xdist's ``--dist loadgroup`` would have kept the
+tests in one worker, but it no longer groups anything under pytest 9.2:
+pytest-xdist issue 1386.) ``unavailable`` says why the tests cannot run
+here: they skip with that reason. sacct lags behind the controller by up to
+a few seconds and first shows a placeholder row (JobName ``allocation``, no
+Partition), so ``Cluster.settled`` polls until the job's record is final.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ import fcntl
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -35,7 +40,6 @@ SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "slurm.sh"
 PACKAGES = "slurm-wlm slurmdbd munge mariadb-server slurm-client"
 COMMANDS = ("munged", "mariadbd", "slurmdbd", "slurmctld", "slurmd", "sbatch", "srun", "sacct",
             "scontrol", "scancel", "sacctmgr", "sinfo", "setpriv")  # fmt: skip
-PORTS = (16817, 16818, 16819, 13306)  # scripts/slurm.sh's defaults
 FINAL = ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY")
 # how long a job may take to reach its final record in sacct: a one-minute time limit is
 # enforced by the controller's check every 30 s, so up to 90 s, and sacct lags behind
@@ -44,18 +48,6 @@ POLL_S = 0.3
 STABLE_S = 0.7
 LOCK_WAIT_S = 300.0  # another worker may be starting the cluster meanwhile
 CPUS = "32"  # the node's CPUs: every job of the tests runs at once
-
-
-def _port_in_use(port: int) -> bool:
-    wanted = f":{port:04X}"
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        if any(f[1].endswith(wanted) and f[3] == "0A" for f in (line.split() for line in lines)):
-            return True
-    return False
 
 
 def unavailable() -> Optional[str]:
@@ -68,9 +60,6 @@ def unavailable() -> Optional[str]:
     missing = [c for c in COMMANDS if shutil.which(c, path=path) is None]
     if missing:
         return f"Slurm's packages are not installed ({PACKAGES}): no {', '.join(missing)}"
-    busy = [str(port) for port in PORTS if _port_in_use(port)]
-    if busy:
-        return f"another Slurm or MariaDB holds TCP ports {', '.join(busy)} on this machine"
     return None
 
 
@@ -174,13 +163,46 @@ class Cluster:
             time.sleep(POLL_S)
 
 
+ROOT_ENV = "EXITWRAP_TEST_SLURM"  # the shared cluster's directory, named by the main process
+ROOT_PREFIX = "/tmp/ew-slurm-"
+
+
+def _alive(pid: int) -> bool:
+    """Whether the process runs (a zombie does not: some container inits never reap)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _kill_leftovers(configuration: str) -> None:
+    """Every process whose environment names this cluster's slurm.conf (its jobs' tasks, an
+    exitwrap --batch a test started beside them): what stopping the cluster left running."""
+    wanted = f"SLURM_CONF={configuration}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            environ = (entry / "environ").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if wanted in environ:
+            with suppress(ProcessLookupError):
+                os.kill(int(entry.name), signal.SIGKILL)
+
+
 class Shared:
     """The one cluster of a test run, shared by its xdist workers under a file lock."""
 
-    def __init__(self) -> None:
-        run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
-        self.root = Path(f"/tmp/ew-slurm-{run[:12]}")
+    def __init__(self, root: Optional[Path] = None) -> None:
+        self.root = root or Path(os.environ.get(ROOT_ENV) or f"{ROOT_PREFIX}{os.getpid()}")
         self.lock_path = Path(f"{self.root}.lock")
+
+    @classmethod
+    def name_for_this_run(cls) -> Shared:
+        """The main process's: it names the directory its workers will share."""
+        os.environ[ROOT_ENV] = f"{ROOT_PREFIX}{os.getpid()}"
+        return cls()
 
     @contextmanager
     def locked(self) -> Iterator[None]:
@@ -197,12 +219,6 @@ class Shared:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
-
-    def _users(self, change: int) -> int:
-        path = self.root / "users"
-        count = int(path.read_text()) if path.exists() else 0
-        path.write_text(str(count + change))
-        return count + change
 
     def join(self) -> tuple[Optional[Cluster], Optional[str]]:
         """The running cluster (started by the first to ask), or why there is none."""
@@ -223,19 +239,33 @@ class Shared:
                 except RuntimeError:
                     shutil.rmtree(state, ignore_errors=True)
                     raise
-            self._users(+1)
             return Cluster(state), None
 
-    def leave(self, cluster: Cluster) -> None:
-        """Count out; the last one out stops the cluster."""
+    def finish(self) -> None:
+        """Stop the cluster, if one was started, and what its jobs and tests left running;
+        remove the directory. Raises when a daemon would not stop."""
+        if not self.root.exists():
+            return
         with self.locked():
-            if self._users(-1) > 0:
-                return
+            state = self.root / "cluster"
             try:
-                cluster.down()
+                if state.exists():
+                    cluster = Cluster(state)
+                    try:
+                        cluster.down()
+                    finally:
+                        _kill_leftovers(cluster.env["SLURM_CONF"])
             finally:
                 shutil.rmtree(self.root, ignore_errors=True)
         self.lock_path.unlink(missing_ok=True)
+
+    @classmethod
+    def sweep(cls) -> None:
+        """Stop the clusters of test runs whose main process is gone (killed outright)."""
+        for root in Path(ROOT_PREFIX).parent.glob(f"{Path(ROOT_PREFIX).name}*"):
+            owner = root.name[len(Path(ROOT_PREFIX).name) :]
+            if root.is_dir() and owner.isdigit() and not _alive(int(owner)):
+                cls(root).finish()
 
     def once(self, name: str, make: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """What make returns, made by the first worker to ask and read by the others."""

@@ -111,14 +111,22 @@ def _submit_all(slurm: Cluster, kit: ProbeKit, directory: Path) -> dict[str, Any
     timed = directory / "timed"
     timed.mkdir(mode=0o755)
     limited = script(timed, "limited", "#SBATCH -t 1\nsleep 600\n")
-    # exitwrap --batch runs the same script as sbatch does, here, in the background
-    subprocess.run(
-        ["sh", "-c", f"{{ {BIN / 'exitwrap'} --batch {limited.name}; echo $? >batch.rc; }} "
-         "</dev/null >/dev/null 2>batch.err &"],
-        cwd=timed, env={**slurm.env, "EXITWRAP_DB": db}, check=True,
-    )  # fmt: skip
+    # exitwrap --batch runs the same script as sbatch does, here, in the background (the
+    # run's end kills it should it still run: its environment names the cluster)
+    with (timed / "batch.err").open("w") as errors:
+        subprocess.Popen(
+            ["sh", "-c", f"{BIN / 'exitwrap'} --batch {limited.name}; echo $? >batch.rc"],
+            cwd=timed, env={**slurm.env, "EXITWRAP_DB": db}, stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=errors, start_new_session=True,
+        )  # fmt: skip
     sleeper = script(directory, "sleeper", f"srun {BIN / 'exitwrap'} sleep 600\n")
+    shell_style = _body(
+        f"srun {BIN / 'exitwrap'} --signal-style=shell sh -c 'kill -KILL $$'\n", kit, wrapped=False
+    )
     made["others"] = {
+        "shell-style": slurm.sbatch(
+            script(directory, "shell-style", shell_style), "-o", "/dev/null", db=db
+        ),
         "sbatch-timeout": slurm.sbatch(limited, "-o", "/dev/null", db=db),
         "plain": slurm.sbatch(script(directory, "plain", PLAIN_CALLS), "-o", "/dev/null", db=db),
         "cancel-by-exitcodes": slurm.sbatch(sleeper, "-o", "/dev/null", db=db),
@@ -241,6 +249,16 @@ def test_plain_calls_in_a_batch_script_are_steps_of_the_slurm_job(
     _same_derived(exact[""]["DerivedExitCode"], theirs)
 
 
+def test_signal_style_shell_under_srun_is_an_exit_of_128_plus_n_to_slurm(
+    slurm: Cluster, jobs: Submitted
+) -> None:
+    """The default (reraise) overridden: Slurm then records what the issue first saw."""
+    rows = _by_step(slurm.settled(jobs.others["shell-style"], ("batch", "0"), ESSENTIALS))
+    assert (rows["0"]["State"], rows["0"]["ExitCode"]) == ("FAILED", "9:0")  # 137, less 128
+    if not _derived_lost(rows):
+        assert rows[""]["DerivedExitCode"] == "137:0"
+
+
 def test_sjobexitmod_as_sacctmgr_modify_job_and_as_exitcodes_jobexitmod(
     slurm: Cluster, jobs: Submitted
 ) -> None:
@@ -316,8 +334,9 @@ def test_exitwrap_batch_reads_sbatch_directives_as_sbatch_does(
     assert "#SBATCH options exitwrap does not take: -N" in done.stderr
     fields = "JobName,Account,Timelimit,State,ExitCode"
     theirs = slurm.settled(sbatch_id, ("batch",), fields)[0]
-    ours = slurm.exitcodes("sacct", "-X", "-P", "-n", "-j", str(ours_id), "-o", fields,
-                           db=jobs.db)  # fmt: skip
+    # exitwrap's own job ids and Slurm's may coincide: -M none names exitwrap's own
+    ours = slurm.exitcodes("sacct", "-X", "-P", "-n", "-M", "none", "-j", str(ours_id), "-o",
+                           fields, db=jobs.db)  # fmt: skip
     assert ours.strip().split("|") == [theirs[k] for k in fields.split(",")]
     assert theirs["Timelimit"] == "00:01:00" and theirs["JobName"] == "directives"
     for job_id in (sbatch_id, ours_id):
@@ -336,6 +355,7 @@ def test_a_slurm_time_limit_and_exitwrap_batch_s_end_alike(slurm: Cluster, jobs:
     assert (timed / "batch.rc").read_text().strip() == "124"
     ours_id = (timed / "batch.err").read_text().split("Submitted batch job ")[1].split()[0]
     fields = "State,Timelimit,ExitCode"
-    ours = slurm.exitcodes("sacct", "-X", "-P", "-n", "-j", ours_id, "-o", fields, db=jobs.db)
+    ours = slurm.exitcodes("sacct", "-X", "-P", "-n", "-M", "none", "-j", ours_id, "-o", fields,
+                           db=jobs.db)  # fmt: skip
     state, limit, _ = ours.strip().split("|")
     assert (state, limit) == (theirs["State"], theirs["Timelimit"]) == ("TIMEOUT", "00:01:00")
