@@ -15,10 +15,10 @@ from exitwrap.observe.probe import ProbeKit, probe_kit
 from exitwrap.observe.session import session
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.catalog import POSIX_FAMILY
-from exitwrap.shells.shell import Shell, parse_selection, resolve
+from exitwrap.shells.shell import Shell, parse_selection, resolve_all
 
 REPO = Path(__file__).resolve().parent.parent
-SHELLS: dict[str, Shell] = {s.name: resolve(s) for s in parse_selection(",".join(KNOWN_NAMES))}
+SHELLS: dict[str, Shell] = {s.name: s for s in resolve_all(parse_selection(",".join(KNOWN_NAMES)))}
 UNIX_SHELLS = [name for name in KNOWN_NAMES if name not in ("cmd", "pwsh")]
 
 

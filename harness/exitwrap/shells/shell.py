@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Optional
 
@@ -133,3 +134,11 @@ def resolve(selection: Selection, *, ask_packages: bool = True) -> Shell:
     spec = BY_NAME[selection.name]
     path, version, reason = locate(spec, selection.path, ask_packages=ask_packages)
     return Shell(spec, selection.label, path, version, spec.platform or host_platform(), reason)
+
+
+def resolve_all(selections: Sequence[Selection], *, ask_packages: bool = True) -> list[Shell]:
+    """``resolve`` for each selection, the version probes of a first run side by side."""
+    if len(selections) < 2:
+        return [resolve(s, ask_packages=ask_packages) for s in selections]
+    with ThreadPoolExecutor(max_workers=min(8, len(selections))) as pool:
+        return list(pool.map(lambda s: resolve(s, ask_packages=ask_packages), selections))
