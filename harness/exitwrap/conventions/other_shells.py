@@ -241,10 +241,16 @@ TCSH: tuple[Convention, ...] = (
 )
 
 
-_RC_SIGNAL = _rc(
+RC_SIGNAL = _rc(
     "SPECIAL VARIABLES: status",
     "If the command died with a signal, the status is the name of that signal; if a core file "
     "was created, the string “+core” is appended.",
+)
+
+RC_PIPELINE = _rc(
+    "SPECIAL VARIABLES: status",
+    "The value of $status for a pipeline is a list, with one entry, as above, for each process "
+    "in the pipeline.",
 )
 
 RC: tuple[Convention, ...] = (
@@ -264,7 +270,7 @@ RC: tuple[Convention, ...] = (
         SIGNAL_DEATHS,
         INNER,
         Expect("==", "sig{signame}", kind="text"),
-        _RC_SIGNAL,
+        RC_SIGNAL,
         SHELL_RULE,
     ),
     rule(
@@ -275,7 +281,7 @@ RC: tuple[Convention, ...] = (
         CORE_DEATHS,
         INNER,
         Expect("==", "sig{signame}+core", kind="text"),
-        _RC_SIGNAL,
+        RC_SIGNAL,
         SHELL_RULE,
     ),
     rule(
@@ -286,11 +292,7 @@ RC: tuple[Convention, ...] = (
         ("pipeline/last",),
         INNER,
         Expect("==", "0 1", kind="text"),
-        _rc(
-            "SPECIAL VARIABLES: status",
-            "The value of $status for a pipeline is a list, with one entry, as above, for each "
-            "process in the pipeline.",
-        ),
+        RC_PIPELINE,
         SHELL_RULE,
     ),
     EXIT_IN_RANGE.by(

@@ -31,13 +31,13 @@ def _await(quote: str) -> Source:
     return Source("9base 6 source, lib9/await.c (the wait message on Unix)", _AWAIT, quote)
 
 
-_WAIT_MESSAGE = _rc(
+WAIT_MESSAGE = _rc(
     "Command Lines",
     "Whenever a command not followed by & exits or is terminated, the rc variable $status gets "
     "the process's wait message (see wait(3)); it will be the null string if the command was "
     "successful.",
 )
-_SIGNALED = _await(
+SIGNALED = _await(
     "snprint(buf, sizeof buf, \"%d %lud %lud %lud 'signal: %s%s'\", pid, u, s, u+s, "
     '_p9sigstr(WTERMSIG(status), tmp), cd ? " (core dumped)" : "");'
 )
@@ -51,7 +51,7 @@ PLAN9: tuple[Convention, ...] = (
         _SUCCEEDS,
         INNER,
         Expect("==", "", kind="text"),
-        _WAIT_MESSAGE,
+        WAIT_MESSAGE,
         SHELL_RULE,
     ),
     rule(
@@ -74,7 +74,7 @@ PLAN9: tuple[Convention, ...] = (
         ),
         INNER,
         Expect("!=", "", kind="text"),
-        _WAIT_MESSAGE,
+        WAIT_MESSAGE,
         SHELL_RULE,
     ),
     informational(
@@ -97,7 +97,7 @@ PLAN9: tuple[Convention, ...] = (
             SIGNAL_DEATHS,
             INNER,
             Expect("==", "signal: {plan9note}", kind="text"),
-            _SIGNALED,
+            SIGNALED,
         )
     ),
     informational(
@@ -109,7 +109,7 @@ PLAN9: tuple[Convention, ...] = (
             CORE_DEATHS,
             INNER,
             Expect("==", "signal: {plan9note} (core dumped)", kind="text"),
-            _SIGNALED,
+            SIGNALED,
         )
     ),
     EXIT_IN_RANGE.by(

@@ -22,6 +22,7 @@ from typing import Optional
 from exitwrap.errors import UsageError
 from exitwrap.scenarios import windows
 from exitwrap.scenarios.values import EXIT_VALUES
+from exitwrap.shells.dialects import SCRIPTS_FROM
 
 INNER = "inner"
 OUTER = "outer"
@@ -49,7 +50,11 @@ class Scenario:
     core: bool = False  # the cell lets its child dump core (every other cell keeps cores off)
 
     def script_for(self, dialect: str) -> Optional[str]:
-        return self.scripts.get(dialect)
+        """The dialect's script; Plan 9's rc runs rc's when it has none of its own."""
+        script = self.scripts.get(dialect)
+        if script is None and dialect in SCRIPTS_FROM:
+            return self.scripts.get(SCRIPTS_FROM[dialect])
+        return script
 
 
 def _every(

@@ -20,7 +20,7 @@ from typing import NamedTuple, Optional
 
 from exitwrap.shell_names import MODE_OF
 from exitwrap.shells import windows
-from exitwrap.shells.dialects import CSH, FISH, POSIX, RC, Dialect
+from exitwrap.shells.dialects import CSH, FISH, PLAN9_RC, POSIX, RC, Dialect
 from exitwrap.shells.spec import ShellSpec
 
 _POSIX_FEATURES = frozenset({"pipefail", "subshell", "param-error", "wait-pid"})
@@ -177,7 +177,7 @@ SHELLS: tuple[ShellSpec, ...] = (
     ),
     ShellSpec(
         "plan9rc",
-        RC,
+        PLAN9_RC,
         # Debian's and Arch's 9base, then 9base's and plan9port's own default prefix
         ("/usr/lib/plan9/bin/rc", "/usr/local/plan9/bin/rc"),
         "rc(1plan9), Command Lines; Special Variables: $status",

@@ -64,6 +64,11 @@ _PLAN9_NUMBERED = "sys: signal "  # a signal the table does not name: "sys: sign
 
 RC = "rc"
 PLAN9 = "plan9"
+_MAX_EXIT_CODE = 255  # what a wait status keeps of an exit: a bigger number is no status word
+
+
+def _exit_code(text: str) -> Optional[int]:
+    return int(text) if text.isdigit() and int(text) <= _MAX_EXIT_CODE else None
 
 
 @dataclass(frozen=True)
@@ -102,7 +107,8 @@ def _plan9_word(text: str, numbers: dict[str, int]) -> Optional[Word]:
     if text in ("", "''"):
         return Word(text, PLAN9, exit_code=0)
     if not text.startswith(PLAN9_SIGNAL_PREFIX):
-        return Word(text, PLAN9, exit_code=int(text)) if text.isdigit() else None
+        code = _exit_code(text)
+        return None if code is None else Word(text, PLAN9, exit_code=code)
     note = text[len(PLAN9_SIGNAL_PREFIX) :]
     core = note.endswith(PLAN9_CORE_SUFFIX)
     note = note.removesuffix(PLAN9_CORE_SUFFIX)
@@ -117,10 +123,11 @@ def _plan9_word(text: str, numbers: dict[str, int]) -> Optional[Word]:
 
 
 def _rc_word(text: str, numbers: dict[str, int]) -> Optional[Word]:
-    if text.isdigit():
-        return Word(text, RC, exit_code=int(text))
+    code = _exit_code(text)
+    if code is not None:
+        return Word(text, RC, exit_code=code)
     core = text.endswith(RC_CORE_SUFFIX)
-    name = "SIG" + text.removesuffix(RC_CORE_SUFFIX).upper()
+    name = text.removesuffix(RC_CORE_SUFFIX).upper()  # sigkill -> SIGKILL
     if not text.startswith("sig") or _signal_name(name, numbers) is None:
         return None
     return Word(text, RC, signal_name=name, core=core)
