@@ -250,6 +250,29 @@ DOCUMENTED = [
     ("tcsh", "shell-exit/42", {"tcsh/exit-builtin": "conforms"}),
     ("rc", "signal/9", {"rc/signal-name": "conforms"}),
     ("rc", "pipeline/last", {"rc/pipeline-status-list": "conforms"}),
+    ("tcsh", "pipeline/pipefail", {"tcsh/pipeline-anyerror": "conforms"}),
+    ("tcsh", "expansion-error", {"tcsh/unset-variable-error": "conforms"}),
+    ("plan9rc", "exit/0", {"plan9rc/status-null-on-success": "conforms"}),
+    (
+        "plan9rc",
+        "signal/9",
+        {
+            "plan9rc/status-non-null-on-failure": "conforms",
+            "plan9rc/wait-message-signal": "conforms",
+        },
+    ),
+    ("plan9rc", "shell-exit/42", {"plan9rc/exit-builtin": "conforms"}),
+    (
+        "bash-posix",
+        "expansion-error",
+        {
+            "bash-posix/expansion-error-exits": "conforms",
+            "bash/expansion-error-non-zero": "conforms",
+        },
+    ),
+    ("bash-posix", "signal/9", {"bash/signal-status": "conforms"}),
+    ("yash-posix", "shell-exit/-1", {"yash-posix/special-builtin-error-exits": "conforms"}),
+    ("yash-posix", "signal/9", {"yash/signal-status": "conforms"}),
 ]
 
 

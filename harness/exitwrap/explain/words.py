@@ -25,7 +25,7 @@ def _one(word: Word, signals: Mapping[int, str]) -> str:
             return "succeeded" if word.spelling == PLAN9 else "exited 0: success"
         return f"exited {word.exit_code}"
     numbers = {name: number for number, name in signals.items()}
-    number = numbers.get(word.signal_name or "")
+    number = word.signal_number or numbers.get(word.signal_name or "")
     named = signal_text(number, signals) if number is not None else str(word.signal_name)
     killed = f"was killed by signal {number}, {named}" if number else f"was killed by {named}"
     return killed + (", and dumped core" if word.core else "")

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import resource
 import shutil
 import sys
 import tempfile
@@ -38,6 +37,7 @@ class CorePolicy:
 
     possible: bool
     note: str
+    piped: bool = False  # the kernel hands cores to a program: the core flag may still be unset
 
 
 def policy_for(pattern: str, hard_limit: int) -> CorePolicy:
@@ -49,6 +49,7 @@ def policy_for(pattern: str, hard_limit: int) -> CorePolicy:
             possible=True,
             note=f"core_pattern pipes cores to {program}: no core file is written in the "
             "cell's directory; the core flag says whether the kernel dumped one",
+            piped=True,
         )
     if hard_limit == 0:
         return CorePolicy(possible=False, note="the hard RLIMIT_CORE is 0: no core can be dumped")
@@ -68,6 +69,8 @@ def policy_for(pattern: str, hard_limit: int) -> CorePolicy:
 @functools.cache
 def policy() -> CorePolicy:
     """This machine's policy (read once: the pattern is the administrator's, not ours)."""
+    import resource  # noqa: PLC0415  (POSIX only; this module must import on Windows)
+
     hard = resource.getrlimit(resource.RLIMIT_CORE)[1]
     if not sys.platform.startswith("linux"):
         # macOS writes /cores/core.PID (kern.corefile); elsewhere the pattern is unknown
@@ -83,6 +86,8 @@ def policy() -> CorePolicy:
 @functools.cache
 def cores_off() -> None:
     """Drop this process's soft RLIMIT_CORE to 0, so no cell it starts dumps core unasked."""
+    import resource  # noqa: PLC0415  (POSIX only)
+
     _soft, hard = resource.getrlimit(resource.RLIMIT_CORE)
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_CORE, (0, hard))

@@ -80,12 +80,13 @@ class Word:
     exit_code: Optional[int] = None  # set when the process exited
     signal_name: Optional[str] = None  # "SIGKILL" when it died of a signal
     core: bool = False
+    signal_number: Optional[int] = None  # when the word gives the number ("sys: signal 40")
 
     def wait_status(self, numbers: dict[str, int]) -> Optional[int]:
         """The POSIX wait status it stands for, given a name -> number table; None if unknown."""
         if self.exit_code is not None:
             return (self.exit_code & 0xFF) << 8
-        number = numbers.get(self.signal_name or "")
+        number = self.signal_number or numbers.get(self.signal_name or "")
         return None if number is None else number | (0x80 if self.core else 0)
 
 
@@ -113,13 +114,14 @@ def _plan9_word(text: str, numbers: dict[str, int]) -> Optional[Word]:
     core = note.endswith(PLAN9_CORE_SUFFIX)
     note = note.removesuffix(PLAN9_CORE_SUFFIX)
     name = _BY_NOTE.get(note)
-    if name is None and note.startswith(_PLAN9_NUMBERED) and note[len(_PLAN9_NUMBERED) :].isdigit():
-        number = int(note[len(_PLAN9_NUMBERED) :])
-        name = next((n for n, v in numbers.items() if v == number), f"SIG{number}")
-        numbers = {**numbers, name: number}
-    if name is None:
+    if name is not None:
+        return Word(text, PLAN9, signal_name=name, core=core)
+    digits = note.removeprefix(_PLAN9_NUMBERED)
+    if not (note.startswith(_PLAN9_NUMBERED) and digits.isdigit()):
         return None
-    return Word(text, PLAN9, signal_name=name, core=core)
+    number = int(digits)
+    name = next((n for n, v in numbers.items() if v == number), f"SIG{number}")
+    return Word(text, PLAN9, signal_name=name, core=core, signal_number=number)
 
 
 def _rc_word(text: str, numbers: dict[str, int]) -> Optional[Word]:
