@@ -271,7 +271,9 @@ DOCUMENTED = [
         },
     ),
     ("bash-posix", "signal/9", {"bash/signal-status": "conforms"}),
-    ("yash-posix", "shell-exit/-1", {"yash-posix/special-builtin-error-exits": "conforms"}),
+    ("yash-posix", "shell-exit/-1", {"yash-posix/exit-error-exits": "conforms"}),
+    ("yash-posix", "special-builtin-error", {"yash-posix/special-builtin-error-exits": "conforms"}),
+    ("bash-posix", "special-builtin-error", {"bash-posix/special-builtin-error-exits": "conforms"}),
     ("yash-posix", "signal/9", {"yash/signal-status": "conforms"}),
 ]
 

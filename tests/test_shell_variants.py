@@ -9,11 +9,14 @@ import pytest
 from exitwrap.conventions.catalog import CONVENTIONS
 from exitwrap.conventions.checker import covering
 from exitwrap.errors import UsageError
-from exitwrap.observe.runner import run
+from exitwrap.matrix.run import run_cell
+from exitwrap.observe.probe import ProbeKit
+from exitwrap.observe.runner import DEFAULT_LIMITS, run
 from exitwrap.scenarios.catalog import BY_ID
 from exitwrap.shells.catalog import BY_NAME, POSIX_FAMILY
 from exitwrap.shells.shell import Shell, parse_selection, resolve
 from exitwrap.shells.variants import Start, split_entry
+from exitwrap.status import Termination
 from tests.conftest import SHELLS
 from tests.hostile import HOSTILE
 
@@ -74,7 +77,7 @@ def test_options_after_a_name_start_the_shell_with_them(cell_env: dict[str, str]
 def test_a_modes_manual_and_its_shells_bind_it() -> None:
     cases = {
         "bash-posix": ("bash/signal-status", "bash-posix/expansion-error-exits"),
-        "yash-posix": ("yash/signal-status", "yash-posix/special-builtin-error-exits"),
+        "yash-posix": ("yash/signal-status", "yash-posix/exit-error-exits"),
     }
     for mode, (inherited, own) in cases.items():
         signal_ids = {c.id for c in covering(CONVENTIONS, mode, BY_ID["signal/9"], POSIX_FAMILY)}
@@ -142,3 +145,19 @@ def _error_of(entry: str) -> str:
 def test_hostile_entries_are_refused_on_one_line(arg: str) -> None:
     for entry in (arg, f"bash@{arg}:x", f"bash@t:argv0={arg}"):
         assert "\n" not in _error_of(entry)
+
+
+@pytest.mark.parametrize(("mode", "base"), [("bash-posix", "bash"), ("yash-posix", "yash")])
+def test_a_failing_special_builtin_ends_only_the_posix_mode(
+    mode: str, base: str, kit: ProbeKit, cell_env: dict[str, str]
+) -> None:
+    """Both modes' documents say so; in the default modes the script goes on to `exit 0`."""
+    if not SHELLS[base].present:
+        pytest.skip(f"{base} absent")
+    scenario = BY_ID["special-builtin-error"]
+    plain = run_cell(SHELLS[base], scenario, kit, cell_env, DEFAULT_LIMITS)
+    posix = run_cell(SHELLS[mode], scenario, kit, cell_env, DEFAULT_LIMITS)
+    assert plain.observation is not None and posix.observation is not None
+    assert plain.observation.outer == Termination("exited", 0)
+    assert posix.observation.outer is not None and posix.observation.outer.value != 0
+    assert posix.verdict == "conforms", posix.to_record()

@@ -25,6 +25,15 @@ def _bash_posix(quote: str) -> Source:
     return Source("bash 5.2.15, Bash POSIX Mode (bashref 6.11)", BASH_POSIX_MODE, quote)
 
 
+_YASH_SPECIAL_BUILTIN = debian_manpage(
+    "yash.1",
+    "yash",
+    "2.52",
+    "POSIXLY-CORRECT MODE",
+    "A non-interactive shell exits when a special built-in is given a syntactically wrong "
+    "arguments or when an error occurs in assignment or redirection with a special built-in.",
+)
+
 MODES: tuple[Convention, ...] = (
     rule(
         "bash-posix",
@@ -38,23 +47,39 @@ MODES: tuple[Convention, ...] = (
         SHELL_RULE,
     ),
     rule(
-        "yash-posix",
+        "bash-posix",
         "special-builtin-error-exits",
+        "bash --posix: a special built-in that fails (`set -o nosuch`) ends a non-interactive "
+        "shell, with a non-zero status, before the `exit 0` after it",
+        ("special-builtin-error",),
+        OUTER,
+        Expect("!=", "0"),
+        _bash_posix(
+            "If a POSIX special builtin returns an error status, a non-interactive shell exits."
+        ),
+        SHELL_RULE,
+    ),
+    rule(
+        "yash-posix",
+        "exit-error-exits",
         "yash -o posixly-correct: `exit` given a negative number (an invalid option to it) is a "
         "special built-in's error, and a non-interactive shell exits non-zero at once",
         ("shell-exit/*",),
         OUTER,
         Expect("!=", "0"),
-        debian_manpage(
-            "yash.1",
-            "yash",
-            "2.52",
-            "POSIXLY-CORRECT MODE",
-            "A non-interactive shell exits when a special built-in is given a syntactically "
-            "wrong arguments or when an error occurs in assignment or redirection with a special "
-            "built-in.",
-        ),
+        _YASH_SPECIAL_BUILTIN,
         SHELL_RULE,
         n_range=(-(2**63), -1),
+    ),
+    rule(
+        "yash-posix",
+        "special-builtin-error-exits",
+        "yash -o posixly-correct: `set -o nosuch` is a special built-in given a wrong argument, "
+        "so a non-interactive shell exits, non-zero, before the `exit 0` after it",
+        ("special-builtin-error",),
+        OUTER,
+        Expect("!=", "0"),
+        _YASH_SPECIAL_BUILTIN,
+        SHELL_RULE,
     ),
 )

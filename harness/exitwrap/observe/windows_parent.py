@@ -10,6 +10,11 @@ the same command line runs a second time under the Windows probe's
 and prints ``EXITCODE <n>``. The cell keeps both: ``wait_status`` from the
 first run, ``dword`` from the second. On Windows itself the runner reads the
 DWORD directly and there is no wait status.
+
+Wine's CreateProcess now and then fails with ERROR_INTERNAL_ERROR (1359)
+while other Wine processes start and stop around it (seen once in six full
+matrices here): the command never started, so the parent tries again, up to
+``ATTEMPTS`` times; any other failure is the cell's error at once.
 """
 
 from __future__ import annotations
@@ -26,6 +31,8 @@ from exitwrap.shells.windows import crt_quote
 from exitwrap.status import parse_int
 
 EXITCODE_MARKER = "EXITCODE "
+ATTEMPTS = 3
+_TRANSIENT = "CreateProcess failed (error 1359)"  # ERROR_INTERNAL_ERROR: nothing was started
 _PLAIN_ARGUMENT = frozenset(' \t"')
 
 
@@ -59,7 +66,10 @@ def with_windows_exit_code(
         return observation
     probe = shell.native_path(str(windows_probe()))
     argv = [launch.argv[0], probe, "spawn", windows_command_line(launch.argv[1:])]
-    parent = run(argv, launch.env, limits=limits, marker=EXITCODE_MARKER)
+    for _attempt in range(ATTEMPTS):
+        parent = run(argv, launch.env, limits=limits, marker=EXITCODE_MARKER)
+        if _TRANSIENT not in parent.stderr:
+            break
     value = parse_int(parent.inner)
     if parent.error is not None or value is None:
         why = parent.error or (parent.stderr.strip().splitlines() or ["no EXITCODE line"])[-1]

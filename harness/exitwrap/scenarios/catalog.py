@@ -177,6 +177,14 @@ def _build() -> list[Scenario]:
             needs=frozenset({"param-error"}),
         ),
         Scenario(
+            "special-builtin-error",
+            "special-builtin-error",
+            OUTER,
+            {"posix": "set -o exitwrap-no-such-option\nexit 0"},
+            "a special built-in fails (`set -o` with an option that does not exist), then "
+            "`exit 0`; how the shell process ends (a shell that goes on ends with 0)",
+        ),
+        Scenario(
             "syntax-error",
             "syntax-error",
             OUTER,
