@@ -102,12 +102,7 @@ def test_cmd_ends_with_n_as_a_dword_and_wines_mapping_of_it_on_linux(
     )
     verdicts = {r.convention.id: r.verdict for r in cell.check.results}
     assert verdicts["cmd/wine-unix-exit-code"] == "conforms"
-    dword_rule = (
-        "cmd/exit-b-sets-process-exit-code"
-        if "exit-b" in scenario
-        else ("cmd/exit-sets-process-exit-code")
-    )
-    assert verdicts[dword_rule] == "conforms"
+    assert verdicts["cmd/exit-sets-process-exit-code"] == "conforms"
     record = cell.to_record()
     assert record["dword"] == unsigned(n) and record["wait_status"] == obs.wait_status
 

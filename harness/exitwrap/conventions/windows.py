@@ -29,8 +29,7 @@ _INT32 = (-(2**31), 2**31 - 1)  # the numbers cmd reads as they are (it saturate
 _DWORD_OF_N = "N&4294967295"  # the 32 bits of N: two's complement for a negative N
 # Wine's get_unix_exit_code(): the low 8 bits, or 1 when those are 0 and the code is not
 _WINE_UNIX_STATUS = "max(N&255, min(N&4294967295, 1))"
-_CMD_EXITS = ("shell-exit/*", "cmd/exit/*")
-_WINDOWS_EXITS = (*_CMD_EXITS, "cmd/exit-b-direct/*")
+_WINDOWS_EXITS = ("shell-exit/*", "cmd/exit/*", "cmd/exit-b-direct/*")
 
 
 CMD_CONVENTIONS: tuple[Convention, ...] = (
@@ -76,30 +75,10 @@ CMD_CONVENTIONS: tuple[Convention, ...] = (
     ),
     rule(
         "cmd",
-        "exit-b-ends-cmd-with-n",
-        "a batch file run without `call` ends cmd /c with its `exit /b N`",
-        ("cmd/exit-b-direct/*",),
-        OUTER,
-        Expect("==", "N"),
-        sources.CMD_EXIT,
-        n_range=_EIGHT_BITS,
-    ),
-    rule(
-        "cmd",
-        "exit-b-sets-process-exit-code",
-        "a batch file run without `call` ends cmd /c with the 32-bit exit code of its "
-        "`exit /b N`, as a Windows parent reads it",
-        ("cmd/exit-b-direct/*",),
-        OUTER,
-        Expect("==", _DWORD_OF_N, kind="dword"),
-        sources.CMD_EXIT,
-        n_range=_INT32,
-    ),
-    rule(
-        "cmd",
         "exit-ends-cmd-with-n",
-        "cmd's own `exit N` with 0 <= N <= 255 ends cmd with status N",
-        _CMD_EXITS,
+        "cmd's own `exit N`, or a batch file's `exit /b N` run without `call`, with "
+        "0 <= N <= 255 ends cmd /c with status N",
+        _WINDOWS_EXITS,
         OUTER,
         Expect("==", "N"),
         sources.CMD_EXIT,
@@ -108,9 +87,10 @@ CMD_CONVENTIONS: tuple[Convention, ...] = (
     rule(
         "cmd",
         "exit-sets-process-exit-code",
-        "cmd's own `exit N` sets the process exit code to N, 32 bits (a negative N in two's "
-        "complement), as a Windows parent reads it with GetExitCodeProcess",
-        _CMD_EXITS,
+        "cmd's own `exit N`, or a batch file's `exit /b N` run without `call`, sets the "
+        "process exit code to N, 32 bits (a negative N in two's complement), as a Windows "
+        "parent reads it with GetExitCodeProcess",
+        _WINDOWS_EXITS,
         OUTER,
         Expect("==", _DWORD_OF_N, kind="dword"),
         sources.CMD_EXIT,
