@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import subprocess
@@ -115,3 +116,25 @@ print(obs.outer.kind, obs.outer.value, obs.outer.core)
     )
     assert done.stdout.split() == ["signaled", "6", "False"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_where_no_core_can_be_dumped_the_core_cells_do_not_apply(tmp_path: Path) -> None:
+    """A process whose hard RLIMIT_CORE is 0 runs no core cell: n/a, saying why."""
+    if policy().piped:
+        pytest.skip("cores are piped to a program here, which RLIMIT_CORE does not stop")
+    code = """
+import json, resource
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+from exitwrap.matrix.run import run_matrix
+from exitwrap.scenarios.catalog import select
+from exitwrap.shells.shell import parse_selection, resolve
+shells = [resolve(s) for s in parse_selection("dash,bash")]
+result = run_matrix([s for s in shells if s.present][:1], select("core/3,signal/3"), jobs=1)
+print(json.dumps([(r["scenario"], r["verdict"], r["note"]) for r in result.to_json()["records"]]))
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    records = {scenario: (verdict, note) for scenario, verdict, note in json.loads(done.stdout)}
+    assert records["core/3"] == ("n/a", "the hard RLIMIT_CORE is 0: no core can be dumped")
+    assert records["signal/3"][0] == "conforms"
