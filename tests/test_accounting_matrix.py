@@ -54,6 +54,12 @@ KILL, TERM, SEGV, CORE = 9, 15, 11, 0x80
         ("bash", "nonsense", None),
         ("rc", "signope", None),
         ("rc", "0 what", None),
+        ("plan9rc", "", 0),  # Plan 9 rc's null string: success
+        ("plan9rc", "3", 3 << 8),
+        ("plan9rc", "signal: sys: kill", KILL),
+        ("plan9rc", "signal: sys: segmentation violation (core dumped)", SEGV | CORE),
+        ("plan9rc", "|1", 1 << 8),  # a pipeline: '' (success) then 1
+        ("plan9rc", "signal: nonsense", None),
     ],
 )
 def test_decode_reported_follows_each_shells_documented_convention(

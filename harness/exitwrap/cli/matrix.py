@@ -33,8 +33,9 @@ def build_parser() -> Parser:
     parser.add_argument(
         "--shells",
         default=",".join(KNOWN_NAMES),
-        help="comma-separated NAME, NAME=/path or NAME@TAG=/path (default: every known shell; "
-        "the ones not installed show as absent)",
+        help="comma-separated NAME, NAME=/path or NAME@TAG=/path, each with :OPTIONs to start "
+        "it with (bash@posix:--posix) or :argv0=NAME (bash@sh:argv0=sh) (default: every known "
+        "shell; the ones not installed show as absent)",
     )
     parser.add_argument("--scenarios", default="*", help="comma-separated globs over scenario ids")
     parser.add_argument(
