@@ -41,15 +41,11 @@ def run(argv: Sequence[str]) -> int:
     status = EXIT_OK
     for job_id, step_id in targets:
         try:
-            elsewhere = cancel(path, job_id, step_id, users.uid())
+            warnings = cancel(path, job_id, step_id, users.uid())
         except CancelError as error:
             fail(PROG, str(error))
             status = EXIT_FAILURE
             continue
-        for node in elsewhere:
-            fail(
-                PROG,
-                f"warning: job {job_id} runs on {node}: recorded as cancelled, but its "
-                f"processes there were not signalled (run exitcodes cancel on {node})",
-            )
+        for warning in warnings:
+            fail(PROG, f"warning: {warning}")
     return status
