@@ -2,8 +2,10 @@
 # A throwaway PostgreSQL cluster, started by hand (no systemd, no pg_ctlcluster), for trying
 # the accounting on a server and for its tests.
 #
-#   scripts/postgres.sh start DIR PORT [ADDRESS]   initdb, configure, start; wait until ready
-#   scripts/postgres.sh stop DIR                   stop exactly that server, by its PID
+#   scripts/postgres.sh start DIR PORT [ADDRESS]   initdb and configure (unless DIR holds a
+#                                                  cluster already), start, wait until ready
+#   scripts/postgres.sh stop DIR                   stop exactly that server, by its PID (its
+#                                                  data stays, for start again or rm -rf)
 #
 # Everything lives under DIR: data/ (the cluster), run/ (its Unix socket), log, pid, and env
 # (PGHOST, PGPORT and PGUSER for its superuser, to source). It listens on 127.0.0.1 and, when
@@ -39,7 +41,20 @@ start() {
     [ -x "$bin/initdb" ] || die "no $bin/initdb (apt-get install postgresql)"
     mkdir -p "$dir"
     dir=$(cd "$dir" && pwd -P)
-    [ ! -e "$dir/data/PG_VERSION" ] || die "$dir/data already holds a cluster"
+    if [ ! -e "$dir/data/PG_VERSION" ]; then initialise "$dir" "$port" "$address"; fi
+    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start >/dev/null \
+        || { tail -n 20 "$dir/log" >&2; die "the server did not start"; }
+    if tail -n 20 "$dir/log" | grep -Eq 'could not (bind|create listen socket)'; then
+        as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
+        die "port $port is taken on one of its addresses: stopped the server"
+    fi
+    head -n 1 "$dir/data/postmaster.pid" >"$dir/pid"
+    echo "postgres.sh: pid $(cat "$dir/pid"), port $port, socket in $dir/run"
+}
+
+# initialise DIR PORT ADDRESS: a new cluster in DIR/data, configured
+initialise() {
+    dir=$1 port=$2 address=$3
     socket="$dir/run/.s.PGSQL.$port"
     [ ${#socket} -le 103 ] || die "$dir is too long for a Unix socket path: pick a shorter one"
     if [ "$(id -u)" = 0 ]; then
@@ -77,15 +92,7 @@ EOF
         if [ -n "$address" ]; then echo "host all all ${address%.*}.0/24 scram-sha-256"; fi
     } >"$dir/data/pg_hba.conf"
     printf 'exitwrap root postgres\nexitwrap /^(.*)$ \\1\n' >"$dir/data/pg_ident.conf"
-    as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/log" -w -t 60 start >/dev/null \
-        || { tail -n 20 "$dir/log" >&2; die "the server did not start"; }
-    if grep -Eq 'could not (bind|create listen socket)' "$dir/log"; then
-        as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
-        die "port $port is taken on one of $listen: stopped the server"
-    fi
-    head -n 1 "$dir/data/postmaster.pid" >"$dir/pid"
     printf 'export PGHOST=%s PGPORT=%s PGUSER=%s\n' "$dir/run" "$port" "$superuser" >"$dir/env"
-    echo "postgres.sh: pid $(cat "$dir/pid"), port $port, listening on $listen and $dir/run"
 }
 
 # ours PID DIR: PID is the postmaster of DIR's cluster (a zombie's command line is empty)

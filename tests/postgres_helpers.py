@@ -82,29 +82,38 @@ class Cluster:
     def socket_directory(self) -> Path:
         return self.directory / "run"
 
+    def _script(self, *args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(SCRIPT), *args], capture_output=True, text=True, timeout=120, check=False
+        )
+
     def start(self) -> None:
-        """Start the server (on a free port; once more if the port was taken meanwhile)."""
+        """Start the server: a new cluster on a free port (once more if the port was taken
+        meanwhile), or again, on its port, after ``halt``."""
         for _ in range(2):
-            self.port = free_port()
-            argv = [str(SCRIPT), "start", str(self.directory), str(self.port)]
-            done = subprocess.run(
-                [*argv, *([self.address] if self.address else [])],
-                capture_output=True, text=True, timeout=120, check=False,
-            )  # fmt: skip
+            self.port = self.port or free_port()
+            address = [self.address] if self.address else []
+            done = self._script("start", str(self.directory), str(self.port), *address)
             if done.returncode == 0:
                 return
-            if "port" not in done.stderr:
+            if "port" not in done.stderr or (self.directory / "pid").exists():
                 break
             shutil.rmtree(self.directory / "data", ignore_errors=True)
+            self.port = 0
         raise RuntimeError(f"the test cluster did not start: {done.stderr.strip()}")
 
+    def halt(self) -> None:
+        """Stop exactly the server this cluster started (by its pid), keeping its data."""
+        done = self._script("stop", str(self.directory))
+        if done.returncode != 0:
+            raise RuntimeError(f"the test cluster did not stop: {done.stderr.strip()}")
+
     def stop(self) -> None:
-        """Stop exactly the server this cluster started, and remove its directory."""
-        subprocess.run(
-            [str(SCRIPT), "stop", str(self.directory)],
-            capture_output=True, timeout=120, check=False,
-        )  # fmt: skip
-        shutil.rmtree(self.directory, ignore_errors=True)
+        """Stop the server and remove everything it had."""
+        try:
+            self.halt()
+        finally:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
     def uri(self, database: str, user: Optional[str] = None) -> str:
         """The database over the Unix socket (peer authentication: this OS user's role)."""
