@@ -17,7 +17,7 @@ from exitwrap.observe.session import session
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.catalog import POSIX_FAMILY
 from exitwrap.shells.shell import Shell, parse_selection, resolve
-from tests.postgres_helpers import MISSING, Cluster
+from tests.postgres_helpers import MISSING, Cluster, sweep_orphans
 
 REPO = Path(__file__).resolve().parent.parent
 SHELLS: dict[str, Shell] = {s.name: resolve(s) for s in parse_selection(",".join(KNOWN_NAMES))}
@@ -82,6 +82,7 @@ def pg_cluster() -> Iterator[Cluster]:
     """This worker's throwaway PostgreSQL server, stopped (by its pid) when the session ends."""
     if MISSING is not None:
         pytest.skip(MISSING)
+    sweep_orphans()
     cluster = Cluster()
     try:
         cluster.start()

@@ -27,8 +27,10 @@ from pathlib import Path
 from typing import Any, Optional
 
 from exitwrap.accounting.initialise import initialise
+from exitwrap.accounting.process import start_ticks
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "postgres.sh"
+PREFIX = "exitwrap-pg-"
 TEMPLATE = "exitwrap_template"
 USERS = ("nobody", "alice", "bob")
 PASSWORDS = {"alice": "alice-secret", "bob": "bob-secret"}
@@ -68,11 +70,31 @@ def free_port() -> int:
     return port
 
 
-class Cluster:
-    """A throwaway PostgreSQL server under a directory of its own."""
+def _owner_gone(directory: Path) -> bool:
+    """Whether the test process that made this cluster has died (without stopping it)."""
+    try:
+        pid, ticks = map(int, (directory / "owner").read_text().split())
+    except (OSError, ValueError):
+        return False  # being made, or not one of these: not ours to judge
+    return start_ticks(pid) != ticks
 
-    def __init__(self, address: Optional[str] = None) -> None:
-        self.directory = Path(tempfile.mkdtemp(prefix="exitwrap-pg-", dir="/tmp"))
+
+def sweep_orphans() -> None:
+    """Stop the clusters of test processes that were killed before they could stop theirs."""
+    for directory in Path("/tmp").glob(f"{PREFIX}*"):
+        if _owner_gone(directory):
+            Cluster(directory=directory).stop()
+
+
+class Cluster:
+    """A throwaway PostgreSQL server under a directory of its own, which names its owner (this
+    process), so that a later session can stop it should this one be killed."""
+
+    def __init__(self, address: Optional[str] = None, directory: Optional[Path] = None) -> None:
+        if directory is None:
+            directory = Path(tempfile.mkdtemp(prefix=PREFIX, dir="/tmp"))
+            (directory / "owner").write_text(f"{os.getpid()} {start_ticks(os.getpid())}\n")
+        self.directory = directory
         self.address = address
         self.port = 0
         self.superuser = "postgres" if os.geteuid() == 0 else getpass.getuser()
