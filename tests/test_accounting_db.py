@@ -12,7 +12,7 @@ from exitwrap.accounting.recorder import Recorder
 from exitwrap.cli.options import Option, parse
 from exitwrap.errors import UsageError
 from exitwrap.observe.probe import ProbeKit
-from tests.accounting_helpers import batch_job, exitcodes, one_line_error, record, rows
+from tests.accounting_helpers import batch_job, exitcodes, one_line_error, record, rows, spool_of
 from tests.conftest import sqlite_only
 
 
@@ -38,6 +38,24 @@ def test_check_reports_a_sound_database(db: str, kit: ProbeKit) -> None:
         assert " as root (an exitwrap administrator)" in out
     else:
         assert "integrity: ok" in out and "mode: 0600" in out
+
+
+def test_init_makes_the_schema_and_push_brings_what_waits_in(db: str, kit: ProbeKit) -> None:
+    status, out, _ = exitcodes("db", "init")
+    assert status == 0 and "schema version 1" in out
+    if not is_server(db):
+        assert out == f"{db}: schema version 1\n" and os.path.getsize(db) > 0
+        assert exitcodes("db", "init", "--private")[0] == 2  # a file's mode says who reads
+    job = record(db, [str(kit.probe), "exit", "0"]).job_id
+    assert {entry.name for entry in spool_of(db).iterdir()} >= {f"{job}.job", f"{job}.end"}
+    status, out, _ = exitcodes("db", "push")
+    assert status == 0
+    assert out == (
+        f"ingested this host's spool into {db}\n"
+        if not is_server(db)
+        else f"pushed 1 jobs and 1 steps to {out.split(' to ', 1)[1]}"
+    )
+    assert not any(entry.suffix in (".job", ".end") for entry in spool_of(db).iterdir())
 
 
 @sqlite_only

@@ -27,7 +27,9 @@ from exitwrap.accounting.location import ID_BLOCK, Queue
 from exitwrap.accounting.recorder import Recorder
 from exitwrap.accounting.records import Selection
 from exitwrap.accounting.sacct import query
+from exitwrap.accounting.server import database as server_database
 from exitwrap.accounting.server import push as pushing
+from exitwrap.accounting.server import schema
 from exitwrap.accounting.server.schema import VERSION
 from exitwrap.accounting.store import DatabaseError
 from exitwrap.observe.probe import ProbeKit
@@ -177,8 +179,9 @@ def test_private_jobs_are_read_by_their_owners_and_administrators(
     everyone = [f"{bobs}|bob", f"{alices}|alice"]
     assert seen("bob") == everyone  # Slurm's default: every user reads every job
     assert exitcodes("db", "init", "--private")[0] == 1  # bob may not set the site up
-    with site.cluster.admin(site.name) as admin:
-        admin.execute("UPDATE exitwrap.settings SET private_jobs = true")
+    site.act_as("root")  # an exitwrap administrator may
+    status, out, _ = exitcodes("db", "init", "--private")
+    assert status == 0 and "jobs readable by owners and administrators" in out
     assert seen("bob") == [f"{bobs}|bob"] and seen("alice") == [f"{alices}|alice"]
     assert seen("root") == everyone
     site.act_as("bob")
@@ -321,6 +324,22 @@ def test_a_server_without_the_schema_says_who_sets_it_up(
     change(database, f"UPDATE meta SET version = {VERSION + 1}")
     status, _, err = exitcodes("sacct")
     assert status == 1 and "newer than this exitwrap reads" in err
+
+
+def test_a_newer_exitwrap_migrates_the_server_when_a_privileged_role_first_uses_it(
+    site: Site, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    database = site.act_as("root")
+    record(database, [str(kit.probe), "exit", "3"])
+    upgrade = ("CREATE INDEX steps_by_state ON steps (state)",)  # what the next one adds
+    monkeypatch.setattr(server_database, "MIGRATIONS", (*schema.MIGRATIONS, upgrade))
+    monkeypatch.setattr(server_database, "VERSION", VERSION + 1)
+    status, _, err = exitcodes("sacct")  # an administrator, no superuser: may not migrate
+    assert status == 1 and "exitcodes db init" in one_line_error(err, "exitcodes sacct")
+    superuser = site.cluster.uri(site.name, site.cluster.superuser)
+    assert query(superuser, Selection()) == []  # migrated on first use; nothing of its own
+    assert rows(database, "SELECT version FROM meta") == [(VERSION + 1,)]
+    assert rows(database, "SELECT exit_status FROM jobs") == [(3 << 8,)]  # kept waiting
 
 
 def test_recording_to_a_server_imports_no_driver_and_warns_nothing_the_first_time(

@@ -21,7 +21,9 @@ PROG = "exitcodes cancel"
 ABOUT = (
     "Mark each job (or step) as cancelled by you, then send TERM to the exitwrap processes "
     "running it; they pass it on to their commands and record the end. sacct then shows "
-    "CANCELLED by UID. Only a job's owner or root may cancel it."
+    "CANCELLED by UID. Only a job's owner or root may cancel it (on a server: its owner or "
+    "an exitwrap administrator, as the server decides; a job running on another host is "
+    "signalled there at that host's next push)."
 )
 FOOTER = (
     "Exit status: 0 all cancelled, 1 some could not be (unknown, not yours, already ended), "

@@ -88,12 +88,13 @@ class Server:
                     self.connection.execute(
                         f"CREATE SCHEMA IF NOT EXISTS {SCHEMA} AUTHORIZATION {OWNER}"
                     )
-                self.connection.execute(f"SET LOCAL ROLE {OWNER}")
-                for migration in MIGRATIONS[version:]:
-                    for statement in migration:
-                        self.connection.execute(statement)
-                self.connection.execute("UPDATE meta SET version = %s", (VERSION,))
-                if private is not None:
+                    self.connection.execute(f"SET LOCAL ROLE {OWNER}")
+                    for migration in MIGRATIONS[version:]:
+                        for statement in migration:
+                            self.connection.execute(statement)
+                    self.connection.execute("UPDATE meta SET version = %s", (VERSION,))
+                    self.connection.execute("RESET ROLE")
+                if private is not None:  # the caller's to set: an administrator's
                     self.connection.execute("UPDATE settings SET private_jobs = %s", (private,))
         except psycopg.Error as error:
             raise explain(error, self.where) from None
