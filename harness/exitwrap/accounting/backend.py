@@ -82,8 +82,3 @@ def catch_up(database: str) -> Optional[str]:
     """Bring what waits on this host into the store (ingest, or push to a server)."""
     with open_backend(database) as backend:
         return backend.catch_up()
-
-
-def write(database: str, body: Callable[[Session], Result]) -> Result:
-    with open_backend(database) as backend:
-        return backend.write(body)

@@ -8,6 +8,11 @@ it to its command and records the step's end; the state becomes CANCELLED
 when that end is ingested. A process is signalled only when its pid, boot
 id and start time all still match what was recorded, so a reused pid is
 never hit. Errors use scancel's words.
+
+On a server (server/backend.py) the server decides who may cancel (the
+owner, an exitwrap administrator: a refused request touches no row), and a
+job whose processes run on another host is left to that host's next push,
+which takes the request and signals them.
 """
 
 from __future__ import annotations

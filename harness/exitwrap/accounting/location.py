@@ -146,12 +146,12 @@ class Ids:
 class Queue:
     """This user's queue on this host for one server (see the module's layout)."""
 
-    __slots__ = ("conninfo", "database", "directory", "key", "node")
+    __slots__ = ("conninfo", "database", "directory", "node")
 
     def __init__(self, database: str, environ: Mapping[str, str]) -> None:
         self.conninfo = conninfo(database)
-        self.key = server_key(database, environ)
-        self.directory = os.path.join(state_home(environ), "exitwrap", "servers", self.key)
+        key = server_key(database, environ)
+        self.directory = os.path.join(state_home(environ), "exitwrap", "servers", key)
         self.node = node_name()
         self.database = self.file("db")
 

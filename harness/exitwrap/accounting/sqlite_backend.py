@@ -7,6 +7,7 @@ uid, as its mode lets anyone who may write it change any row.
 from __future__ import annotations
 
 from exitwrap.accounting.backlog import Backlog
+from exitwrap.accounting.closing import Closing
 from exitwrap.accounting.ingest import catch_up, write
 from exitwrap.accounting.maintenance import check
 from exitwrap.accounting.records import load
@@ -14,7 +15,6 @@ from exitwrap.accounting.store import open_for_reading
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from types import TracebackType
     from typing import Callable, Optional, TypeVar
 
     from exitwrap.accounting.maintenance import Health
@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     Result = TypeVar("Result")
 
 
-class SQLiteBackend:
+class SQLiteBackend(Closing):
     """An SQLite file and its spool (``Backend`` in backend.py)."""
 
     enforces_owners = False
@@ -61,17 +61,3 @@ class SQLiteBackend:
 
     def check(self) -> Health:
         return check(self.database)
-
-    def close(self) -> None:
-        return None
-
-    def __enter__(self) -> SQLiteBackend:
-        return self
-
-    def __exit__(
-        self,
-        kind: Optional[type[BaseException]],
-        value: Optional[BaseException],
-        traceback: Optional[TracebackType],
-    ) -> None:
-        self.close()

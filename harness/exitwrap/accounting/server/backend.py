@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Callable, Optional, TypeVar
 
 from exitwrap.accounting import states
 from exitwrap.accounting.backlog import Backlog
+from exitwrap.accounting.closing import Closing
 from exitwrap.accounting.location import Queue
 from exitwrap.accounting.maintenance import Health, spool_health
 from exitwrap.accounting.records import load
@@ -26,15 +27,13 @@ from exitwrap.accounting.spool import RecordingError
 from exitwrap.accounting.store import DatabaseBusy, DatabaseError
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from exitwrap.accounting.records import JobRecord, Selection
     from exitwrap.accounting.session import Session
 
 Result = TypeVar("Result")
 
 
-class ServerBackend:
+class ServerBackend(Closing):
     """A PostgreSQL server and this host's queue for it."""
 
     enforces_owners = True
@@ -124,14 +123,3 @@ class ServerBackend:
         if self._server is not None:
             self._server.close()
             self._server = None
-
-    def __enter__(self) -> ServerBackend:
-        return self
-
-    def __exit__(
-        self,
-        kind: Optional[type[BaseException]],
-        value: Optional[BaseException],
-        traceback: Optional[TracebackType],
-    ) -> None:
-        self.close()

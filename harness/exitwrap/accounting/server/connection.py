@@ -37,14 +37,6 @@ CONNECT_TIMEOUT_S = 10  # unless the connection string or PGCONNECT_TIMEOUT says
 SET_UP = "an administrator runs 'exitcodes db init' against it"
 
 
-class ServerUnreachable(DatabaseError):
-    """The server could not be reached (or went away): records wait in this host's queue."""
-
-
-class NotSetUp(DatabaseError):
-    """The server holds no accounting schema this exitwrap can use yet."""
-
-
 class CommandLoader(Loader):
     """A command as the accounting keeps it: text, argv joined by NUL bytes."""
 
@@ -90,11 +82,9 @@ def explain(error: BaseException, where: str) -> DatabaseError:
     if isinstance(
         error, (errors.UndefinedTable, errors.InvalidSchemaName, errors.UndefinedFunction)
     ):
-        return NotSetUp(f"{where}: the accounting is not set up there ({detail}): {SET_UP}")
+        return DatabaseError(f"{where}: the accounting is not set up there ({detail}): {SET_UP}")
     if isinstance(error, errors.InsufficientPrivilege):
         return DatabaseError(f"{where}: refused by the server: {detail}")
-    if isinstance(error, psycopg.OperationalError) and not isinstance(error, errors.QueryCanceled):
-        return ServerUnreachable(f"{where}: {detail}")
     return DatabaseError(f"{where}: {detail}")
 
 
@@ -118,7 +108,7 @@ class ServerSession:
 
 def connect(conninfo: str) -> tuple[Connection[Any], str]:
     """A connection in autocommit mode (writes take ``transaction()`` blocks) and the server's
-    name for messages; ServerUnreachable or DatabaseError when there is none."""
+    name for messages; DatabaseError when there is none (records wait in this host's queue)."""
     where = describe(conninfo)
     extra: dict[str, Any] = {}
     try:
@@ -130,7 +120,7 @@ def connect(conninfo: str) -> tuple[Connection[Any], str]:
     except psycopg.ProgrammingError as error:  # a malformed connection string
         raise DatabaseError(f"{where}: {_first_line(error)}") from None
     except psycopg.OperationalError as error:
-        raise ServerUnreachable(f"{where}: {_first_line(error)}") from None
+        raise DatabaseError(f"{where}: {_first_line(error)}") from None
     info = connection.info
     where = f"postgresql://{info.user}@{info.host}:{info.port}/{info.dbname}"
     connection.adapters.register_loader("bytea", CommandLoader)

@@ -8,14 +8,14 @@ privileged role), else the command fails with a line saying who must.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Optional
+from typing import Any, Optional
 
 import psycopg
 
+from exitwrap.accounting.closing import Closing
 from exitwrap.accounting.server.connection import (
     SCHEMA,
     SET_UP,
-    NotSetUp,
     ServerSession,
     connect,
     explain,
@@ -30,11 +30,8 @@ from exitwrap.accounting.server.schema import (
 )
 from exitwrap.accounting.store import DatabaseError
 
-if TYPE_CHECKING:
-    from types import TracebackType
 
-
-class Server:
+class Server(Closing):
     """One connection to the server, for one command (``with Server(conninfo) as server``)."""
 
     def __init__(self, conninfo: str) -> None:
@@ -57,8 +54,8 @@ class Server:
         return bool(self.value(f"SELECT pg_has_role('{ADMIN_ROLE}', 'MEMBER')"))
 
     def ensure_schema(self) -> None:
-        """Migrate when the schema is older than this exitwrap's (NotSetUp when this role may
-        not); refuse a newer one."""
+        """Migrate when the schema is older than this exitwrap's (DatabaseError when this role
+        may not); refuse a newer one."""
         version = self.installed_version()
         if version == VERSION:
             return
@@ -71,8 +68,8 @@ class Server:
             self.migrate()
         except DatabaseError as error:
             if version == 0:
-                raise NotSetUp(f"{self.where}: no accounting there yet: {SET_UP}") from None
-            raise NotSetUp(f"{error}: {SET_UP}") from None
+                raise DatabaseError(f"{self.where}: no accounting there yet: {SET_UP}") from None
+            raise DatabaseError(f"{error}: {SET_UP}") from None
 
     def migrate(self, *, private: Optional[bool] = None) -> int:
         """Bring the schema to VERSION (creating the roles it needs); set whether users read
@@ -102,14 +99,3 @@ class Server:
 
     def close(self) -> None:
         self.connection.close()
-
-    def __enter__(self) -> Server:
-        return self
-
-    def __exit__(
-        self,
-        kind: Optional[type[BaseException]],
-        value: Optional[BaseException],
-        traceback: Optional[TracebackType],
-    ) -> None:
-        self.close()
