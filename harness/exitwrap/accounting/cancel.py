@@ -8,28 +8,31 @@ it to its command and records the step's end; the state becomes CANCELLED
 when that end is ingested. A process is signalled only when its pid, boot
 id and start time all still match what was recorded, so a reused pid is
 never hit. Errors use scancel's words.
+
+On a server (server/backend.py) the server decides who may cancel (the
+owner, an exitwrap administrator: a refused request touches no row), and a
+job whose processes run on another host is left to that host's next push,
+which takes the request and signals them.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-
 from exitwrap.accounting import states
-from exitwrap.accounting.backlog import Backlog
-from exitwrap.accounting.ingest import write
-from exitwrap.accounting.modify import INVALID_JOB
-from exitwrap.accounting.process import Identity, is_alive
+from exitwrap.accounting.backend import open_backend
+from exitwrap.accounting.modify import INVALID_JOB, the_job
+from exitwrap.accounting.process import Identity
 from exitwrap.accounting.records import Selection, load
+from exitwrap.accounting.signalling import terminate
 from exitwrap.accounting.users import ROOT
 from exitwrap.errors import HarnessFailure
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from sqlite3 import Connection
     from typing import Optional
 
+    from exitwrap.accounting.backend import Backend
     from exitwrap.accounting.records import JobRecord, StepRecord
+    from exitwrap.accounting.session import Session
 
 DENIED = "Access/permission denied"
 ENDED = "Job/step already completing or completed"
@@ -51,48 +54,40 @@ def _running(records: list[JobRecord] | list[StepRecord]) -> list[Identity]:
 
 
 def _mark(
-    db: Connection, path: str, job_id: int, step_id: Optional[str], uid: int
-) -> list[Identity]:
-    """Record the request; return the processes to signal."""
+    db: Session, backend: Backend, job_id: int, step_id: Optional[str], uid: int
+) -> tuple[int, list[Identity]]:
+    """Record the request; return the job's id and the processes to signal."""
     target = str(job_id) if step_id is None else f"{job_id}.{step_id}"
-    jobs = load(db, Selection(jobs={job_id: None}), path)
-    job = jobs[0] if jobs else None
+    wanted = Selection(jobs=dict.fromkeys(backend.aliases(job_id)))
+    job = the_job(load(db, wanted, backend.database), job_id)
     step = None if job is None or step_id is None else job.step(step_id)
     if job is None or (step_id is not None and step is None):
         raise CancelError(target, INVALID_JOB)
-    if uid not in (ROOT, job.uid):
+    if not backend.enforces_owners and uid not in (ROOT, job.uid):
         raise CancelError(target, DENIED)
     if step is not None:
         if step.state != states.RUNNING:
             raise CancelError(target, ENDED)
-        db.execute(
+        marked = db.execute(
             "UPDATE steps SET cancel_uid = ? WHERE job_id = ? AND step_index = ?",
-            (uid, job_id, step.step_index),
+            (uid, job.job_id, step.step_index),
         )
-        return _running([step])
-    if job.state != states.RUNNING:
-        raise CancelError(target, ENDED)
-    db.execute("UPDATE jobs SET cancel_uid = ? WHERE job_id = ?", (uid, job_id))
-    return _running([job]) + _running(job.steps)
+        processes = _running([step])
+    else:
+        if job.state != states.RUNNING:
+            raise CancelError(target, ENDED)
+        marked = db.execute("UPDATE jobs SET cancel_uid = ? WHERE job_id = ?", (uid, job.job_id))
+        processes = _running([job]) + _running(job.steps)
+    if marked.rowcount != 1:  # row-level security: not this user's to cancel
+        raise CancelError(target, DENIED)
+    return job.job_id, processes
 
 
-def cancel(path: str, job_id: int, step_id: Optional[str], uid: int) -> list[str]:
-    """Cancel one job or step; returns the other hosts whose processes could not be signalled
-    from here (the request is recorded all the same)."""
-    processes = write(path, lambda db: _mark(db, path, job_id, step_id, uid))
-    if step_id is None:
-        Backlog(path).mark_cancelled(job_id, uid)
-    elsewhere: list[str] = []
-    signalled: set[int] = set()
-    for process in processes:
-        alive = is_alive(process)
-        if alive is None and process.node not in elsewhere:
-            elsewhere.append(process.node)
-        if process.pid in signalled or alive is not True:
-            continue
-        try:
-            os.kill(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            continue
-        signalled.add(process.pid)
-    return elsewhere
+def cancel(database: str, job_id: int, step_id: Optional[str], uid: int) -> list[str]:
+    """Cancel one job or step; returns warnings about the other hosts whose processes could
+    not be signalled from here (the request is recorded all the same)."""
+    with open_backend(database) as backend:
+        job, processes = backend.write(lambda db: _mark(db, backend, job_id, step_id, uid))
+        if step_id is None:
+            backend.mark_cancelled(job, uid)
+        return [backend.elsewhere(job, node) for node in terminate(processes)]

@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Callable, Optional
 
 from exitwrap.accounting import states
-from exitwrap.accounting.ingest import catch_up
+from exitwrap.accounting.backend import catch_up
 from exitwrap.accounting.recorder import (
     Recorder,
     RecordingError,
