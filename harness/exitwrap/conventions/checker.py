@@ -8,11 +8,12 @@ fit an expectation: the verdicts sit beside it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
-from exitwrap.conventions.model import Convention
+from exitwrap.conventions.model import OILS_CLASSES, OUTPUTS, Convention
 from exitwrap.observe.observation import Observation
 from exitwrap.scenarios.catalog import INNER, Scenario
 from exitwrap.signal_names import short_name
@@ -32,11 +33,27 @@ class CellCheck:
     verdict: Verdict
     results: tuple[ConventionResult, ...] = ()
     note: str = ""
+    qualifier: str = ""  # the Oils class (ok, N-I, BUG) of a cell that conforms through one
+
+    def qualified(self) -> CellCheck:
+        """This check with the Oils class of a users' suite cell: the worst qualifier among
+        the binding expectations it conforms to (Oils: BUG, then N-I, then OK)."""
+        if self.verdict != CONFORMS:
+            return self
+        found = {
+            r.convention.qualifier for r in self.results if r.convention.binding
+        } & OILS_CLASSES.keys()
+        worst = next((q for q in OILS_CLASSES if q in found), "")
+        return dataclasses.replace(self, qualifier=OILS_CLASSES.get(worst, ""))
 
 
 def _evaluate(convention: Convention, scenario: Scenario, obs: Observation) -> ConventionResult:
     expect, n = convention.expect, scenario.n
     expected = expect.describe(n)
+    if expect.kind in OUTPUTS:
+        printed = obs.stdout if expect.kind == "stdout" else obs.stderr
+        holds = expect.output_holds(printed)
+        return ConventionResult(convention, expected, CONFORMS if holds else DEVIATES)
     if convention.layer == INNER:
         if obs.inner is None:
             return ConventionResult(convention, expected, DEVIATES, "the shell printed no status")

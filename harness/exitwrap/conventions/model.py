@@ -11,15 +11,25 @@ own rule, or the entry records a known bug.
 from __future__ import annotations
 
 import fnmatch
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
 
 from exitwrap.conventions.expr import evaluate
 
-# Qualifiers
+# Qualifiers, with the Oils spec tests' names for them (OK, BUG, N-I)
 SHELL_RULE = "shell-rule"  # the shell's manual documents its own rule for this cell
 KNOWN_BUG = "known-bug"  # a documented defect: the expectation is what the bug does
+NOT_IMPLEMENTED = "not-implemented"  # the shell lacks the feature: the expectation is its failure
+# the class a cell takes when it conforms through a qualified expectation, as Oils shows it;
+# the worst one decides, in this order (Oils: BUG < N-I < OK < pass)
+OILS_CLASSES: dict[str, str] = {KNOWN_BUG: "BUG", NOT_IMPLEMENTED: "N-I", SHELL_RULE: "ok"}
+
+# Expectations about what the shell printed rather than a status
+OUTPUTS = ("stdout", "stderr")
+OUTPUT_OPS = ("==", "matches", "lacks")  # the exact text, a regular expression found, a substring
 
 
 @dataclass(frozen=True)
@@ -38,9 +48,11 @@ class Expect:
 
     kind ``status``: the number (the inner status, or the outer exit code);
     kind ``signal``: the outer process died of that signal;
-    kind ``text``: the inner status text, with {signame} (lower-case, no SIG).
-    op is one of ``==``, ``>``, ``!=``, ``in`` (value: formulas separated by commas) and
-    ``between`` (value: ``LO,HI``, both inclusive).
+    kind ``text``: the inner status text, with {signame} (lower-case, no SIG);
+    kind ``stdout``/``stderr``: what the shell printed, with op ``==`` (exactly value),
+    ``matches`` (the regular expression value is found in it) or ``lacks`` (value is not in it).
+    For the others op is one of ``==``, ``>``, ``!=``, ``in`` (value: formulas separated by
+    commas) and ``between`` (value: ``LO,HI``, both inclusive).
     """
 
     op: str
@@ -51,6 +63,10 @@ class Expect:
         """The expectation with its formula worked out for this N, as a report shows it."""
         if self.kind == "text":
             return f"text {self.value}"
+        if self.kind in OUTPUTS:
+            shown = json.dumps(self.value, ensure_ascii=False)
+            wording = {"==": "", "matches": "matching ", "lacks": "without "}[self.op]
+            return f"{self.kind} {wording}{shown}"
         values = ", ".join(self._show(v.strip(), n) for v in self.value.split(","))
         prefix = "signal " if self.kind == "signal" else ""
         if self.op == "between":
@@ -63,6 +79,16 @@ class Expect:
     def _show(formula: str, n: Optional[int]) -> str:
         value = evaluate(formula, n)
         return str(value) if formula == str(value) else f"{value} ({formula})"
+
+    def output_holds(self, printed: str) -> bool:
+        """Whether what the shell printed on this stream is what a stdout/stderr kind expects."""
+        if self.op == "==":
+            return printed == self.value
+        if self.op == "matches":
+            return re.search(self.value, printed) is not None
+        if self.op == "lacks":
+            return self.value not in printed
+        raise ValueError(f"unknown output operator {self.op!r}")
 
     def values(self, n: Optional[int]) -> list[int]:
         return [evaluate(v.strip(), n) for v in self.value.split(",")]
