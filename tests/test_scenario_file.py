@@ -199,7 +199,8 @@ stderr = ""
 
 [[scenario]]
 id = "team/workdir"
-script = '''test "$(pwd -P)" = "$(cd "$TMP" && pwd -P)" && test ! -e mine && touch mine && echo "$SH $GREETING"'''
+script = '''test "$(pwd -P)" = "$(cd "$TMP" && pwd -P)" && test ! -e mine && touch mine &&
+  echo "$SH $GREETING"'''
 stdout = {regex = '^(bash|dash|ksh|yash) hi there\\n$'}
 env = {GREETING = "hi there"}
 
@@ -260,7 +261,9 @@ def test_output_signals_applies_to_env_and_a_fresh_directory(tmp_path: Path, kit
         ("[scenario.bugs]\ndash = 1\n[scenario.not_implemented]\ndash = 2", "more than one of"),
     ],
 )
-def test_malformed_expectations_are_one_line_exit_2(tmp_path: Path, body: str, message: str) -> None:
+def test_malformed_expectations_are_one_line_exit_2(
+    tmp_path: Path, body: str, message: str
+) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(f"[[scenario]]\nid = 'x'\nscript = 'true'\n{body}\n", encoding="utf-8")
     done = _matrix("--shells", "dash", "--scenario-file", path)
