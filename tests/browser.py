@@ -114,7 +114,7 @@ class Page:
                       clickCount=1)  # fmt: skip
 
     def screenshot(self, path: Path) -> None:
-        import base64  # noqa: PLC0415
+        import base64
 
         data = self.call("Page.captureScreenshot", format="png")["data"]
         path.write_bytes(base64.b64decode(data))

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from urllib.parse import unquote
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 
@@ -88,8 +88,8 @@ def _active(page: Page) -> dict[str, Any]:
 def _tip_on_screen(page: Page, selector: str) -> None:
     tip = _rect(page, f"document.querySelector({selector!r}).querySelector('.tip')")
     assert tip["width"] > 0, selector
-    assert 0 <= tip["left"] and tip["right"] <= WIDTH, (selector, tip)
-    assert 0 <= tip["top"] and tip["bottom"] <= HEIGHT, (selector, tip)
+    assert tip["left"] >= 0 and tip["right"] <= WIDTH, (selector, tip)
+    assert tip["top"] >= 0 and tip["bottom"] <= HEIGHT, (selector, tip)
 
 
 def test_every_row_and_cell_has_an_id_and_findings_link_to_their_cells(page: Page) -> None:
@@ -119,7 +119,9 @@ def test_a_cells_details_stay_on_screen_at_every_edge(page: Page) -> None:
     for row in (1, rows):
         for column in range(1, columns + 1):
             selector = f"tbody tr:nth-child({row}) td:nth-child({column + 1})"
-            page.evaluate(f"document.querySelector({selector!r}).scrollIntoView({{block:'center'}})")
+            page.evaluate(
+                f"document.querySelector({selector!r}).scrollIntoView({{block:'center'}})"
+            )
             cell = _rect(page, f"document.querySelector({selector!r})")
             page.hover(1, 1)  # off every cell first: a shown tip holds the pointer it is under
             page.hover((cell["left"] + cell["right"]) / 2, (cell["top"] + cell["bottom"]) / 2)

@@ -33,7 +33,8 @@ NAVIGATION_SCRIPT = """
     var below = window.innerHeight - c.bottom - MARGIN, above = c.top - MARGIN;
     var down = t.height <= below || below >= above, room = down ? below : above;
     tip.style.maxHeight = room + "px";
-    tip.style.left = Math.max(MARGIN, Math.min(c.left, window.innerWidth - t.width - MARGIN)) + "px";
+    var x = Math.min(c.left, window.innerWidth - t.width - MARGIN);
+    tip.style.left = Math.max(MARGIN, x) + "px";
     tip.style.top = (down ? c.bottom : c.top - Math.min(t.height, room)) + "px";
     tip.style.right = "auto";
   }
