@@ -53,7 +53,7 @@ def main() -> int:
             continue
         module = importlib.import_module(f"bench.{path.stem}")
         print(f"bench: {path.stem} ...", file=sys.stderr)
-        rows += module.rows(args.quick)
+        rows += module.rows(quick=args.quick)
     text = table(rows)
     args.output.write_text(text, encoding="utf-8")
     sys.stdout.write(text)

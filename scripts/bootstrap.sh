@@ -8,7 +8,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PACKAGES="bash dash ksh mksh zsh yash posh busybox fish tcsh rc wine wine64 gcc-mingw-w64-x86-64 tini hyperfine"
+PACKAGES="bash dash ksh mksh zsh yash posh busybox fish tcsh rc wine wine64 gcc-mingw-w64-x86-64 tini hyperfine chromium"
 
 missing=""
 for package in $PACKAGES; do

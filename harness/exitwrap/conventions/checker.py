@@ -79,6 +79,9 @@ def _text_holds(template: str, text: str, n: Optional[int]) -> bool:
     return text == template.replace("{signame}", name).replace("{N}", str(n))
 
 
+_GLOB_CHARACTERS = frozenset("*?[")
+
+
 class ConventionIndex:
     """The conventions of a run, looked up by scenario once and then only filtered by shell.
 
@@ -89,13 +92,24 @@ class ConventionIndex:
     def __init__(self, conventions: Iterable[Convention]) -> None:
         self.conventions = tuple(conventions)
         self._by_scenario: dict[tuple[str, Optional[int]], list[Convention]] = {}
+        # a users' suite names its scenarios exactly: those are found by id, not matched
+        self._exact: dict[str, list[int]] = {}
+        self._globbed: list[int] = []
+        for number, convention in enumerate(self.conventions):
+            if any(set(glob) & _GLOB_CHARACTERS for glob in convention.scenarios):
+                self._globbed.append(number)
+            else:
+                for scenario_id in dict.fromkeys(convention.scenarios):
+                    self._exact.setdefault(scenario_id, []).append(number)
 
     def covering(self, shell: str, scenario: Scenario, family: Sequence[str]) -> list[Convention]:
         """The conventions that speak about this shell and scenario."""
         key = (scenario.id, scenario.n)
         candidates = self._by_scenario.get(key)
         if candidates is None:
-            candidates = [c for c in self.conventions if c.covers_scenario(scenario.id, scenario.n)]
+            numbers = sorted([*self._exact.get(scenario.id, ()), *self._globbed])
+            found = (self.conventions[n] for n in numbers)
+            candidates = [c for c in found if c.covers_scenario(scenario.id, scenario.n)]
             self._by_scenario[key] = candidates
         return [c for c in candidates if c.covers_shell(shell, family)]
 

@@ -226,7 +226,8 @@ def observe(
     """Run one cell, if it can run: an absent shell or a dialect with no script runs nothing,
     nor does a suite's scenario for a shell it does not apply to.
 
-    ``scratch``: a directory for suite cells' own directories (default: the system's).
+    ``scratch``: a directory of the run's own for suite cells' directories (default: one
+    made for this cell).
     """
     template = scenario.script_for(shell.spec.dialect.name)
     if not shell.present or template is None:
@@ -234,8 +235,10 @@ def observe(
     if isinstance(scenario, SuiteScenario):
         if not scenario.applies(shell.name):
             return Observed()
-        where = scratch or tempfile.gettempdir()
-        return _observe_suite(shell, scenario, template, kit, env, limits, where)
+        if scratch is None:
+            with tempfile.TemporaryDirectory(prefix="exitwrap-cells-") as own:
+                return _observe_suite(shell, scenario, template, kit, env, limits, own)
+        return _observe_suite(shell, scenario, template, kit, env, limits, scratch)
     return _run_script(shell, scenario, template, kit, env, limits)
 
 

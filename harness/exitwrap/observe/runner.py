@@ -216,8 +216,11 @@ def _watch(
             selector.register(fd, selectors.EVENT_READ)
         if pidfd is not None:
             selector.register(pidfd, selectors.EVENT_READ)
-        if feed is not None:
-            selector.register(feed.fd, selectors.EVENT_WRITE)
+        if feed is not None:  # what fits in the pipe goes at once: most code does
+            if feed.write():
+                feed.close(selector)
+            else:
+                selector.register(feed.fd, selectors.EVENT_WRITE)
         while selector.get_map():
             now = time.perf_counter()
             if status is None and now >= deadline:
