@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -107,6 +108,9 @@ def run(argv: Sequence[str]) -> int:
     for warning in specs.warnings:
         _warn(warning)
     own = [*user.scenarios, *specs.scenarios]
+    twice = sorted(i for i, n in Counter(s.id for s in own).items() if n > 1)
+    if twice:
+        raise UsageError(f"scenario {twice[0]!r} is defined by two of the files given")
     fail_on = (
         parse_fail_on(args.fail_on)
         if args.fail_on is not None

@@ -110,6 +110,9 @@ def tip(record: Record) -> str:
         parts.append(f"<p>{esc(record['note'])}</p>")
     if record.get("script"):
         parts.append(f"<p>script:</p><pre>{esc(record['script'])}</pre>")
+    if record.get("suite"):  # a suite's expectations may be about what the shell printed
+        for stream in ("stdout", "stderr"):
+            parts.append(f"<p>{stream}:</p><pre>{esc(record.get(stream) or '(nothing)')}</pre>")
     if record.get("command"):
         parts.append(f"<p>command:</p><pre>{esc(command_text(record))}</pre>")
     parts.append(expectation_items(record.get("expected") or []))
