@@ -20,10 +20,13 @@ from typing import Any, Optional
 import pytest
 
 from exitwrap.errors import UsageError
+from exitwrap.reports import formats
+from exitwrap.reports.cells import cell_text
 from exitwrap.shells.catalog import POSIX_FAMILY
 from exitwrap.suites.spec_file import OILS_NAMES, load_spec_files
 from exitwrap.suites.spec_format import SpecCase, parse_spec, read_spec
 from tests.conftest import REPO, SHELLS
+from tests.reports_helpers import parse_html
 
 EXITCODES = [sys.executable, "-m", "exitwrap"]
 FORMS = REPO / "tests" / "spec" / "forms.test.sh"
@@ -239,3 +242,19 @@ def test_unknown_keys_are_warnings_and_the_cli_refuses_bad_files_in_one_line(
         assert done.returncode == 2, done.stdout
         assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr
         assert "Traceback" not in done.stderr
+
+
+def test_every_report_shows_the_classes_and_the_counts() -> None:
+    if not PRESENT:
+        pytest.skip("none of the POSIX shells is installed")
+    document = json.loads(_forms_run()[1])
+    line = document["meta"]["summary"]["line"]
+    markdown = formats.renderer("md")(document)
+    assert f"**{line}**" in markdown
+    assert "| `forms.test.sh/9` unquoted expansion is split into words | outer |" in markdown
+    html_text = "".join(parse_html(formats.renderer("html")(document)).text)
+    assert line in html_text
+    junit = formats.renderer("junit")(document)
+    for record in (r for r in document["records"] if r["result"]):
+        assert cell_text(record) in markdown and cell_text(record) in html_text
+        assert f"verdict: {record['verdict']} ({record['result']})" in junit
