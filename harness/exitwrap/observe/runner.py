@@ -261,20 +261,27 @@ def _watch(
     return status, timed_out
 
 
-def _run_posix(
-    argv: Sequence[str],
-    env: Mapping[str, str],
-    limits: Limits,
-    marker: Optional[str],
-    *,
-    executable: Optional[str] = None,
-    cwd: Optional[str] = None,
-    stdin: Optional[bytes] = None,
-) -> Observation:
+@dataclass(frozen=True)
+class _Process:
+    """What to start: the command line, its environment, and where its input comes from."""
+
+    argv: Sequence[str]
+    env: Mapping[str, str]
+    executable: Optional[str]
+    cwd: Optional[str]
+    stdin: Optional[bytes]
+
+
+def _run_posix(process: _Process, limits: Limits, marker: Optional[str]) -> Observation:
+    argv, stdin = process.argv, process.stdin
     started = time.perf_counter()
     try:
         pid, out_r, err_r, in_w = _spawn(
-            argv, env, executable=executable, cwd=cwd, feed=stdin is not None
+            argv,
+            process.env,
+            executable=process.executable,
+            cwd=process.cwd,
+            feed=stdin is not None,
         )
     except OSError as error:
         return Observation(error=f"cannot start {argv[0]}: {error.strerror or error}")
@@ -303,25 +310,17 @@ def _run_posix(
     )
 
 
-def _run_windows(
-    argv: Sequence[str],
-    env: Mapping[str, str],
-    limits: Limits,
-    marker: Optional[str],
-    *,
-    executable: Optional[str] = None,
-    cwd: Optional[str] = None,
-    stdin: Optional[bytes] = None,
-) -> Observation:
+def _run_windows(process: _Process, limits: Limits, marker: Optional[str]) -> Observation:
+    argv = process.argv
     started = time.perf_counter()
     try:
         done = subprocess.run(
             list(argv),
-            executable=executable,
-            env=dict(env),
-            cwd=cwd,
-            input=stdin,
-            stdin=subprocess.DEVNULL if stdin is None else None,
+            executable=process.executable,
+            env=dict(process.env),
+            cwd=process.cwd,
+            input=process.stdin,
+            stdin=subprocess.DEVNULL if process.stdin is None else None,
             capture_output=True,
             timeout=limits.timeout_s,
             check=False,
@@ -361,4 +360,4 @@ def run(
     ``stdin``: bytes it reads on a pipe that is closed after them (default: /dev/null).
     """
     runner = _run_windows if sys.platform == "win32" else _run_posix
-    return runner(argv, env, limits, marker, executable=executable, cwd=cwd, stdin=stdin)
+    return runner(_Process(argv, env, executable, cwd, stdin), limits, marker)
