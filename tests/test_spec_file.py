@@ -258,3 +258,16 @@ def test_every_report_shows_the_classes_and_the_counts() -> None:
     for record in (r for r in document["records"] if r["result"]):
         assert cell_text(record) in markdown and cell_text(record) in html_text
         assert f"verdict: {record['verdict']} ({record['result']})" in junit
+
+
+def test_every_bash_binary_takes_the_bash_annotations(tmp_path: Path) -> None:
+    if "bash" not in PRESENT:
+        pytest.skip("bash is not installed")
+    spec = tmp_path / "family.test.sh"
+    spec.write_text("#### a\necho b\n## stdout: a\n## OK bash stdout: b\n## BUG dash stdout: b\n")
+    shells = f"bash,bash@second={SHELLS['bash'].path}"
+    done = _exitcodes("matrix", "--spec", spec, "--shells", shells, "--format", "json",
+                      "--no-record")  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    results = {r["shell"]: r["result"] for r in json.loads(done.stdout)["records"]}
+    assert results == {"bash": "ok", "bash@second": "ok"}
