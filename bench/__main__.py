@@ -1,6 +1,6 @@
 """python -m bench: run every bench/bench_*.py and write the results table (Markdown).
 
-Each module defines ``rows(quick: bool) -> list[Row]``. The table goes to
+Each module defines ``rows(*, quick: bool) -> list[Row]``. The table goes to
 stdout and to ``-o FILE`` (default bench/results.md), which the README
 quotes.
 """

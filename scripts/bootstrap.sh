@@ -1,5 +1,6 @@
 #!/bin/sh
-# Set up exitwrap on this machine: the shells it studies and a virtual environment.
+# Set up exitwrap on this machine: the shells it studies, PostgreSQL for the accounting's
+# tests on a server, a private Slurm's packages for the Slurm tests, and a virtual environment.
 #
 # As root with apt-get (a fresh Debian machine, CI), the missing shells are
 # installed from Debian's packages; otherwise what is installed is used and
@@ -8,9 +9,14 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-# the shells; Wine and mingw for cmd; tini and hyperfine for the benchmarks; a private Slurm
-# for the Slurm tests (scripts/slurm.sh starts its daemons by hand, never as services)
-PACKAGES="bash dash ksh mksh zsh yash posh busybox fish tcsh rc wine wine64 gcc-mingw-w64-x86-64 tini hyperfine slurm-wlm slurmdbd munge mariadb-server slurm-client"
+PACKAGES="bash dash ksh mksh zsh yash posh busybox fish tcsh rc 9base wine wine64 gcc-mingw-w64-x86-64 tini hyperfine"
+# the accounting's tests on a real server (scripts/postgres.sh) and on simulated hosts
+PACKAGES="$PACKAGES postgresql iproute2"
+# the HTML report's navigation is tested in a real headless browser
+PACKAGES="$PACKAGES chromium"
+# a private Slurm for the Slurm tests (scripts/slurm.sh starts its daemons by hand, never as
+# services)
+PACKAGES="$PACKAGES slurm-wlm slurmdbd munge mariadb-server slurm-client"
 
 missing=""
 for package in $PACKAGES; do

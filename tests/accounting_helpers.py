@@ -6,10 +6,13 @@ and query tests observe real wait statuses and real resource use.
 ``as_nobody`` runs Python code as the unprivileged ``nobody`` user (the
 tests run as root, which file modes do not stop). ``exitcodes`` runs the
 command line in-process; ``batch`` runs a real ``exitwrap --batch`` script.
+``rows`` and ``change`` reach the store directly, on either backend (on a
+server as its superuser, whom row-level security does not stop).
 """
 
 from __future__ import annotations
 
+import getpass
 import io
 import os
 import pwd
@@ -18,6 +21,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -25,8 +29,9 @@ from typing import Any, Optional
 
 import pytest
 
+from exitwrap.accounting.backend import catch_up
 from exitwrap.accounting.backlog import Backlog
-from exitwrap.accounting.ingest import catch_up
+from exitwrap.accounting.location import is_server, spool_database
 from exitwrap.accounting.recorder import Recorder, StepTicket
 from exitwrap.cli.main import main
 from tests.conftest import REPO
@@ -80,30 +85,63 @@ def wrap(
     return ticket, warning, status
 
 
+def as_superuser(database: str) -> str:
+    """A test server's database as its superuser (the tests' URIs end in query parameters)."""
+    return f"{database}&user={'postgres' if os.geteuid() == 0 else getpass.getuser()}"
+
+
+def change(database: str, statement: str, *args: object) -> int:
+    """Change the store directly (as another host or an older exitwrap would have left it);
+    how many rows changed."""
+    if not is_server(database):
+        with sqlite3.connect(database) as db:
+            return db.execute(statement, args).rowcount
+    from exitwrap.accounting.server.database import Server
+
+    with Server(as_superuser(database)) as server:
+        return server.session().execute(statement, args).rowcount
+
+
 def rows(path: str, query: str, *args: object) -> list[tuple[object, ...]]:
-    """Read the database directly, to check what was stored (not how it is shown), once the
-    spool is ingested, as every reader does first."""
+    """Read the store directly, to check what was stored (not how it is shown), once what
+    waits on this host is in, as every reader does first."""
     assert catch_up(path) is None
-    with sqlite3.connect(path) as db:
-        return list(db.execute(query, args))
+    if not is_server(path):
+        with sqlite3.connect(path) as db:
+            return list(db.execute(query, args))
+    from exitwrap.accounting.server.database import Server
+
+    with Server(as_superuser(path)) as server:
+        return [tuple(row) for row in server.session().execute(query, args)]
+
+
+def spool_of(database: str) -> Path:
+    """The spool exitwrap writes for this store (beside the file; in this host's queue)."""
+    return Path(spool_database(database, os.environ) + ".spool")
 
 
 def run_as_nobody(
     argv: Sequence[str], database: Optional[str] = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run argv as nobody, from the repository (EXITWRAP_DB=database when given)."""
-    env = {**os.environ, "HOME": "/nonexistent"}
+    """Run argv as nobody, from the repository (EXITWRAP_DB=database when given), with a
+    state directory of nobody's own (where a server's queue goes)."""
+    state = tempfile.mkdtemp(prefix="exitwrap-nobody-")
+    os.chmod(state, 0o777)
+    env = {**os.environ, "HOME": "/nonexistent", "XDG_STATE_HOME": state}
     if database is not None:
         env["EXITWRAP_DB"] = database
-    return subprocess.run(
-        [*SETPRIV_NOBODY, *argv],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    try:
+        return subprocess.run(
+            [*SETPRIV_NOBODY, *argv],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def as_nobody(
@@ -210,26 +248,32 @@ def batch(
 
 
 def next_job_id(path: str, job_id: int) -> None:
-    """Make the next recorded job get this id (the spool allocates job ids)."""
+    """Make the next recorded job get this id (the spool allocates job ids; on a server the
+    first queue's ids are everyone's)."""
     Recorder(path).close()
-    Backlog(path).raise_job_counter(job_id)
+    Backlog(spool_database(path, os.environ)).raise_job_counter(job_id)
 
 
-def shared_database(directory: Path) -> str:
-    """A database an administrator set up for everyone: the file made 0666 before anything is
-    recorded, so that the spool beside it takes that mode too."""
+def shared_database(directory: Path, database: str) -> str:
+    """A store an administrator set up for everyone: a file made 0666 before anything is
+    recorded, so that the spool beside it takes that mode too; a server is shared already."""
+    if is_server(database):
+        return database
     path = directory / "shared.db"
     path.touch()
     path.chmod(0o666)
     return str(path)
 
 
+# one job recorded, then pushed as exitwrap's push would when a job ends (ingested, for a file)
 RECORD_AS_USER = """
 import os, sys
+from exitwrap.accounting.backend import catch_up
 from exitwrap.accounting.recorder import Recorder
 recorder = Recorder(sys.argv[1])
 ticket, _ = recorder.begin(argv=["true"], redact=False, cwd="/", batch=False, parent_job=None,
     job_name=None, account=None, comment=None, pid=os.getpid())
 recorder.finish(ticket, wait_status=0, timed_out=False, rusage=None)
 print(ticket.job_id)
+sys.exit(catch_up(sys.argv[1]))
 """

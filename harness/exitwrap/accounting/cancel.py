@@ -17,28 +17,33 @@ leave its command, so it is refused. A Slurm job's own record is Slurm's
 job: cancelling it runs Slurm's ``scancel`` (with the signal), and Slurm's
 accounting then says how it ended; its steps, exitwrap's own, are cancelled
 here as any step.
+
+On a server (server/backend.py) the server decides who may cancel (the
+owner, an exitwrap administrator: a refused request touches no row), and a
+job whose processes run on another host is left to that host's next push,
+which takes the request and signals them.
 """
 
 from __future__ import annotations
 
-import os
 import signal
 
 from exitwrap.accounting import states
-from exitwrap.accounting.backlog import Backlog
-from exitwrap.accounting.ingest import write
-from exitwrap.accounting.modify import INVALID_JOB
-from exitwrap.accounting.process import Identity, is_alive
+from exitwrap.accounting.backend import open_backend
+from exitwrap.accounting.modify import INVALID_JOB, the_job
+from exitwrap.accounting.process import Identity
 from exitwrap.accounting.records import Selection, load
+from exitwrap.accounting.signalling import terminate
 from exitwrap.accounting.users import ROOT
 from exitwrap.errors import HarnessFailure, UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from sqlite3 import Connection
     from typing import Optional
 
+    from exitwrap.accounting.backend import Backend
     from exitwrap.accounting.records import JobRecord, StepRecord
+    from exitwrap.accounting.session import Session
 
 DENIED = "Access/permission denied"
 ENDED = "Job/step already completing or completed"
@@ -96,26 +101,29 @@ def _running(records: list[JobRecord] | list[StepRecord]) -> list[Identity]:
     return [_identity(r) for r in records if r.state == states.RUNNING]
 
 
-def _the_job(db: Connection, path: str, target: str, job_id: int, request: Request) -> JobRecord:
+def _the_job(
+    db: Session, backend: Backend, target: str, job_id: int, request: Request
+) -> JobRecord:
     """The one job the id names (Slurm's id for a Slurm job's record, among -M's clusters)."""
-    jobs = load(db, Selection(jobs={job_id: None}, clusters=request.clusters), path)
-    if not jobs:
+    wanted = Selection(jobs=dict.fromkeys(backend.aliases(job_id)), clusters=request.clusters)
+    try:
+        job = the_job(load(db, wanted, backend.database), job_id)
+    except HarnessFailure as error:
+        raise CancelError(target, str(error)) from None
+    if job is None:
         raise CancelError(target, INVALID_JOB)
-    if len(jobs) > 1:
-        clusters = ", ".join(job.cluster or "none" for job in jobs)
-        raise CancelError(target, f"it names {len(jobs)} jobs (clusters: {clusters}): give -M")
-    if request.uid not in (ROOT, jobs[0].uid):
+    if not backend.enforces_owners and request.uid not in (ROOT, job.uid):
         raise CancelError(target, DENIED)
-    return jobs[0]
+    return job
 
 
 def _mark(
-    db: Connection, path: str, job_id: int, step_id: Optional[str], request: Request
+    db: Session, backend: Backend, job_id: int, step_id: Optional[str], request: Request
 ) -> tuple[list[Identity], JobRecord]:
     """Record the request (unless it only sends a signal, or the job is Slurm's); return the
     processes to signal, and the job."""
     target = str(job_id) if step_id is None else f"{job_id}.{step_id}"
-    job = _the_job(db, path, target, job_id, request)
+    job = _the_job(db, backend, target, job_id, request)
     step = None if step_id is None else job.step(step_id)
     if step_id is not None and step is None:
         raise CancelError(target, INVALID_JOB)
@@ -129,14 +137,19 @@ def _mark(
             return _running([step]), job
         steps = [s for s in job.steps if s.step_id != "batch"]
         return _running(steps) if steps else _running([job]), job
-    processes = _running([step]) if step is not None else _running([job]) + _running(job.steps)
     if step is not None:
-        db.execute(
+        marked = db.execute(
             "UPDATE steps SET cancel_uid = ? WHERE job_id = ? AND step_index = ?",
-            (request.uid, job.job_id, step.step_index),
+            (request.uid, step.job_id, step.step_index),
         )
+        processes = _running([step])
     else:
-        db.execute("UPDATE jobs SET cancel_uid = ? WHERE job_id = ?", (request.uid, job.job_id))
+        marked = db.execute(
+            "UPDATE jobs SET cancel_uid = ? WHERE job_id = ?", (request.uid, job.job_id)
+        )
+        processes = _running([job]) + _running(job.steps)
+    if marked.rowcount != 1:  # row-level security: not this user's to cancel
+        raise CancelError(target, DENIED)
     return processes, job
 
 
@@ -162,36 +175,28 @@ def _scancel(job: JobRecord, request: Request) -> None:
 
 
 def cancel(
-    path: str, job_id: int, step_id: Optional[str], uid: int, request: Optional[Request] = None
+    database: str,
+    job_id: int,
+    step_id: Optional[str],
+    uid: int,
+    request: Optional[Request] = None,
 ) -> list[str]:
-    """Cancel (or signal) one job or step; returns the other hosts whose processes could not
-    be signalled from here (the request is recorded all the same)."""
+    """Cancel (or signal) one job or step; returns warnings about the other hosts whose
+    processes could not be signalled from here (the request is recorded all the same)."""
     asked = Request(uid) if request is None else request
-    processes, job = write(path, lambda db: _mark(db, path, job_id, step_id, asked))
-    if step_id is None and job.slurm:
-        _scancel(job, asked)
-        return []
-    if step_id is None and asked.signal is None:
-        Backlog(path).mark_cancelled(job.job_id, uid)
-    number = signal.SIGTERM if asked.signal is None else asked.signal
-    elsewhere: list[str] = []
-    signalled: set[int] = set()
-    for process in processes:
-        alive = is_alive(process)
-        if alive is None and process.node not in elsewhere:
-            elsewhere.append(process.node)
-        if process.pid in signalled or alive is not True:
-            continue
-        try:
-            os.kill(process.pid, number)
-        except ProcessLookupError:
-            continue
-        signalled.add(process.pid)
-    return elsewhere
+    with open_backend(database) as backend:
+        processes, job = backend.write(lambda db: _mark(db, backend, job_id, step_id, asked))
+        if step_id is None and job.slurm:
+            _scancel(job, asked)
+            return []
+        if step_id is None and asked.signal is None:
+            backend.mark_cancelled(job.job_id, uid)
+        number = signal.SIGTERM if asked.signal is None else asked.signal
+        return [backend.elsewhere(job.job_id, node) for node in terminate(processes, number)]
 
 
 def running_jobs(
-    path: str,
+    database: str,
     *,
     names: Optional[frozenset[str]],
     uids: Optional[frozenset[int]],
@@ -199,5 +204,6 @@ def running_jobs(
 ) -> list[int]:
     """scancel -n/-u without ids: the running jobs of those names and users (shown ids)."""
     selection = Selection(names=names, uids=uids, clusters=clusters, with_steps=False)
-    jobs = write(path, lambda db: load(db, selection, path))
+    with open_backend(database) as backend:
+        jobs = backend.write(lambda db: load(db, selection, database))
     return [job.shown_id for job in jobs if job.state == states.RUNNING]

@@ -1,13 +1,17 @@
-"""exitcodes db: where the accounting lives, whether it is sound, and purging old jobs."""
+"""exitcodes db check of an SQLite file: whether it is sound, and what waits in its spool.
+
+A server's check (server/backend.py) reports its own, and this host's
+queue through ``spool_health``.
+"""
 
 from __future__ import annotations
 
 import os
 import stat
 
-from exitwrap.accounting import display, states
+from exitwrap.accounting import states
 from exitwrap.accounting.backlog import Backlog
-from exitwrap.accounting.ingest import Record, catch_up, write
+from exitwrap.accounting.ingest import Record, catch_up
 from exitwrap.accounting.schema import VERSION
 from exitwrap.accounting.spool import decode
 from exitwrap.accounting.store import (
@@ -17,11 +21,7 @@ from exitwrap.accounting.store import (
     open_for_reading,
     schema_version,
 )
-from exitwrap.accounting.users import ROOT, user_name
-
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from sqlite3 import Connection
+from exitwrap.accounting.users import user_name
 
 
 class Health:
@@ -38,7 +38,7 @@ class Health:
         self.problems += problem
 
 
-def _spool_health(path: str, health: Health) -> None:
+def spool_health(path: str, health: Health) -> None:
     """What waits in the spool after an ingest: the records of running jobs, and any that
     could not be read (a newer exitwrap's, or damaged), which stay there, never dropped."""
     spool = Backlog(path)
@@ -76,7 +76,7 @@ def check(path: str) -> Health:
         notice = catch_up(path)
         if notice is not None:
             health.note(f"spool: {notice}")
-        _spool_health(path, health)
+        spool_health(path, health)
         db = open_for_reading(path)
         if db is None:
             health.note("schema: empty (nothing has been recorded)")
@@ -98,28 +98,3 @@ def check(path: str) -> Health:
     except DatabaseError as error:
         health.note(f"error: {error}", problem=True)
     return health
-
-
-def purge(path: str, before: float, uid: int, *, dry_run: bool = False) -> tuple[int, int]:
-    """Delete the jobs (and their steps) that ended before ``before``: every user's when run
-    as root, else only this user's. Returns (jobs, steps) deleted, or that would be."""
-    owned = "" if uid == ROOT else " AND uid = ?"
-    args: tuple[object, ...] = (before,) if uid == ROOT else (before, uid)
-    chosen = f"SELECT job_id FROM jobs WHERE end_time IS NOT NULL AND end_time < ?{owned}"
-
-    def delete(db: Connection) -> tuple[int, int]:
-        jobs = db.execute(f"SELECT count(*) FROM ({chosen})", args).fetchone()[0]
-        steps = db.execute(
-            f"SELECT count(*) FROM steps WHERE job_id IN ({chosen})", args
-        ).fetchone()[0]
-        if not dry_run:
-            db.execute(f"DELETE FROM steps WHERE job_id IN ({chosen})", args)
-            db.execute(f"DELETE FROM jobs WHERE job_id IN ({chosen})", args)
-        return int(jobs), int(steps)
-
-    return write(path, delete)
-
-
-def describe_purge(counts: tuple[int, int], before: float, *, dry_run: bool) -> str:
-    verb = "would purge" if dry_run else "purged"
-    return f"{verb} {counts[0]} jobs ({counts[1]} steps) that ended before {display.date(before)}"

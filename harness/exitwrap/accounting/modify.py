@@ -9,15 +9,18 @@ the comment. Anyone else gets a refusal naming the owner.
 from __future__ import annotations
 
 from exitwrap.accounting import states
-from exitwrap.accounting.ingest import write
+from exitwrap.accounting.backend import open_backend
 from exitwrap.accounting.records import Selection, load
+from exitwrap.accounting.slurm_settle import show_slurm_ends
 from exitwrap.accounting.users import ROOT
 from exitwrap.errors import HarnessFailure
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from sqlite3 import Connection
     from typing import Optional
+
+    from exitwrap.accounting.records import JobRecord
+    from exitwrap.accounting.session import Session
 
 LIST_FORMAT = "JobID,Account,NNodes,NodeList,State,ExitCode,DerivedExitCode,Comment"
 INVALID_JOB = "Invalid job id specified"  # slurm_strerror(ESLURM_INVALID_JOB_ID)
@@ -34,8 +37,24 @@ def check_code(code: int) -> int:
     return code
 
 
+def the_job(jobs: list[JobRecord], job_id: int) -> Optional[JobRecord]:
+    """The job an id named (None: no such job); an id that names two here is refused."""
+    if len(jobs) > 1:
+        clusters = {job.cluster for job in jobs}
+        if len(clusters) == len(jobs):  # exitwrap's own job and Slurm clusters' of one id
+            named = ", ".join(cluster or "none" for cluster in clusters)
+            raise HarnessFailure(
+                f"job {job_id} names {len(jobs)} jobs (clusters: {named}): give -c CLUSTER"
+            )
+        named = " and ".join(str(job.job_id) for job in jobs)
+        raise HarnessFailure(
+            f"job id {job_id} is ambiguous on this host (jobs {named}): give the full id"
+        )
+    return jobs[0] if jobs else None
+
+
 def modify(
-    path: str,
+    database: str,
     job_id: int,
     *,
     code: Optional[int],
@@ -43,39 +62,42 @@ def modify(
     uid: int,
     clusters: Optional[frozenset[Optional[str]]] = None,
 ) -> None:
-    """Set the derived exit code and/or the comment of an ended job of uid's (any, as root).
+    """Set the derived exit code and/or the comment of an ended job of uid's (any, as root);
+    on a server, of a job the server lets this user change (its owner, an administrator).
 
     job_id is the id as shown (Slurm's, for a Slurm job's record, whose end is asked of
-    Slurm first); clusters chooses among jobs that share it.
+    Slurm first); clusters chooses among jobs that share it. A Slurm job recorded on
+    several hosts of a server changes in each part that host has pushed since it ended.
     """
     from exitwrap.accounting.sacct import query  # noqa: PLC0415  (Slurm's end, asked first)
 
-    chosen = Selection(jobs={job_id: None}, with_steps=False, clusters=clusters)
-    query(path, chosen)
+    derived = None if code is None else check_code(code) << 8
+    query(database, Selection(jobs={job_id: None}, with_steps=False, clusters=clusters))
+    with open_backend(database) as backend:
+        wanted = Selection(
+            jobs=dict.fromkeys(backend.aliases(job_id)), with_steps=False, clusters=clusters
+        )
 
-    def change(db: Connection) -> None:
-        jobs = load(db, chosen, path)
-        if not jobs:
-            raise HarnessFailure(f"{INVALID_JOB}: {job_id}")
-        if len(jobs) > 1:
-            named = ", ".join(job.cluster or "none" for job in jobs)
-            raise HarnessFailure(
-                f"job {job_id} names {len(jobs)} jobs (clusters: {named}): give -c CLUSTER"
+        def change(db: Session) -> None:
+            job = the_job(load(db, wanted, database), job_id)
+            if job is None:
+                raise HarnessFailure(f"{INVALID_JOB}: {job_id}")
+            owner = f"job {job.shown_id} belongs to {job.user} (uid {job.uid})"
+            if not backend.enforces_owners and uid not in (ROOT, job.uid):
+                raise HarnessFailure(f"{owner}: only its owner or root may modify it")
+            show_slurm_ends([job])  # a part another host has not pushed since Slurm ended it
+            if job.state == states.RUNNING:
+                raise HarnessFailure(f"job {job_id} is still running: modify it once it has ended")
+            parts = ",".join("?" * len(job.part_ids))
+            changed = db.execute(
+                "UPDATE jobs SET derived_status = COALESCE(?, derived_status), "
+                f"comment = COALESCE(?, comment) WHERE job_id IN ({parts}) AND state <> ?",
+                (derived, comment, *job.part_ids, states.RUNNING),
             )
-        job = jobs[0]
-        if uid not in (ROOT, job.uid):
-            raise HarnessFailure(
-                f"job {job_id} belongs to {job.user} (uid {job.uid}): "
-                "only its owner or root may modify it"
-            )
-        if job.state == states.RUNNING:
-            raise HarnessFailure(f"job {job_id} is still running: modify it once it has ended")
-        if code is not None:
-            db.execute(
-                "UPDATE jobs SET derived_status = ? WHERE job_id = ?",
-                (check_code(code) << 8, job.job_id),
-            )
-        if comment is not None:
-            db.execute("UPDATE jobs SET comment = ? WHERE job_id = ?", (comment, job.job_id))
+            if changed.rowcount < 1:  # row-level security: not this user's to change
+                raise HarnessFailure(
+                    f"{owner}: the server refused (only its owner or an exitwrap "
+                    "administrator may modify it)"
+                )
 
-    write(path, change)
+        backend.write(change)

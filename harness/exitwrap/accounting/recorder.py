@@ -11,7 +11,10 @@ and returns the command's status unchanged.
 - Records go to the database's spool (harness/exitwrap/accounting/spool.py), never
   to SQLite: readers ingest them before every query. Opening a Recorder
   refuses a database that is obviously unusable (not SQLite, not writable
-  for this user) and a spool that cannot be written.
+  for this user) and a spool that cannot be written. A server's records
+  go to this user's queue on this host for it (location.py), whose spool
+  hands out the queue's own ids; tickets carry the ids everyone sees
+  (``Ids``), and ``push_in_background`` starts a push when a job ends.
 - No parent job and not batch: a one-step job N with step N.0, whose state
   and exit code are the step's. ``batch``: a new job N and its step
   N.batch, which decides the job's state. A parent job: step N.k of it, if
@@ -32,6 +35,7 @@ from __future__ import annotations
 import os
 import time
 
+from exitwrap.accounting.location import Ids, Queue, is_server
 from exitwrap.accounting.process import Identity, gid, identify, is_alive, node_name, uid
 from exitwrap.accounting.slurm import JOB_KIND as SLURM_KIND
 from exitwrap.accounting.slurm_spool import SlurmSpool, binding_name
@@ -95,7 +99,7 @@ def configured_database(environ: Mapping[str, str]) -> str:
 class StepTicket:
     """The step ``begin`` recorded: its job id and step id ("0", "1", ... or "batch")."""
 
-    __slots__ = ("ends_job", "job_id", "shown_job", "step")
+    __slots__ = ("ends_job", "in_slurm", "job_id", "shown_job", "step")
 
     def __init__(
         self, job_id: int, step: str, *, ends_job: bool = False, shown_job: Optional[int] = None
@@ -104,6 +108,13 @@ class StepTicket:
         self.step = step
         self.ends_job = ends_job  # finishing this step finishes its job (N.0 alone, N.batch)
         self.shown_job = job_id if shown_job is None else shown_job  # Slurm's id, for its job
+        self.in_slurm = shown_job is not None
+
+    @property
+    def pushes(self) -> bool:
+        """Whether a server's queue goes to it once this step has ended: at a job's end, and
+        at each step of a Slurm job's (whose end is Slurm's to say)."""
+        return self.ends_job or self.in_slurm
 
     @property
     def shown(self) -> str:
@@ -205,7 +216,9 @@ class Recorder:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._spool = SlurmSpool.for_writing(path)
+        self._queue = Queue(path, os.environ) if is_server(path) else None
+        self._spool = SlurmSpool.for_writing(path if self._queue is None else self._queue.database)
+        self._ids = Ids() if self._queue is None else self._queue.ids()
         self._begun: dict[StepTicket, dict[str, Value]] = {}
 
     def begin(
@@ -249,18 +262,23 @@ class Recorder:
                 "step.slurm_task": slurm.task,
                 "step.slurm_node": slurm.node,
             })  # fmt: skip
-        warning: Optional[str] = None
+        warning = None if self._queue is None else self._queue.take_failure()
         if parent_job is not None and not batch:
-            indexes = self._spool.join(parent_job, [encode(step)], _joinable(slurm), durable=False)
+            own = self._ids.local(parent_job)
+            indexes = None
+            if own is not None:
+                indexes = self._spool.join(own, [encode(step)], _joinable(slurm), durable=False)
             if indexes is not None:
-                ticket = StepTicket(parent_job, str(indexes[0]))
+                shown = None if slurm is None else slurm.job_id
+                ticket = StepTicket(parent_job, str(indexes[0]), shown_job=shown)
                 self._begun[ticket] = step
-                return ticket, None
+                return ticket, warning
             if slurm is None:
-                warning = (
+                stale = (
                     f"job {parent_job} (EXITWRAP_JOB_ID) is not a running job of this user; "
                     "recording a new job"
                 )
+                warning = stale if warning is None else f"{stale}; {warning}"
         if slurm is not None and not batch:
             return self._begin_in_slurm_job(slurm, step, name, cwd, now), warning
         record: dict[str, Value] = {
@@ -282,7 +300,7 @@ class Recorder:
             "step_index": BATCH_STEP if batch else 0,
             **step,
         }
-        job_id = self._spool.new_job(encode(record))
+        job_id = self._ids.public(self._spool.new_job(encode(record)))
         ticket = StepTicket(job_id, BATCH if batch else "0", ends_job=True)
         self._begun[ticket] = record
         return ticket, warning
@@ -292,13 +310,15 @@ class Recorder:
     ) -> StepTicket:
         """The next step of the Slurm job's own record, which the first such step starts."""
         record = {**_slurm_job(slurm, name, cwd, now), "step_index": 0, **step}
+        if self._queue is not None:  # a server's: this host's part of it (records.py)
+            record["job.slurm_node_index"] = slurm.node_index
         job_id, index = self._spool.join_bound(
             binding_name(slurm.cluster, slurm.job_id),
             encode(record),
             encode(step),
             _joinable(slurm),
         )
-        ticket = StepTicket(job_id, str(index), shown_job=slurm.job_id)
+        ticket = StepTicket(self._ids.public(job_id), str(index), shown_job=slurm.job_id)
         begun = {key: value for key, value in record.items() if key != "step_index"}
         self._begun[ticket] = begun if index == 0 else step  # an end names its step itself
         return ticket
@@ -349,7 +369,23 @@ class Recorder:
         if ticket.ends_job:
             record.update({"job.end_time": now, "job.exit_status": wait_status})
         step = None if ticket.ends_job else int(ticket.step)
-        self._spool.publish_end(ticket.job_id, step, encode(record))
+        self._spool.publish_end(self._own(ticket.job_id), step, encode(record))
+
+    def _own(self, job_id: int) -> int:
+        """The spool's id for a job id this recorder handed out."""
+        own = self._ids.local(job_id)
+        if own is None:
+            raise RecordingError(f"{self.path}: job {job_id} is not one of this host's")
+        return own
+
+    def push_in_background(self) -> Optional[str]:
+        """Start a push of a server's queue (nothing for SQLite, whose readers ingest); a
+        warning when none could be started."""
+        if self._queue is None:
+            return None
+        from exitwrap.accounting.background import start_push
+
+        return start_push(self._queue, os.environ)
 
     def add_finished(self, job_id: int, steps: Sequence[Mapping[str, Value]]) -> list[StepTicket]:
         """Record steps that already ended (matrix cells: no process of their own), each given
@@ -359,7 +395,7 @@ class Recorder:
             encode({"step.node": node, **{f"step.{k}": v for k, v in step.items()}})
             for step in steps
         ]
-        indexes = self._spool.join(job_id, records, any_job, durable=True)
+        indexes = self._spool.join(self._own(job_id), records, any_job, durable=True)
         if indexes is None:
             raise RecordingError(f"{self.path}: job {job_id} is not running")
         return [StepTicket(job_id, str(index)) for index in indexes]

@@ -10,6 +10,19 @@ any signal, as the "Derived Exit Code" section of Slurm's "Job Exit Codes" page 
 
 A Slurm job's own record (kind 'slurm', slurm.py) is shown under Slurm's job
 id; its end is Slurm's to say (slurm_settle.py), never a process check's.
+
+A Slurm job recorded on several hosts of a server has a record on each: in
+an SQLite file every exitwrap of a Slurm job joins one record (the spool's
+binding, slurm_spool.py), but on a server exitwrap writes to its host's
+queue only, so each host where exitwrap ran inside the Slurm job keeps its
+own part of it, pushed under an id of that queue's origin (location.py's
+``Ids``) and owned by its user, as any job. Each part notes the host's node
+index in the Slurm job (``SLURM_NODEID``), and numbers its steps from that
+index times STEP_BLOCK (node 0's, the batch script's: 0, 1, ...; node 1's:
+1000000, 1000001, ...), so a step's id never changes as more parts arrive.
+A reader joins the parts of one Slurm job (its cluster and id) into the
+first: the others' steps, the earliest submit and start, running while any
+part runs (``part_ids`` names them all).
 """
 
 from __future__ import annotations
@@ -17,14 +30,16 @@ from __future__ import annotations
 from exitwrap.accounting import states
 from exitwrap.accounting.process import Identity, is_alive
 from exitwrap.accounting.slurm import JOB_KIND as SLURM_KIND
+from exitwrap.accounting.slurm import STEP_BLOCK
 from exitwrap.accounting.spool import BATCH_STEP
 from exitwrap.accounting.store import SQLiteError, explain
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
-    from sqlite3 import Connection
     from typing import Optional
+
+    from exitwrap.accounting.session import Session
 
 _CHUNK = 400  # ids per query (each is bound twice), under SQLite's old limit of 999
 
@@ -88,6 +103,7 @@ JOB_COLUMNS = (
     "alloc_cpus",
     "node_count",
     "node_list",
+    "slurm_node_index",
 )
 # computed per job by the query: the derived exit code (and as Slurm 22.05 derives it: from
 # what its srun steps exited with, a command that could not start by its errno; 0:0 for a job
@@ -114,7 +130,7 @@ _TOTALS = ("derived", "derived_as_slurm", "user_cpu", "system_cpu", "start_errno
 class StepRecord:
     """One step row; ``state`` is as of now (NODE_FAIL decided), ``stored_state`` as written."""
 
-    __slots__ = (*STEP_COLUMNS, "shown_job", "stored_state")
+    __slots__ = (*STEP_COLUMNS, "index_base", "shown_job", "stored_state")
     job_id: int
     step_index: int
     name: str
@@ -144,10 +160,11 @@ class StepRecord:
     start_errno: Optional[int]
     stored_state: str
     shown_job: int  # its job's id as shown (Slurm's, for a Slurm job's record)
+    index_base: int  # what its step id adds to its index (a part of a Slurm job)
 
     @property
     def step_id(self) -> str:
-        return "batch" if self.step_index == BATCH_STEP else str(self.step_index)
+        return "batch" if self.step_index == BATCH_STEP else str(self.index_base + self.step_index)
 
     @property
     def full_id(self) -> str:
@@ -157,7 +174,7 @@ class StepRecord:
 class JobRecord:
     """One job row with its steps; ``derived`` is the derived exit code in force."""
 
-    __slots__ = (*JOB_COLUMNS, *_TOTALS, "steps", "stored_state")
+    __slots__ = (*JOB_COLUMNS, *_TOTALS, "part_ids", "steps", "stored_state")
     job_id: int
     kind: str
     name: str
@@ -188,6 +205,7 @@ class JobRecord:
     alloc_cpus: Optional[int]
     node_count: Optional[int]
     node_list: Optional[str]
+    slurm_node_index: Optional[int]
     derived: int
     derived_as_slurm: int
     start_errno: Optional[int]
@@ -195,6 +213,7 @@ class JobRecord:
     system_cpu: Optional[float]
     steps: list[StepRecord]
     stored_state: str
+    part_ids: tuple[int, ...]  # its rows: several for a Slurm job recorded on several hosts
 
     @property
     def slurm(self) -> bool:
@@ -216,14 +235,21 @@ def _fill(record: JobRecord | StepRecord, names: Iterable[str], row: Iterable[ob
     record.stored_state = record.state
 
 
+def settled_state(state: str, process: Identity, cancel_uid: Optional[int]) -> str:
+    """A RUNNING record whose process is gone ended without a word: NODE_FAIL, or CANCELLED
+    when a cancel was asked for. Only the process's own host can tell (is_alive)."""
+    if state != states.RUNNING or is_alive(process) is not False:
+        return state
+    return states.CANCELLED if cancel_uid is not None else states.NODE_FAIL
+
+
 def _settle(record: JobRecord | StepRecord, cancel_uid: Optional[int]) -> None:
     """A RUNNING record whose process is gone ended without a word (a Slurm job's own record
     has no process of exitwrap's: Slurm says when it ends)."""
-    if record.state != states.RUNNING or (isinstance(record, JobRecord) and record.slurm):
+    if isinstance(record, JobRecord) and record.slurm:
         return
     process = Identity(record.pid or 0, record.pgid, record.node, record.boot_id, record.proc_start)
-    if is_alive(process) is False:
-        record.state = states.CANCELLED if cancel_uid is not None else states.NODE_FAIL
+    record.state = settled_state(record.state, process, cancel_uid)
 
 
 class Selection:
@@ -266,7 +292,7 @@ def _among(column: str, values: Iterable[object], args: list[object]) -> str:
 
 
 def _where(selection: Selection, job_ids: Optional[list[int]]) -> tuple[str, list[object]]:
-    clauses: list[str] = ["1"]
+    clauses: list[str] = ["TRUE"]
     args: list[object] = []
     if job_ids is not None:
         own = _among("job_id", job_ids, args)
@@ -278,8 +304,10 @@ def _where(selection: Selection, job_ids: Optional[list[int]]) -> tuple[str, lis
     if selection.names is not None:
         clauses.append(_among("name", selection.names, args))
     if selection.clusters is not None:
-        named = _among("cluster", {c for c in selection.clusters if c is not None}, args)
-        clauses.append(f"({named} OR cluster IS NULL)" if None in selection.clusters else named)
+        named = {cluster for cluster in selection.clusters if cluster is not None}
+        chosen = [_among("cluster", named, args)] if named else []
+        chosen += ["cluster IS NULL"] if None in selection.clusters else []
+        clauses.append(f"({' OR '.join(chosen)})")
     if selection.end is not None:
         clauses.append("start_time <= ?")
         args.append(selection.end)
@@ -295,18 +323,24 @@ def _chunks(ids: Optional[list[int]]) -> list[Optional[list[int]]]:
     return [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
 
 
-def load(db: Connection, selection: Selection, path: str) -> list[JobRecord]:
+def _listed(columns: Iterable[str]) -> str:
+    """Column names quoted: ``user`` unquoted is PostgreSQL's current_user."""
+    return ", ".join(f'"{column}"' for column in columns)
+
+
+def load(db: Session, selection: Selection, path: str) -> list[JobRecord]:
     """The selected jobs in id order, each with its steps (unless ``with_steps`` is off)."""
     wanted = sorted(selection.jobs) if selection.jobs is not None else None
     jobs: list[JobRecord] = []
     try:
         for ids in _chunks(wanted):
             where, args = _where(selection, ids)
-            query = f"SELECT {', '.join(JOB_COLUMNS)}, {_JOB_TOTALS} FROM jobs WHERE {where} "
+            query = f"SELECT {_listed(JOB_COLUMNS)}, {_JOB_TOTALS} FROM jobs WHERE {where} "
             for row in db.execute(query + "ORDER BY job_id", args):
                 job = JobRecord()
                 _fill(job, (*JOB_COLUMNS, *_TOTALS), row)
                 job.steps = []
+                job.part_ids = (job.job_id,)
                 jobs.append(job)
         if selection.with_steps:
             _attach_steps(db, jobs)
@@ -316,15 +350,15 @@ def load(db: Connection, selection: Selection, path: str) -> list[JobRecord]:
         _settle(job, job.cancel_uid)
         for step in job.steps:
             _settle(step, step.cancel_uid if step.cancel_uid is not None else job.cancel_uid)
-    return [job for job in jobs if selection.wants(job)]
+    return [job for job in join_parts(jobs) if selection.wants(job)]
 
 
-def _attach_steps(db: Connection, jobs: list[JobRecord]) -> None:
+def _attach_steps(db: Session, jobs: list[JobRecord]) -> None:
     by_id = {job.job_id: job for job in jobs}
     for ids in _chunks(list(by_id)):
         assert ids is not None
         query = (
-            f"SELECT {', '.join(STEP_COLUMNS)} FROM steps "
+            f"SELECT {_listed(STEP_COLUMNS)} FROM steps "
             f"WHERE job_id IN ({','.join('?' * len(ids))}) ORDER BY job_id, step_index"
         )
         for row in db.execute(query, ids):
@@ -332,4 +366,48 @@ def _attach_steps(db: Connection, jobs: list[JobRecord]) -> None:
             _fill(step, STEP_COLUMNS, row)
             job = by_id[step.job_id]
             step.shown_job = job.shown_id
+            step.index_base = (job.slurm_node_index or 0) * STEP_BLOCK if job.slurm else 0
             job.steps.append(step)
+
+
+def _total(values: Iterable[Optional[float]]) -> Optional[float]:
+    known = [value for value in values if value is not None]
+    return sum(known) if known else None
+
+
+def _join(parts: list[JobRecord]) -> None:
+    """Make the first part of a Slurm job the whole of it."""
+    job = parts[0]
+    job.part_ids = tuple(part.job_id for part in parts)
+    steps = (step for part in parts for step in part.steps)
+    job.steps = sorted(steps, key=lambda step: step.index_base + step.step_index)
+    job.submit_time = min(part.submit_time for part in parts)
+    job.start_time = min(part.start_time for part in parts)
+    job.user_cpu = _total(part.user_cpu for part in parts)
+    job.system_cpu = _total(part.system_cpu for part in parts)
+    set_by_owner = [part for part in parts if part.derived_status is not None]
+    job.derived = max(part.derived for part in set_by_owner or parts)
+    job.derived_as_slurm = max(part.derived_as_slurm for part in set_by_owner or parts)
+    if any(part.stored_state == states.RUNNING for part in parts):
+        job.stored_state = job.state = states.RUNNING
+        job.end_time = None
+    else:
+        job.end_time = max(part.end_time or 0.0 for part in parts) or None
+
+
+def join_parts(jobs: list[JobRecord]) -> list[JobRecord]:
+    """The jobs, the parts of each Slurm job recorded on several hosts joined into its first."""
+    shown: list[JobRecord] = []
+    parts: dict[tuple[str, int], list[JobRecord]] = {}
+    for job in jobs:
+        if job.slurm and job.slurm_node_index is not None and job.slurm_job_id is not None:
+            key = (job.cluster or "", job.slurm_job_id)
+            if key in parts:
+                parts[key].append(job)
+                continue
+            parts[key] = [job]
+        shown.append(job)
+    for group in parts.values():
+        if len(group) > 1:
+            _join(group)
+    return shown

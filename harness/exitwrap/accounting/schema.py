@@ -66,6 +66,9 @@ _V2 = (
     "ALTER TABLE jobs ADD COLUMN alloc_cpus INTEGER",
     "ALTER TABLE jobs ADD COLUMN node_count INTEGER",
     "ALTER TABLE jobs ADD COLUMN node_list TEXT",  # Slurm's NodeList; NULL: the node
+    # on a server's queue: the host's node index in the Slurm job (SLURM_NODEID), which
+    # numbers its steps apart from other hosts' (records.py)
+    "ALTER TABLE jobs ADD COLUMN slurm_node_index INTEGER",
     "ALTER TABLE steps ADD COLUMN slurm_step TEXT",  # Slurm's step id ('0', 'batch'), if any
     "ALTER TABLE steps ADD COLUMN slurm_task INTEGER",  # the task's rank in it
     "ALTER TABLE steps ADD COLUMN slurm_node TEXT",  # Slurm's name of the node

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from exitwrap.accounting import display, states
 from exitwrap.accounting.display import View
-from exitwrap.accounting.modify import INVALID_JOB
+from exitwrap.accounting.modify import INVALID_JOB, the_job
 from exitwrap.accounting.records import Selection
 from exitwrap.accounting.sacct import query
 from exitwrap.accounting.users import group_name
@@ -112,17 +112,19 @@ def step_text(job: JobRecord, step: StepRecord, view: View) -> str:
 
 
 def show(
-    path: str,
+    database: str,
     job_id: int,
     step_id: Optional[str] = None,
     notices: Optional[list[str]] = None,
     view: Optional[View] = None,
 ) -> str:
     """The job (step_id None) or one of its steps; an unknown id is Slurm's error. An id that
-    names several jobs (exitwrap's own and a Slurm cluster's) shows each, as scontrol -M
-    would show each cluster's."""
+    names jobs of several clusters (exitwrap's own and a Slurm cluster's) shows each, as
+    scontrol -M would show each cluster's; one that names two here is refused."""
     shown = View() if view is None else view
-    jobs = query(path, Selection(jobs={job_id: None}), notices)
+    jobs = query(database, Selection(jobs={job_id: None}), notices)
+    if len({job.cluster for job in jobs}) < len(jobs):  # a provisional id and what it became
+        the_job(jobs, job_id)
     if step_id is None:
         texts = [job_text(job, shown) for job in jobs]
     else:

@@ -26,6 +26,7 @@ JOB_ID = "SLURM_JOB_ID"
 STEP_ID = "SLURM_STEP_ID"
 BATCH_STEP = "batch"  # Slurm's name for the step a batch script runs in
 STEPD = b"slurmstepd"  # its command name, /proc/PID/comm
+STEP_BLOCK = 10**6  # on a server, a host's steps of a Slurm job: node index * this + k
 
 
 def _number(text: Optional[str]) -> Optional[int]:
@@ -43,6 +44,7 @@ class Allocation:
         "job_name",
         "node",
         "node_count",
+        "node_index",
         "node_list",
         "partition",
         "step",
@@ -63,6 +65,7 @@ class Allocation:
         self.cpus = _number(get("SLURM_CPUS_ON_NODE"))
         self.node_count = _number(get("SLURM_JOB_NUM_NODES"))
         self.node_list = get("SLURM_JOB_NODELIST") or None
+        self.node_index = _number(get("SLURM_NODEID")) or 0  # this node's, in the job
 
     @property
     def slurm_step(self) -> str:

@@ -15,7 +15,9 @@ sacct shows an exit code of 128 or more less 128 (its PRINT_EXITCODE), so
 where scontrol still holds the job (MinJobAge) the exit code is taken from
 it when it is sacct's plus 128 and the submit times match (the same job).
 A reader that may not write the database applies what it learnt to what it
-shows, and stores nothing. Without Slurm's commands (another machine), the
+shows, and stores nothing; so does a reader of a server, where each host that
+recorded a part of the job stores Slurm's end in its queue before it pushes
+it (``settle_queue``). Without Slurm's commands (another machine), the
 record shows as it was stored, as it does where $SLURM_CONF names a missing file.
 """
 
@@ -28,6 +30,7 @@ import time
 
 from exitwrap.accounting import states
 from exitwrap.accounting.ingest import write
+from exitwrap.accounting.records import Selection, load
 from exitwrap.accounting.slurm_spool import SlurmSpool, binding_name
 from exitwrap.errors import HarnessFailure
 
@@ -213,12 +216,12 @@ def _apply(job: JobRecord, end: SlurmEnd) -> None:
             step.end_time = job.end_time
 
 
-def settle(path: str, jobs: Iterable[JobRecord]) -> bool:
-    """Ask Slurm about the Slurm jobs among jobs whose records still run, and store the ends
-    it has (else apply them to jobs). Returns whether anything was stored: then read again."""
+def _ended(jobs: Iterable[JobRecord]) -> list[tuple[JobRecord, SlurmEnd]]:
+    """The Slurm jobs' records among jobs that still run and Slurm's ends of those that have
+    ended (a running one takes its time limit from Slurm meanwhile)."""
     running = [job for job in jobs if job.slurm and job.stored_state == states.RUNNING]
     if not running:
-        return False
+        return []
     found = ask_sacct(running)
     ended: list[tuple[JobRecord, SlurmEnd]] = []
     for job in running:
@@ -231,6 +234,25 @@ def settle(path: str, jobs: Iterable[JobRecord]) -> bool:
             continue
         _restore_exit_code(job.shown_id, end)
         ended.append((job, end))
+    return ended
+
+
+def _unbind(path: str, jobs: Iterable[JobRecord]) -> None:
+    """The ended jobs' bindings leave the spool (the next Slurm job of an id replaces one that
+    could not go)."""
+    spool = SlurmSpool(path)
+    for job in jobs:
+        try:
+            spool.unbind(binding_name(job.cluster or "", job.shown_id), job.job_id)
+        except HarnessFailure:
+            continue
+
+
+def settle(path: str, jobs: Iterable[JobRecord]) -> bool:
+    """Ask Slurm about the Slurm jobs among jobs whose records still run, and store the ends
+    it has in the SQLite file (else apply them to jobs). Returns whether anything was stored:
+    then read again."""
+    ended = _ended(jobs)
     if not ended:
         return False
 
@@ -244,10 +266,21 @@ def settle(path: str, jobs: Iterable[JobRecord]) -> bool:
         for job, end in ended:
             _apply(job, end)
         return False
-    spool = SlurmSpool(path)
-    for job, _ in ended:
-        try:
-            spool.unbind(binding_name(job.cluster or "", job.shown_id), job.job_id)
-        except HarnessFailure:
-            continue  # the next Slurm job of that id replaces it
+    _unbind(path, (job for job, _ in ended))
     return True
+
+
+def show_slurm_ends(jobs: Iterable[JobRecord]) -> None:
+    """Ask Slurm about the Slurm jobs whose records still run, and show the ends it has in jobs
+    (a reader of a server: the hosts that recorded them store them, settle_queue)."""
+    for job, end in _ended(jobs):
+        _apply(job, end)
+
+
+def settle_queue(local: Connection, path: str) -> None:
+    """Store Slurm's ends of the Slurm jobs' records a host's queue (path) holds, before it is
+    pushed to a server (in the caller's transaction; the queue's own job ids)."""
+    ended = _ended(load(local, Selection(with_steps=False), path))
+    for job, end in ended:
+        _store(local, job, end)
+    _unbind(path, (job for job, _ in ended))

@@ -31,7 +31,9 @@ ABOUT = (
     "running it; they pass it on to their commands and record the end. sacct then shows "
     "CANCELLED by UID. With -s, only send that signal. -n and -u choose running jobs by "
     "name and user, and narrow the ids given. A Slurm job is cancelled with Slurm's scancel. "
-    "Only a job's owner or root may cancel it."
+    "Only a job's owner or root may cancel it (on a server: its owner or an exitwrap "
+    "administrator, as the server decides; a job running on another host is signalled there "
+    "at that host's next push)."
 )
 FOOTER = (
     "Exit status: 0 all cancelled, 1 some could not be (unknown, not yours, already ended), "
@@ -77,15 +79,11 @@ def run(argv: Sequence[str]) -> int:
     status = EXIT_OK
     for job_id, step_id in _targets(given, chosen):
         try:
-            elsewhere = cancel(path, job_id, step_id, request.uid, request)
+            warnings = cancel(path, job_id, step_id, request.uid, request)
         except CancelError as error:
             fail(PROG, str(error))
             status = EXIT_FAILURE
             continue
-        for node in elsewhere:
-            fail(
-                PROG,
-                f"warning: job {job_id} runs on {node}: recorded as cancelled, but its "
-                f"processes there were not signalled (run exitcodes cancel on {node})",
-            )
+        for warning in warnings:
+            fail(PROG, f"warning: {warning}")
     return status

@@ -8,14 +8,15 @@ fit an expectation: the verdicts sit beside it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
-from exitwrap.conventions.model import Convention
+from exitwrap.conventions.model import GLOB_CHARACTERS, OILS_CLASSES, OUTPUTS, Convention
 from exitwrap.observe.observation import Observation
 from exitwrap.scenarios.catalog import INNER, Scenario
-from exitwrap.signal_names import short_name
+from exitwrap.status import Termination
 from exitwrap.verdicts import CONFORMS, DEVIATES, ERROR, NOT_APPLICABLE, UNSPECIFIED, Verdict
 
 
@@ -32,34 +33,56 @@ class CellCheck:
     verdict: Verdict
     results: tuple[ConventionResult, ...] = ()
     note: str = ""
+    qualifier: str = ""  # the Oils class (ok, N-I, BUG) of a cell that conforms through one
+
+    def qualified(self) -> CellCheck:
+        """This check with the Oils class of a users' suite cell: the worst qualifier among
+        the binding expectations it conforms to (Oils: BUG, then N-I, then OK)."""
+        if self.verdict != CONFORMS:
+            return self
+        found = {
+            r.convention.qualifier for r in self.results if r.convention.binding
+        } & OILS_CLASSES.keys()
+        worst = next((q for q in OILS_CLASSES if q in found), "")
+        return dataclasses.replace(self, qualifier=OILS_CLASSES.get(worst, ""))
 
 
-def _evaluate(convention: Convention, scenario: Scenario, obs: Observation) -> ConventionResult:
+def _evaluate(
+    convention: Convention, scenario: Scenario, obs: Observation
+) -> Optional[ConventionResult]:
+    """One convention's verdict on the cell; None when the cell has no such layer to judge."""
     expect, n = convention.expect, scenario.n
     expected = expect.describe(n)
+
+    def verdict(*, holds: bool, note: str = "") -> ConventionResult:
+        return ConventionResult(convention, expected, CONFORMS if holds else DEVIATES, note)
+
+    if expect.kind in OUTPUTS:
+        printed = obs.stdout if expect.kind == "stdout" else obs.stderr
+        return verdict(holds=expect.text_holds(printed, n))
     if convention.layer == INNER:
         if obs.inner is None:
-            return ConventionResult(convention, expected, DEVIATES, "the shell printed no status")
+            return verdict(holds=False, note="the shell printed no status")
         if expect.kind == "text":
-            holds = _text_holds(expect.value, obs.inner, n)
-        elif obs.inner_value is None:
-            return ConventionResult(
-                convention, expected, DEVIATES, f"status {obs.inner!r} is not a number"
-            )
-        else:
-            holds = expect.holds(obs.inner_value, n)
-        return ConventionResult(convention, expected, CONFORMS if holds else DEVIATES)
+            return verdict(holds=expect.text_holds(obs.inner, n))
+        if obs.inner_value is None:
+            return verdict(holds=False, note=f"status {obs.inner!r} is not a number")
+        return verdict(holds=expect.holds(obs.inner_value, n))
+    if expect.kind == "dword":
+        if obs.dword is None:
+            return verdict(holds=False, note="no Windows exit code was read")
+        return verdict(holds=expect.holds(obs.dword, n))
+    if expect.kind == "wait":
+        if obs.wait_status is None:
+            return None  # no POSIX parent saw this run (native Windows)
+        posix = Termination.from_wait_status(obs.wait_status)
+        return verdict(holds=posix.exited and expect.holds(posix.value, n))
     outer = obs.outer
     if outer is None:
-        return ConventionResult(convention, expected, DEVIATES, "no outer status")
-    wanted_signal = expect.kind == "signal"
+        return verdict(holds=False, note="no outer status")
+    wanted_signal = expect.kind in ("signal", "core")
     holds = outer.signaled == wanted_signal and expect.holds(outer.value, n)
-    return ConventionResult(convention, expected, CONFORMS if holds else DEVIATES)
-
-
-def _text_holds(template: str, text: str, n: Optional[int]) -> bool:
-    name = short_name(n).lower() if n is not None else ""
-    return text == template.replace("{signame}", name).replace("{N}", str(n))
+    return verdict(holds=holds and (outer.core or expect.kind != "core"))
 
 
 class ConventionIndex:
@@ -72,13 +95,24 @@ class ConventionIndex:
     def __init__(self, conventions: Iterable[Convention]) -> None:
         self.conventions = tuple(conventions)
         self._by_scenario: dict[tuple[str, Optional[int]], list[Convention]] = {}
+        # a users' suite names its scenarios exactly: those are found by id, not matched
+        self._exact: dict[str, list[int]] = {}
+        self._globbed: list[int] = []
+        for number, convention in enumerate(self.conventions):
+            if any(not GLOB_CHARACTERS.isdisjoint(glob) for glob in convention.scenarios):
+                self._globbed.append(number)
+            else:
+                for scenario_id in dict.fromkeys(convention.scenarios):
+                    self._exact.setdefault(scenario_id, []).append(number)
 
     def covering(self, shell: str, scenario: Scenario, family: Sequence[str]) -> list[Convention]:
         """The conventions that speak about this shell and scenario."""
         key = (scenario.id, scenario.n)
         candidates = self._by_scenario.get(key)
         if candidates is None:
-            candidates = [c for c in self.conventions if c.covers_scenario(scenario.id, scenario.n)]
+            numbers = sorted([*self._exact.get(scenario.id, ()), *self._globbed])
+            found = (self.conventions[n] for n in numbers)
+            candidates = [c for c in found if c.covers_scenario(scenario.id, scenario.n)]
             self._by_scenario[key] = candidates
         return [c for c in candidates if c.covers_shell(shell, family)]
 
@@ -102,7 +136,8 @@ def check(
         return CellCheck(ERROR, note=obs.error)
     if not applicable:
         return CellCheck(NOT_APPLICABLE, note="the scenario does not apply to this shell")
-    results = tuple(_evaluate(c, scenario, obs) for c in conventions if c.layer == scenario.layer)
+    evaluated = (_evaluate(c, scenario, obs) for c in conventions if c.layer == scenario.layer)
+    results = tuple(result for result in evaluated if result is not None)
     binding = [r for r in results if r.convention.binding]
     if not binding:
         return CellCheck(UNSPECIFIED, results)

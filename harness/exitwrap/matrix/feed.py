@@ -9,9 +9,10 @@ decoded through that shell's documented convention (``decode_reported``:
 bash's 137 and ksh93's 265 are both ``0:9``, rc's ``sigkill`` too, a plain
 3 is ``3:0``); an outer-layer cell's is how the shell itself ended. The
 shell's raw text, the outer status and the verdict stay in the step's
-record, and the verdict is its comment. A cell that was not observed
-(``error``, ``absent``) is a FAILED step with reason Error or Absent and no
-exit code; an ``n/a`` cell ran nothing and is not recorded.
+record, and the verdict is its comment. An ``error`` cell (the harness
+got no observation) is a FAILED step with reason Error and no exit code; a
+cell that ran nothing (``n/a``, ``absent``: the scenario does not apply,
+the shell is not installed) is no step at all: nothing failed there.
 
 The running matrix process is the job's batch step, so ``exitcodes cancel``
 stops it and a killed run shows NODE_FAIL. The cells go to the spool like
@@ -27,7 +28,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Callable, Optional
 
 from exitwrap.accounting import states
-from exitwrap.accounting.ingest import catch_up
+from exitwrap.accounting.backend import catch_up
 from exitwrap.accounting.recorder import (
     Recorder,
     RecordingError,
@@ -37,6 +38,8 @@ from exitwrap.accounting.recorder import (
 from exitwrap.errors import HarnessFailure
 from exitwrap.matrix.run import CellResult
 from exitwrap.scenarios.catalog import OUTER
+from exitwrap.shells import status_words
+from exitwrap.shells.dialects import PLAN9_RC, RC
 from exitwrap.shells.spec import ShellSpec
 from exitwrap.status import parse_int
 from exitwrap.verdicts import ABSENT, ERROR, NOT_APPLICABLE
@@ -47,9 +50,8 @@ if TYPE_CHECKING:
 
 JOB_NAME = "matrix"
 UNDECODED = "UndecodedStatus"  # the shell printed a status its convention does not explain
-_REASONS = {ERROR: "Error", ABSENT: "Absent"}
-_CORE_SUFFIX = "+core"  # rc: "sigsegv+core"
-_CORE_FLAG = 0x80
+_REASONS = {ERROR: "Error"}
+_NOT_RUN = (NOT_APPLICABLE, ABSENT)  # cells that ran nothing: not steps
 
 
 # FinishedStep's attributes and the step columns they fill
@@ -95,19 +97,11 @@ class FinishedStep:
         return {column: getattr(self, attribute) for attribute, column in _FINISHED}
 
 
-def _decode_word(spec: ShellSpec, word: str) -> Optional[int]:
-    value = parse_int(word)
-    if value is not None:
-        number = value - spec.signal_base
-        if 0 < number < signal.NSIG:
-            return number  # signal_base + N: a death by signal N
-        return (value & 0xFF) << 8
-    name = word.lower()
-    core = name.endswith(_CORE_SUFFIX)
-    name = name.removesuffix(_CORE_SUFFIX).upper()
-    if name.startswith("SIG") and name in signal.Signals.__members__:
-        return int(signal.Signals[name]) | (_CORE_FLAG if core else 0)
-    return None
+def _decode_number(spec: ShellSpec, value: int) -> int:
+    number = value - spec.signal_base
+    if 0 < number < signal.NSIG:
+        return number  # signal_base + N: a death by signal N
+    return (value & 0xFF) << 8
 
 
 def decode_reported(spec: ShellSpec, text: Optional[str]) -> Optional[int]:
@@ -115,14 +109,26 @@ def decode_reported(spec: ShellSpec, text: Optional[str]) -> Optional[int]:
 
     A number above the shell's documented signal base (128, ksh93's 256,
     yash's 384) by a valid signal number is that signal's death; any other
-    number is an exit code, wrapped to 8 bits as a wait status holds it. A
-    signal name (rc's ``sigkill``, ``sigsegv+core``) is that signal. A list
-    (rc reports a pipeline as ``0 1``) stands for its worst member, by the
-    derived exit code's rule. None: nothing reported, or not decodable.
+    number is an exit code, wrapped to 8 bits as a wait status holds it.
+    Words, which only the rc dialect's shells print, are read as they mean
+    them (exitwrap/shells/status_words.py): rc's ``sigkill`` and
+    ``sigsegv+core``, Plan 9 rc's ``signal: sys: kill`` and its null string
+    (success). A list
+    (rc reports a pipeline as ``0 1``, Plan 9 rc as ``|1``) stands for its
+    worst member, by the derived exit code's rule. None: nothing reported,
+    or not decodable.
     """
-    words = (text or "").replace("|", " ").split()
-    decoded = [_decode_word(spec, word) for word in words]
-    if not decoded or None in decoded:
+    if text is None:
+        return None
+    value = parse_int(text)
+    if value is not None:
+        return _decode_number(spec, value)
+    words = status_words.read(text) if spec.dialect in (RC, PLAN9_RC) else None
+    if words is None:
+        return None
+    numbers = status_words.host_numbers()
+    decoded = [word.wait_status(numbers) for word in words]
+    if None in decoded:
         return None
     return max(status for status in decoded if status is not None)
 
@@ -140,9 +146,9 @@ def _observed_status(cell: CellResult) -> Optional[int]:
 
 
 def step_for(cell: CellResult, end: float) -> Optional[FinishedStep]:
-    """The step a cell becomes (None for an ``n/a`` cell, which ran nothing)."""
+    """The step a cell becomes (None for an ``n/a`` or ``absent`` cell, which ran nothing)."""
     verdict = cell.verdict
-    if verdict == NOT_APPLICABLE:
+    if verdict in _NOT_RUN:
         return None
     obs = cell.observation
     outer = obs.outer if obs is not None else None
@@ -151,6 +157,7 @@ def step_for(cell: CellResult, end: float) -> Optional[FinishedStep]:
         "scenario": cell.scenario.id,
         "layer": cell.scenario.layer,
         "verdict": verdict,
+        "result": cell.result,
         "inner": obs.inner if obs is not None else None,
         "outer": outer.to_json() if outer is not None else None,
         "dword": obs.dword if obs is not None else None,
@@ -199,7 +206,7 @@ class MatrixRun:
         return cls(recorder, ticket.job_id, ticket)
 
     def add(self, cells: Iterable[CellResult]) -> list[StepTicket]:
-        """Record finished cells as steps; returns their ids (n/a cells get none)."""
+        """Record finished cells as steps; returns their ids (n/a and absent cells get none)."""
         now = time.time()
         steps = [step for step in (step_for(cell, now) for cell in cells) if step is not None]
         return (

@@ -5,16 +5,19 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 from exitwrap.errors import HarnessFailure, UsageError
-from exitwrap.platforms import host_platform
+from exitwrap.platforms import host_platform, threaded_map
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.catalog import BY_NAME
-from exitwrap.shells.discovery import locate
+from exitwrap.shells.discovery import NotRemembered, locate
 from exitwrap.shells.launchers import Launch
 from exitwrap.shells.spec import ShellSpec
+from exitwrap.shells.variants import Start, split_entry, started_as
+
+_PROBES_AT_ONCE = 8  # version probes of a first run, side by side
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,9 @@ class Shell:
     version: str
     platform: str
     absent_reason: str = ""
+
+    def __repr__(self) -> str:  # short: pytest shows it for every failing test's 'shell'
+        return f"<Shell {self.label} {self.version} {self.path or 'absent'}>"
 
     @property
     def name(self) -> str:
@@ -42,7 +48,7 @@ class Shell:
             raise RuntimeError(f"{self.label} is absent: {self.absent_reason}")
         spec = self.spec
         argv0 = ["exitwrap"] if spec.takes_argv0 else []
-        return [self.path, *spec.prefix_args, *spec.batch_flags, script, *argv0, *args]
+        return [self.path, *spec.start_args, *spec.batch_flags, script, *argv0, *args]
 
     def quote(self, arg: str) -> str:
         return self.spec.dialect.quote(arg)
@@ -62,7 +68,7 @@ class Shell:
             return
         if self.path is None:
             raise RuntimeError(f"{self.label} is absent: {self.absent_reason}")
-        command = [self.path, *self.spec.prefix_args, *self.spec.batch_flags]
+        command = [self.path, *self.spec.start_args, *self.spec.batch_flags]
         with launcher.launch(command, script, args, env) as launch:
             yield launch
 
@@ -94,11 +100,12 @@ class Shell:
 
 @dataclass(frozen=True)
 class Selection:
-    """One entry of a --shells list: NAME, NAME=PATH or NAME@TAG=PATH."""
+    """One entry of a --shells list: NAME, NAME=PATH, NAME@TAG=PATH, each with :OPTIONs."""
 
     name: str
     label: str
     path: Optional[str] = None
+    start: Start = field(default_factory=Start)  # extra arguments, argv[0] (shells/variants.py)
 
 
 def parse_selection(text: str) -> list[Selection]:
@@ -107,15 +114,17 @@ def parse_selection(text: str) -> list[Selection]:
     for entry in (part.strip() for part in text.split(",")):
         if not entry:
             continue
-        label, _, path = entry.partition("=")
+        parsed = split_entry(entry)
+        label, path, start = parsed.label, parsed.path, parsed.start
         name, at, tag = label.partition("@")
         if name not in KNOWN_NAMES:
             raise UsageError(f"unknown shell {name!r} (known: {' '.join(KNOWN_NAMES)})")
-        if at and not (tag and path):
-            raise UsageError(f"{entry!r}: a tagged shell needs a binary, as in bash@3.2=/path")
-        if "=" in entry and not path:
-            raise UsageError(f"{entry!r}: empty path after '='")
-        selections.append(Selection(name, label, path or None))
+        if at and not (tag and (path or start != Start())):
+            raise UsageError(
+                f"{entry!r}: a tagged shell needs a binary or options, as in bash@3.2=/path "
+                "or bash@posix:--posix"
+            )
+        selections.append(Selection(name, label, path, start))
     if not selections:
         raise UsageError("no shells selected")
     labels = [s.label for s in selections]
@@ -125,11 +134,46 @@ def parse_selection(text: str) -> list[Selection]:
     return selections
 
 
-def resolve(selection: Selection, *, ask_packages: bool = True) -> Shell:
+def resolve(
+    selection: Selection, *, ask_packages: bool = True, remembered_only: bool = False
+) -> Shell:
     """Find the selected shell on this machine; an uninstalled one comes back absent.
 
-    ``ask_packages=False`` skips the package manager (a version-less shell stays ``unknown``).
+    ``ask_packages=False`` skips the package manager (a version-less shell stays ``unknown``);
+    ``remembered_only`` raises NotRemembered rather than ask a binary its version.
     """
     spec = BY_NAME[selection.name]
-    path, version, reason = locate(spec, selection.path, ask_packages=ask_packages)
+    start = selection.start
+    if start.args:
+        spec = dataclasses.replace(spec, mode_args=spec.mode_args + start.args)
+    path, version, reason = locate(
+        spec, selection.path, ask_packages=ask_packages, remembered_only=remembered_only
+    )
+    if path is not None and start.argv0 is not None:
+        try:
+            path = started_as(path, start.argv0)
+        except HarnessFailure as error:
+            path, reason = None, str(error)
     return Shell(spec, selection.label, path, version, spec.platform or host_platform(), reason)
+
+
+def resolve_all(selections: Sequence[Selection], *, ask_packages: bool = True) -> list[Shell]:
+    """``resolve`` for each selection: from the version cache where it can, the version
+    probes of binaries it does not know side by side (threads gone before it returns)."""
+    shells: dict[int, Shell] = {}
+    unknown: list[int] = []
+    for index, selection in enumerate(selections):
+        try:
+            shells[index] = resolve(selection, ask_packages=ask_packages, remembered_only=True)
+        except NotRemembered:
+            unknown.append(index)
+    if len(unknown) == 1:
+        shells[unknown[0]] = resolve(selections[unknown[0]], ask_packages=ask_packages)
+    elif unknown:
+        probed = threaded_map(
+            lambda index: resolve(selections[index], ask_packages=ask_packages),
+            unknown,
+            _PROBES_AT_ONCE,
+        )
+        shells.update(zip(unknown, probed))
+    return [shells[index] for index in range(len(selections))]
