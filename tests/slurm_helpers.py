@@ -100,9 +100,12 @@ class Cluster:
         out: str = done.stdout
         return out
 
-    def sbatch(self, script: Path, *options: str, db: str) -> int:
-        out = self.run("sbatch", "--parsable", *options, str(script), env={"EXITWRAP_DB": db},
-                       cwd=script.parent)  # fmt: skip
+    def sbatch(
+        self, script: Path, *options: str, db: str, env: Optional[dict[str, str]] = None
+    ) -> int:
+        """Submit the script, its jobs' exitwraps recording to db (env: more for them)."""
+        out = self.run("sbatch", "--parsable", *options, str(script),
+                       env={"EXITWRAP_DB": db, **(env or {})}, cwd=script.parent)  # fmt: skip
         return int(out.strip().split(";")[0])
 
     def sacct(self, job_id: int, fields: str, *options: str) -> list[dict[str, str]]:
@@ -147,14 +150,17 @@ class Cluster:
             assert time.monotonic() < deadline, f"step {job_id}.{step} never ran"
             time.sleep(POLL_S)
 
-    def exitcodes(self, *args: str, db: str) -> str:
-        return self.run(str(BIN / "exitcodes"), *args, env={"EXITWRAP_DB": db})
+    def exitcodes(self, *args: str, db: str, env: Optional[dict[str, str]] = None) -> str:
+        return self.run(str(BIN / "exitcodes"), *args, env={"EXITWRAP_DB": db, **(env or {})})
 
-    def ours(self, job_id: int, db: str, *, ended: bool = True) -> dict[str, Any]:
+    def ours(
+        self, job_id: int, db: str, *, ended: bool = True, env: Optional[dict[str, str]] = None
+    ) -> dict[str, Any]:
         """exitcodes' record of the Slurm job (its --json), once it shows the job ended."""
         deadline = time.monotonic() + SETTLE_S
         while True:
-            jobs = json.loads(self.exitcodes("sacct", "-j", str(job_id), "--json", db=db))["jobs"]
+            out = self.exitcodes("sacct", "-j", str(job_id), "--json", db=db, env=env)
+            jobs = json.loads(out)["jobs"]
             if jobs and (not ended or jobs[0]["state"]["current"] != "RUNNING"):
                 assert len(jobs) == 1, jobs
                 found: dict[str, Any] = jobs[0]

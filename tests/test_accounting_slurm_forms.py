@@ -20,7 +20,7 @@ from exitwrap.accounting.recorder import Recorder
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import batch_job, begin, exitcodes, one_line_error, record, wrap
 from tests.accounting_helpers import wrapped_env as env_for
-from tests.wrap_helpers import EXITWRAP, exitwrap, wait_until
+from tests.wrap_helpers import BIN, EXITWRAP, exitwrap, wait_until
 
 EVERY = ",".join(name for name, _, _ in CATALOG)
 
@@ -273,3 +273,38 @@ def test_inside_a_slurm_job_its_steps_are_the_slurm_jobs_and_signal_deaths_are_r
     ]
     assert _parsable("-j", "77", "-M", "none", *fields) == []  # exitwrap's own jobs only
     assert len(_parsable("-j", "77", "-M", "lab", *fields)) == 4
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+def test_a_slurm_job_recorded_on_two_hosts_of_a_server_shows_as_one_job(
+    db: str, kit: ProbeKit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two hosts (each its own queue, so its own origin) ran exitwrap inside Slurm job 77: one
+    job under Slurm's id, node 1's steps numbered from 1000000."""
+    monkeypatch.setenv("SLURM_CONF", "/nonexistent/slurm.conf")  # no cluster answers here
+    slurm = {"SLURM_JOB_ID": "77", "SLURM_CLUSTER_NAME": "lab", "SLURM_CONF": "/nonexistent"}
+    hosts = {
+        node: {**env_for(db), **slurm, "SLURM_NODEID": str(node), "SLURMD_NODENAME": f"n{node}",
+               "XDG_STATE_HOME": str(tmp_path / f"host{node}")}
+        for node in (0, 1)
+    }  # fmt: skip
+    for node, code in ((0, 0), (0, 3), (1, 5)):
+        done = exitwrap(str(kit.probe), "exit", str(code), env=hosts[node])
+        assert done.returncode == code
+    for node in (0, 1):  # each host's part reaches the server at its push (each step's end
+        # started one in the background already)
+        done = subprocess.run([str(BIN / "exitcodes"), "db", "push"], env=hosts[node],
+                              capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    fields = ("-o", "JobID,State,ExitCode,NodeList")
+    rows = [tuple(r.values()) for r in _parsable("-j", "77", *fields)]
+    assert rows == [
+        ("77", "RUNNING", "0:0", "n0"),  # Slurm's to end
+        ("77.0", "COMPLETED", "0:0", "n0"),
+        ("77.1", "FAILED", "3:0", "n0"),
+        ("77.1000000", "FAILED", "5:0", "n1"),
+    ]
+    status, shown, _ = exitcodes("show", "step", "77.1000000")
+    assert status == 0 and "ExitCode=5:0" in shown
+    (row,) = _parsable("-X", "-j", "77", "-o", "JobID,DerivedExitCode")
+    assert row["DerivedExitCode"] == "5:0"  # over both parts

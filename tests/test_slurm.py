@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from exitwrap.observe.probe import ProbeKit
+from tests.postgres_helpers import Cluster as PostgreSQL
 from tests.slurm_helpers import Cluster, Shared, script
 from tests.wrap_helpers import BIN
 
@@ -257,6 +258,32 @@ def test_signal_style_shell_under_srun_is_an_exit_of_128_plus_n_to_slurm(
     assert (rows["0"]["State"], rows["0"]["ExitCode"]) == ("FAILED", "9:0")  # 137, less 128
     if not _derived_lost(rows):
         assert rows[""]["DerivedExitCode"] == "137:0"
+
+
+@pytest.mark.postgresql
+def test_a_slurm_job_recorded_on_a_postgresql_server(
+    slurm: Cluster, pg_cluster: PostgreSQL, tmp_path: Path
+) -> None:
+    """The same plain calls with the accounting on a server: this host's queue pushes the
+    Slurm job's record, under Slurm's id, and Slurm's end of it (asked of sacct) with it."""
+    tmp_path.chmod(0o755)
+    name = pg_cluster.new_database()
+    database = pg_cluster.uri(name)
+    queue = {"XDG_STATE_HOME": str(tmp_path / "state")}
+    job_id = slurm.sbatch(script(tmp_path, "plain", PLAIN_CALLS), "-o", "/dev/null", db=database,
+                          env=queue)  # fmt: skip
+    theirs = _by_step(slurm.settled(job_id, ("batch", "0"), ESSENTIALS))
+    ours = slurm.ours(job_id, database, env=queue)
+    assert [s["step"]["id"] for s in ours["steps"]] == [f"{job_id}.{k}" for k in range(3)]
+    out = slurm.exitcodes("sacct", "-X", "-P", "-n", "-j", str(job_id), "-o", "State,Partition",
+                          "--slurm-exitcodes", db=database, env=queue)  # fmt: skip
+    assert out.split() == [f"{theirs['']['State']}|debug"]
+    # stored on the server by the push, not only shown: its row there has ended
+    with pg_cluster.admin(name) as admin:
+        stored = admin.execute(
+            "SELECT state, partition FROM exitwrap.jobs WHERE slurm_job_id = %s", (job_id,)
+        ).fetchall()
+    assert stored == [(theirs[""]["State"], "debug")]
 
 
 def test_sjobexitmod_as_sacctmgr_modify_job_and_as_exitcodes_jobexitmod(
