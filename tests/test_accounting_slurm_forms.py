@@ -308,3 +308,25 @@ def test_a_slurm_job_recorded_on_two_hosts_of_a_server_shows_as_one_job(
     assert status == 0 and "ExitCode=5:0" in shown
     (row,) = _parsable("-X", "-j", "77", "-o", "JobID,DerivedExitCode")
     assert row["DerivedExitCode"] == "5:0"  # over both parts
+
+
+def test_exitwraps_own_job_and_a_slurm_job_of_the_same_id(
+    db: str, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SLURM_CONF", "/nonexistent/slurm.conf")  # no cluster answers here
+    slurm = {**env_for(db), "SLURM_JOB_ID": "2", "SLURM_CLUSTER_NAME": "lab",
+             "SLURM_CONF": "/nonexistent/slurm.conf"}  # fmt: skip
+    assert exitwrap(str(kit.probe), "exit", "0", env=slurm).returncode == 0  # Slurm's job 2
+    assert exitwrap(str(kit.probe), "exit", "4", env=env_for(db)).returncode == 4  # exitwrap's 2
+    fields = ("-o", "JobID,Cluster,ExitCode")
+    both = [tuple(r.values()) for r in _parsable("-X", "-j", "2", *fields)]
+    assert both == [("2", "lab", "0:0"), ("2", "", "4:0")]  # the Cluster field tells them apart
+    own = [tuple(r.values()) for r in _parsable("-X", "-j", "2", "-M", "none", *fields)]
+    assert own == [("2", "", "4:0")]
+    status, shown, _ = exitcodes("show", "job", "2")
+    assert status == 0 and shown.count("JobId=2 ") == 2  # each, as scontrol -M shows each
+    status, _, err = exitcodes("cancel", "2")
+    assert status == 1 and "(clusters: lab, none): give -M CLUSTER" in err
+    status, _, err = exitcodes("jobexitmod", "-e", "1", "2")
+    assert status == 1 and "(clusters: lab, none): give -c CLUSTER" in err
+    assert exitcodes("jobexitmod", "-c", "none", "-e", "1", "2")[0] == 0

@@ -107,7 +107,7 @@ def _the_job(
     """The one job the id names (Slurm's id for a Slurm job's record, among -M's clusters)."""
     wanted = Selection(jobs=dict.fromkeys(backend.aliases(job_id)), clusters=request.clusters)
     try:
-        job = the_job(load(db, wanted, backend.database), job_id)
+        job = the_job(load(db, wanted, backend.database), job_id, "-M")
     except HarnessFailure as error:
         raise CancelError(target, str(error)) from None
     if job is None:

@@ -37,14 +37,15 @@ def check_code(code: int) -> int:
     return code
 
 
-def the_job(jobs: list[JobRecord], job_id: int) -> Optional[JobRecord]:
-    """The job an id named (None: no such job); an id that names two here is refused."""
+def the_job(jobs: list[JobRecord], job_id: int, cluster_option: str = "-c") -> Optional[JobRecord]:
+    """The job an id named (None: no such job); an id that names two here is refused (jobs of
+    several clusters: cluster_option chooses)."""
     if len(jobs) > 1:
-        clusters = {job.cluster for job in jobs}
-        if len(clusters) == len(jobs):  # exitwrap's own job and Slurm clusters' of one id
-            named = ", ".join(cluster or "none" for cluster in clusters)
+        clusters = sorted(job.cluster or "none" for job in jobs)
+        if len(set(clusters)) == len(jobs):  # exitwrap's own job and Slurm clusters' of one id
             raise HarnessFailure(
-                f"job {job_id} names {len(jobs)} jobs (clusters: {named}): give -c CLUSTER"
+                f"job {job_id} names {len(jobs)} jobs (clusters: {', '.join(clusters)}): "
+                f"give {cluster_option} CLUSTER"
             )
         named = " and ".join(str(job.job_id) for job in jobs)
         raise HarnessFailure(

@@ -60,7 +60,9 @@ options:
                       job's batch step, and say "Submitted batch job N" on
                       stderr; exitwrap calls inside it become the job's
                       steps N.0, N.1, ...; its #SBATCH -J -A -t -o -e lines
-                      count as those options (the command line wins)
+                      count as those options (the command line wins); it
+                      runs in a process group of its own, which its time
+                      limit and its end clean up, as Slurm's do
   -q, --quiet         do not say "Submitted batch job N"
   -J, --job-name NAME name the step (and a job exitwrap starts), as srun -J
   -A, --account NAME, --comment TEXT
