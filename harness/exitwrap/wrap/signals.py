@@ -99,6 +99,8 @@ class SignalSource:
     group_sender: the pid of the exitwrap above that signals exitwrap's group as a whole.
     """
 
+    extra_waited: tuple[int, ...] = ()  # what a subclass waits for besides
+
     def __init__(
         self,
         forwarded: tuple[int, ...],
@@ -109,7 +111,7 @@ class SignalSource:
         self.forwarded = forwarded
         self.in_slurm = in_slurm
         self.group_sender = group_sender
-        self.waited = {*forwarded, _signal.SIGCHLD}
+        self.waited = {*forwarded, _signal.SIGCHLD, *self.extra_waited}
         _signal.pthread_sigmask(_signal.SIG_BLOCK, self.waited)
 
     def next(self, timeout: Optional[float]) -> Optional[tuple[int, int]]:
@@ -143,16 +145,7 @@ class SignalSource:
 class PortableSignalSource(SignalSource):
     """sigwait(2) with an interval timer for the timeout, where sigwaitinfo is missing."""
 
-    def __init__(
-        self,
-        forwarded: tuple[int, ...],
-        *,
-        in_slurm: bool = False,
-        group_sender: Optional[int] = None,
-    ) -> None:
-        super().__init__(forwarded, in_slurm=in_slurm, group_sender=group_sender)
-        self.waited.add(_signal.SIGALRM)
-        _signal.pthread_sigmask(_signal.SIG_BLOCK, self.waited)
+    extra_waited = (_signal.SIGALRM,)
 
     def next(self, timeout: Optional[float]) -> Optional[tuple[int, int]]:
         if timeout is not None:
