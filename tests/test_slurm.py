@@ -1,7 +1,7 @@
 """exitwrap inside a real Slurm 22.05: Slurm's record of a wrapped step is the bare command's,
 and exitcodes' record of the Slurm job agrees with Slurm's own (sacct -P).
 
-Every job is submitted at once when the module starts (the node has 8 CPUs,
+Every job is submitted at once when the module starts (the node is given 32 CPUs,
 so they run side by side, the time limits' minute included) and each test
 waits for its own. Each scenario runs twice, as ``srun CMD`` and as ``srun
 exitwrap CMD``. What exitcodes shows differently by design (README, section
