@@ -23,15 +23,19 @@ from exitwrap.accounting.records import JobRecord, Selection
 from exitwrap.accounting.sacct import query
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
-    as_nobody,
+    MEMBERS,
+    SHARING_GID,
+    as_member,
     batch,
     exitcodes,
+    group_database,
+    member_copy,
     needs_root,
     one_line_error,
     record,
     rows,
     run_as_nobody,
-    shared_database,
+    setpriv,
     wrapped_env,
 )
 from tests.wrap_helpers import EXITWRAP, process_gone, wait_until
@@ -167,30 +171,19 @@ sys.exit(main(["cancel", sys.argv[1]]))
 """
 
 
-@needs_root
-def test_cancel_marks_then_terminates_and_only_the_owner_may(
-    open_dir: Path, kit: ProbeKit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    shared = shared_database(open_dir)
-    monkeypatch.setenv("EXITWRAP_DB", shared)
-    process, n = _start_batch(tmp_path, f"exitwrap {kit.probe} sleep 60\necho after\n", shared)
+def test_cancel_marks_then_terminates(db: str, kit: ProbeKit, tmp_path: Path) -> None:
+    process, n = _start_batch(tmp_path, f"exitwrap {kit.probe} sleep 60\necho after\n", db)
     try:
-        assert wait_until(lambda: _running_steps(shared, n) == 1)
-        refused = as_nobody(CANCEL_AS_USER, str(n), database=shared)
-        assert refused.returncode == 1
-        line = one_line_error(refused.stderr, "exitcodes cancel")
-        assert line.endswith(f"Kill job error on job id {n}: Access/permission denied")
-        assert job(shared, n).state == "RUNNING"
-
+        assert wait_until(lambda: _running_steps(db, n) == 1)
         status, _, err = exitcodes("cancel", str(n))
         assert (status, err) == (0, "")
         out, _ = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait()
+            process.wait(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM and "after" not in out
-    found = job(shared, n)
+    found = job(db, n)
     assert found.state == "CANCELLED" and found.cancel_uid == 0
     assert [s.state for s in found.steps] == ["CANCELLED", "CANCELLED"]
     assert all(s.pid is not None and process_gone(s.pid) for s in found.steps)
@@ -205,6 +198,54 @@ def test_cancel_marks_then_terminates_and_only_the_owner_may(
         "completed",
         "exitcodes cancel: Kill job error on job id 424242: Invalid job id specified",
     ]
+
+
+CANCEL_AS_USER = """
+import sys
+from exitwrap.cli.main import main
+sys.exit(main(["cancel", sys.argv[1]]))
+"""
+SACCT_STATE = """
+import sys
+from exitwrap.cli.main import main
+sys.exit(main(["sacct", "-n", "-P", "-X", "-j", sys.argv[1], "-o", "State"]))
+"""
+
+
+def _state_as_member(shared: str, job_id: int) -> str:
+    """The job's state as a member reads it (root never ingests a group-shared spool)."""
+    return as_member(SACCT_STATE, str(job_id), database=shared).stdout.strip()
+
+
+@needs_root
+def test_only_the_owner_or_root_may_cancel(
+    open_dir: Path, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = group_database(open_dir)
+    monkeypatch.setenv("EXITWRAP_DB", shared)
+    probe = member_copy(kit.probe, open_dir)
+    process = subprocess.Popen(
+        [*setpriv(MEMBERS[0], groups=[SHARING_GID]), *EXITWRAP, str(probe), "sleep", "60"],
+        env=wrapped_env(shared),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=open_dir,
+    )
+    try:
+        assert wait_until(lambda: _state_as_member(shared, 1) == "RUNNING")
+        refused = as_member(CANCEL_AS_USER, "1", database=shared, member=1)
+        assert refused.returncode == 1
+        line = one_line_error(refused.stderr, "exitcodes cancel")
+        assert line.endswith("Kill job error on job id 1: Access/permission denied")
+        assert exitcodes("cancel", "1") == (0, "", "")  # root: what members have ingested
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert _state_as_member(shared, 1) == "CANCELLED by 0"
 
 
 def test_cancel_one_step_leaves_the_job_running(db: str, kit: ProbeKit, tmp_path: Path) -> None:

@@ -163,20 +163,6 @@ def test_new_database_its_spool_and_its_journal_are_private(db: str) -> None:
     assert not os.path.exists(db + "-wal")
 
 
-def test_shared_database_keeps_the_mode_its_administrator_gave_it(db: str, kit: ProbeKit) -> None:
-    os.makedirs(os.path.dirname(db))
-    Path(db).touch()
-    os.chmod(db, 0o664)  # the group may record too
-    recorder = Recorder(db)
-    wrap(recorder, [str(kit.probe), "exit", "0"])
-    recorder.close()
-    spool = Path(db + ".spool")
-    assert stat.S_IMODE(spool.stat().st_mode) == 0o775  # the group may write and search it
-    assert _modes(spool) == {(n, 0o664) for n in ("lock", "next", "1.job", "1.end")}
-    assert rows(db, "SELECT count(*) FROM jobs") == [(1,)]
-    assert stat.S_IMODE(os.stat(db).st_mode) == 0o664
-
-
 WORKER = """
 import os, sys
 from exitwrap.accounting.recorder import Recorder

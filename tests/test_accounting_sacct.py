@@ -19,14 +19,14 @@ from exitwrap.accounting.recorder import Recorder
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
     RECORD_AS_USER,
-    as_nobody,
+    as_member,
     batch_job,
     exitcodes,
+    group_database,
     needs_root,
     next_job_id,
     one_line_error,
     record,
-    shared_database,
 )
 
 NODE = os.uname().nodename
@@ -265,12 +265,15 @@ sys.exit(main(["sacct", "-X", "-n", "-P", "-o", "JobID,User", *sys.argv[1:]]))
 def test_users_see_their_own_jobs_by_default(
     open_dir: Path, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    shared = shared_database(open_dir)
+    shared = group_database(open_dir)
     monkeypatch.setenv("EXITWRAP_DB", shared)
-    mine = record(shared, [str(kit.probe), "exit", "0"]).job_id
-    theirs = as_nobody(RECORD_AS_USER, shared, database=shared)
+    mine = record(shared, [str(kit.probe), "exit", "0"]).job_id  # root records there too
+    theirs = as_member(RECORD_AS_USER, shared, database=shared)
     assert theirs.returncode == 0, theirs.stderr
     nobody_job = int(theirs.stdout)
+    seen = as_member(SACCT_AS_USER, database=shared)  # a member ingests; root never does
+    assert seen.returncode == 0, seen.stderr
+    assert seen.stdout.split() == [f"{nobody_job}|nobody"]
 
     def listing(*args: str) -> list[str]:
         return exitcodes("sacct", "-X", "-n", "-P", "-o", "JobID,User", *args)[1].split()
@@ -278,7 +281,4 @@ def test_users_see_their_own_jobs_by_default(
     assert listing() == [f"{mine}|root", f"{nobody_job}|nobody"]  # root sees everyone
     assert listing("-u", "nobody") == [f"{nobody_job}|nobody"]
     assert listing("-u", "0") == [f"{mine}|root"]
-    seen = as_nobody(SACCT_AS_USER, database=shared)
-    assert seen.returncode == 0, seen.stderr
-    assert seen.stdout.split() == [f"{nobody_job}|nobody"]
-    assert as_nobody(SACCT_AS_USER, "-a", database=shared).stdout.split() == listing()
+    assert as_member(SACCT_AS_USER, "-a", database=shared).stdout.split() == listing()

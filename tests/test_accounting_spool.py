@@ -27,14 +27,18 @@ from exitwrap.accounting.recorder import Recorder
 from exitwrap.accounting.spool import decode, encode
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
+    NOBODY_UID,
+    SHARING_GID,
     batch_job,
     begin,
     exitcodes,
+    member_copy,
     needs_root,
     one_line_error,
     record,
     rows,
     run_as_nobody,
+    setpriv,
     wrap,
     wrapped_env,
 )
@@ -209,10 +213,11 @@ def test_a_spool_this_user_may_not_write_never_changes_the_status(
 ) -> None:
     shared = str(open_dir / "shared.db")
     record(shared, [str(kit.probe), "exit", "0"])  # a private spool, made by root
-    os.chmod(shared, 0o666)  # then the database, and not its spool, was shared
-    probe = open_dir / "probe"  # the kit lives in root's private cache
-    shutil.copy2(kit.probe, probe)
-    done = run_as_nobody([*EXITWRAP, str(probe), "exit", "9"], shared)
+    os.chown(shared, 0, SHARING_GID)  # then the database, and not its spool, was shared
+    os.chmod(shared, 0o660)
+    probe = member_copy(kit.probe, open_dir)
+    who = setpriv(NOBODY_UID, groups=[SHARING_GID])
+    done = run_as_nobody([*EXITWRAP, str(probe), "exit", "9"], shared, who=who)
     assert done.returncode == 9
     assert done.stderr == f"exitwrap: warning: not recorded: {shared}.spool: Permission denied\n"
 

@@ -42,6 +42,7 @@ STEP_COLUMNS = (
     "node",
     "boot_id",
     "proc_start",
+    "pid_ns",
     "cancel_uid",
     "max_rss_kib",
     "user_cpu",
@@ -70,6 +71,7 @@ JOB_COLUMNS = (
     "node",
     "boot_id",
     "proc_start",
+    "pid_ns",
     "cancel_uid",
 )
 # computed per job by the query: the derived exit code and the steps' CPU totals
@@ -101,6 +103,7 @@ class StepRecord:
     node: str
     boot_id: Optional[str]
     proc_start: Optional[int]
+    pid_ns: Optional[int]
     cancel_uid: Optional[int]
     max_rss_kib: Optional[int]
     user_cpu: Optional[float]
@@ -142,6 +145,7 @@ class JobRecord:
     node: str
     boot_id: Optional[str]
     proc_start: Optional[int]
+    pid_ns: Optional[int]
     cancel_uid: Optional[int]
     derived: int
     user_cpu: Optional[float]
@@ -159,11 +163,23 @@ def _fill(record: JobRecord | StepRecord, names: Iterable[str], row: Iterable[ob
     record.stored_state = record.state
 
 
+def identity_of(record: JobRecord | StepRecord) -> Identity:
+    """The recording process of a job or step."""
+    return Identity(
+        record.pid or 0,
+        record.pgid,
+        record.node,
+        record.boot_id,
+        record.proc_start,
+        record.pid_ns,
+    )
+
+
 def _settle(record: JobRecord | StepRecord, cancel_uid: Optional[int]) -> None:
     """A RUNNING record whose process is gone ended without a word."""
     if record.state != states.RUNNING:
         return
-    process = Identity(record.pid or 0, record.pgid, record.node, record.boot_id, record.proc_start)
+    process = identity_of(record)
     if is_alive(process) is False:
         record.state = states.CANCELLED if cancel_uid is not None else states.NODE_FAIL
 

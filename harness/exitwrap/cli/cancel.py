@@ -46,10 +46,10 @@ def run(argv: Sequence[str]) -> int:
             fail(PROG, str(error))
             status = EXIT_FAILURE
             continue
-        for node in elsewhere:
+        for place in elsewhere:
             fail(
                 PROG,
-                f"warning: job {job_id} runs on {node}: recorded as cancelled, but its "
-                f"processes there were not signalled (run exitcodes cancel on {node})",
+                f"warning: job {job_id} runs {place}: recorded as cancelled, but its "
+                "processes there were not signalled (run exitcodes cancel there)",
             )
     return status

@@ -83,7 +83,8 @@ class JsonTarget:
             found: Optional[int] = os.stat(path).st_mode
         except FileNotFoundError:
             found = None
-        if found is not None and not stat.S_ISREG(found):  # never wait for a FIFO's reader: ENXIO when there is none
+        if found is not None and not stat.S_ISREG(found):
+            # written in place; never waiting for a FIFO's reader: ENXIO when there is none
             self.fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
             os.set_blocking(self.fd, True)
             return
