@@ -157,6 +157,7 @@ def test_another_member_cannot_rewrite_or_claim_a_record(open_dir: Path) -> None
     assert job[0] == MEMBERS[0]
     # the other member writes an end saying that job 1 succeeded, word for word its own
     uid, start, node, pid, pgid = job
+    assert isinstance(start, float)
     identity = {"job.start_time": start, "job.node": node, "job.pid": pid, "job.pgid": pgid}
     forged = {
         "job.kind": "single",
