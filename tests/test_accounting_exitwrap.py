@@ -38,7 +38,7 @@ from tests.accounting_helpers import (
     setpriv,
     wrapped_env,
 )
-from tests.wrap_helpers import EXITWRAP, process_gone, wait_until
+from tests.wrap_helpers import EXITWRAP, process_gone, read_line, wait_until
 
 
 def job(path: str, job_id: int) -> JobRecord:
@@ -390,3 +390,47 @@ def test_cancel_of_a_job_on_another_host_records_it_and_says_so(db: str) -> None
     line = one_line_error(err, "exitcodes cancel")
     assert f"job {ticket.job_id} runs on node7" in line and "not signalled" in line
     assert job(db, ticket.job_id).cancel_uid == os.getuid()  # the request is on record
+
+
+@needs_root
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare (util-linux)")
+def test_a_job_in_another_pid_namespace_runs_on_as_the_host_reads_it(
+    db: str, kit: ProbeKit, tmp_path: Path
+) -> None:
+    go = tmp_path / "go"
+    body = (
+        f"exitwrap {kit.probe} exit 0\n"
+        "echo STEP0\n"
+        f'i=0; while [ ! -e {go} ] && [ "$i" -lt 1200 ]; do sleep 0.05; i=$((i+1)); done\n'
+        f"exitwrap {kit.probe} exit 3\n"
+        "exit 0\n"
+    )
+    script = tmp_path / "job.sh"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    process = subprocess.Popen(
+        ["unshare", "--fork", "--pid", "--mount-proc", *EXITWRAP, "--batch", str(script)],
+        env=wrapped_env(db),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        assert read_line(process, "STEP0") == "STEP0"
+        running = job(db, 1)  # read (and ingested) from the host, where its pid 1 is init
+        assert (running.pid, running.state) == (1, "RUNNING")
+        assert [s.state for s in running.steps] == ["RUNNING", "COMPLETED"]
+        go.touch()
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=60)
+    assert process.returncode == 0, err
+    assert summary(db, 1) == [
+        ("1", "COMPLETED", "0:0"),
+        ("1.batch", "COMPLETED", "0:0"),
+        ("1.0", "COMPLETED", "0:0"),
+        ("1.1", "FAILED", "3:0"),  # the same job's next step, not a job of its own
+    ]

@@ -29,6 +29,7 @@ from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
     NOBODY_UID,
     SHARING_GID,
+    batch,
     batch_job,
     begin,
     exitcodes,
@@ -279,3 +280,82 @@ def test_a_batch_jobs_files_stay_while_it_runs_and_go_when_it_has_ended(
     assert _spooled(db) == set()
     assert sorted(p.name for p in Path(db + ".spool").iterdir()) == ["lock", "next"]
     assert batch_job(db, [[str(kit.probe), "exit", "0"]]) == lead.job_id + 1
+
+
+def _sacct(*fields: str) -> list[list[str]]:
+    status, out, err = exitcodes("sacct", "-a", "-n", "-P", "-j", "1,2", "-o", ",".join(fields))
+    assert (status, err) == (0, "")
+    return [line.split("|") for line in out.splitlines()]
+
+
+def test_a_rewound_job_counter_keeps_both_runs_and_db_check_says_so(db: str, kit: ProbeKit) -> None:
+    record(db, [str(kit.probe), "exit", "3"])
+    assert rows(db, "SELECT count(*) FROM jobs") == [(1,)]  # ingested: its files are gone
+    (Path(db + ".spool") / "next").write_text("1\n")  # rewound by hand
+    done = subprocess.run([*EXITWRAP, "sh", "-c", "exit 77"], env=wrapped_env(db),
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert (done.returncode, done.stderr) == (77, "")
+    assert _sacct("JobID", "ExitCode", "SubmitLine") == [
+        ["1", "3:0", f"{kit.probe} exit 3"],
+        ["1.0", "3:0", f"{kit.probe} exit 3"],
+        ["2", "77:0", "sh -c 'exit 77'"],
+        ["2.0", "77:0", "sh -c 'exit 77'"],
+    ]
+    status, out, _ = exitcodes("db", "check")
+    assert status == 1
+    assert "ids: 1 runs were spooled under an id already taken" in out
+    assert "kept as 2 (spooled as 1)" in out
+
+
+def test_a_step_counter_lost_mid_job_keeps_both_steps(db: str, tmp_path: Path) -> None:
+    body = (
+        "exitwrap true\n"
+        "exitcodes sacct >/dev/null\n"  # ingested: step 0's files are gone
+        'rm "$EXITWRAP_DB.spool/$EXITWRAP_JOB_ID.next"\n'
+        "exitwrap sh -c 'exit 5'\n"
+        "exit 0\n"
+    )
+    done, n = batch(tmp_path, body, path=db)
+    assert done.returncode == 0, done.stderr
+    steps = [row for row in _sacct("JobID", "ExitCode", "SubmitLine") if row[0].startswith(f"{n}.")]
+    assert steps == [
+        [f"{n}.batch", "0:0", str(tmp_path / "job.sh")],
+        [f"{n}.0", "0:0", "true"],
+        [f"{n}.1", "5:0", "sh -c 'exit 5'"],
+    ]
+    status, out, _ = exitcodes("db", "check")
+    assert status == 1 and f"kept as {n}.1 (spooled as {n}.0)" in out
+
+
+FILL_THE_DISK = """
+set -eu
+mount -t tmpfs -o size=512k tmpfs "$1"
+export EXITWRAP_DB="$1/db"
+exitwrap true && exitcodes sacct >/dev/null
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    exitwrap -J "$(head -c 3000 /dev/zero | tr '\\0' x)" true
+done
+dd if=/dev/zero of="$1/filler" bs=1k 2>/dev/null || true
+status=0
+exitcodes sacct -a >/dev/null || status=$?
+echo "ends spooled: $(ls "$1/db.spool" | grep -c '[.]end$')"
+exit "$status"
+"""
+
+
+@needs_root
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare (util-linux)")
+def test_a_full_disk_during_an_ingest_says_so_and_keeps_the_spool(tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    done = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", FILL_THE_DISK, "-", str(disk)],
+        env=wrapped_env(str(disk / "db")),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1 and done.stdout == "ends spooled: 20\n"  # none lost
+    line = one_line_error(done.stderr, "exitcodes sacct")
+    assert line.endswith("the disk is full (database or disk is full)")
