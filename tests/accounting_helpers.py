@@ -188,7 +188,10 @@ def _nobody_can_run_the_tools() -> bool:
         return False
     checks = ([sys.executable, "-c", "pass"], [*EXITWRAP, "--version"])
     return all(
-        subprocess.run([*SETPRIV_NOBODY, *argv], capture_output=True, check=False).returncode == 0
+        subprocess.run(
+            [*SETPRIV_NOBODY, *argv], capture_output=True, check=False, timeout=300
+        ).returncode
+        == 0
         for argv in checks
     )
 

@@ -154,9 +154,7 @@ def _start_batch(tmp_path: Path, body: str, path: str) -> tuple[subprocess.Popen
         text=True,
         cwd=tmp_path,
     )
-    assert process.stderr is not None
-    line = process.stderr.readline()
-    assert line.startswith("Submitted batch job "), line
+    line = read_line(process, "Submitted batch job ", stream="stderr")
     return process, int(line.split()[-1])
 
 
@@ -258,7 +256,7 @@ def test_cancel_one_step_leaves_the_job_running(db: str, kit: ProbeKit, tmp_path
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait()
+            process.wait(timeout=60)
     assert process.returncode == 0 and f"step={128 + signal.SIGTERM}" in out
     assert summary(db, n) == [
         (str(n), "COMPLETED", "0:0"),
@@ -288,7 +286,7 @@ def test_sigkill_of_exitwrap_mid_step_shows_node_fail(db: str, kit: ProbeKit) ->
         assert job(db, n).state == "RUNNING"
         orphans = _children(process.pid)
         process.send_signal(signal.SIGKILL)
-        process.wait()
+        process.wait(timeout=60)
     finally:
         for pid in _children(process.pid) if process.poll() is None else []:
             os.kill(pid, signal.SIGKILL)
@@ -326,6 +324,7 @@ def test_one_step_job_and_a_stale_job_id(db: str, kit: ProbeKit) -> None:
         capture_output=True,
         text=True,
         check=False,
+        timeout=300,
     )
     assert done.returncode == 3
     warnings = [line for line in done.stderr.splitlines() if "job 999999" in line]
@@ -358,6 +357,7 @@ def test_a_corrupt_database_never_changes_the_status(db: str, kit: ProbeKit) -> 
         env=wrapped_env(db),
         capture_output=True,
         text=True,
+        timeout=300,
     )
     assert done.returncode == 3
     assert done.stderr.startswith("exitwrap: warning: not recorded: ")

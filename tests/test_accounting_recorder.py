@@ -27,6 +27,7 @@ from exitwrap.accounting.store import DatabaseError
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import as_nobody, begin, needs_root, record, rows, wrap
 from tests.conftest import REPO
+from tests.wrap_helpers import read_line
 
 
 @pytest.fixture
@@ -115,7 +116,7 @@ def test_unknown_or_finished_parent_job_starts_a_new_job_with_a_warning(
 
 def test_parent_job_whose_process_is_gone_is_stale(db: str, kit: ProbeKit) -> None:
     gone = subprocess.Popen([str(kit.probe), "exit", "0"])
-    gone.wait()
+    gone.wait(timeout=60)
     recorder = Recorder(db)
     # a batch job whose leader has exited without a word: its steps cannot belong to it
     orphan, _ = begin(recorder, ["job.sh"], batch=True, pid=gone.pid)
@@ -191,7 +192,7 @@ def test_sixteen_writers_lose_no_step_and_ids_stay_dense(db: str) -> None:
         )
         for _ in range(writers)
     ]
-    failures = [p.communicate()[1] for p in procs if p.wait() != 0]
+    failures = [p.communicate(timeout=300)[1] for p in procs if p.wait(timeout=300) != 0]
     recorder.finish(batch, wait_status=0, timed_out=False, rusage=None)
     recorder.close()
     assert failures == []
@@ -245,12 +246,12 @@ def test_a_spool_lock_held_too_long_fails_within_the_bounded_wait(
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+    assert read_line(holder, "holding") == "holding"
     try:
         with pytest.raises(RecordingError, match=r"spool locked for more than 0\.2 s"):
             begin(recorder, ["x"])
     finally:
-        holder.communicate("")
+        holder.communicate("", timeout=60)
     recorder.close()
 
 
@@ -287,7 +288,12 @@ def test_a_full_disk_is_a_recording_error(db: str) -> None:
     Recorder(db).close()
     # RLIMIT_FSIZE makes the file system refuse to grow the database, as a full disk would
     result = subprocess.run(
-        [sys.executable, "-c", FULL_DISK, db], cwd=REPO, capture_output=True, text=True, check=False
+        [sys.executable, "-c", FULL_DISK, db],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(db + ".spool: File too large")

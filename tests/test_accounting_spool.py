@@ -74,7 +74,9 @@ def test_a_damaged_or_newer_record_is_refused(damaged: bytes) -> None:
 
 
 def test_every_byte_of_a_hostile_command_line_is_recorded(db: str) -> None:
-    done = subprocess.run([*EXITWRAP, "/bin/true", *HOSTILE], env=wrapped_env(db), check=False)
+    done = subprocess.run(
+        [*EXITWRAP, "/bin/true", *HOSTILE], env=wrapped_env(db), check=False, timeout=300
+    )
     assert done.returncode == 0
     expected = "\0".join(["/bin/true", *HOSTILE]).replace("\udcff", "\\xff")
     assert rows(db, "SELECT command FROM steps") == [(expected,)]
@@ -250,7 +252,7 @@ def test_a_step_cannot_join_a_job_being_cancelled(db: str, kit: ProbeKit) -> Non
         recorder.close()
     finally:
         leader.kill()
-        leader.wait()
+        leader.wait(timeout=60)
     assert warning is not None and f"job {job.job_id} " in warning
 
 

@@ -150,6 +150,7 @@ def _manpage(page: str, section: str) -> Optional[str]:
         text=True,
         env={"MANWIDTH": "4000", "LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"},
         check=False,
+        timeout=300,
     ).stdout
     return re.sub(r".\x08", "", rendered) or None
 

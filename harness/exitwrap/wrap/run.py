@@ -17,7 +17,13 @@ from exitwrap.wrap.messages import say, shown, warn
 from exitwrap.wrap.options import OWN_FAILURE
 from exitwrap.wrap.outcome import Exit, decide, die_of
 from exitwrap.wrap.recording import Recording
-from exitwrap.wrap.signals import FORWARDED, child_defaults, ignored_on_entry, signal_source
+from exitwrap.wrap.signals import (
+    FORWARDED,
+    HARMLESS,
+    child_defaults,
+    ignored_on_entry,
+    signal_source,
+)
 from exitwrap.wrap.spawn import SpawnFailure, spawn
 from exitwrap.wrap.supervise import Ended, Supervisor
 
@@ -45,7 +51,7 @@ def _open_json(path: Optional[str]) -> Optional[JsonTarget]:
 def _cancelled_before_start(source: SignalSource) -> Optional[int]:
     """A termination request already waiting: the command is not started at all."""
     for number, _ in source.take_pending():
-        if number not in (_signal.SIGWINCH, _signal.SIGCHLD):
+        if number not in (*HARMLESS, _signal.SIGCHLD):
             return number
     return None
 
