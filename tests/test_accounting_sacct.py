@@ -282,3 +282,37 @@ def test_users_see_their_own_jobs_by_default(
     assert listing("-u", "nobody") == [f"{nobody_job}|nobody"]
     assert listing("-u", "0") == [f"{mine}|root"]
     assert as_member(SACCT_AS_USER, "-a", database=shared).stdout.split() == listing()
+
+
+# what a hostile job name or comment may hold to fake a column, a line, or what a terminal shows
+SPOOFS = {
+    "delimiter": "x|COMPLETED|0:0|extra",
+    "newline": "a\nb",
+    "csi": "\x9b31mred",  # C1 CSI: a color on terminals that take 8-bit controls
+    "osc": "\x9d0;title\x07",  # C1 OSC: sets the window title
+    "escape": "\x1b[2Jcleared",
+    "override": "abc\u202egnp.exe",  # right-to-left override: shows "abcexe.png"
+    "isolate": "\u2066x\u2069",
+    "separator": "one\u2028two\u2029three",
+}
+
+
+@pytest.mark.parametrize("name", list(SPOOFS.values()), ids=list(SPOOFS))
+def test_no_value_changes_the_shape_of_the_output(db: str, kit: ProbeKit, name: str) -> None:
+    batch_job(db, [[str(kit.probe), "exit", "0"]], name=name, comment=name)
+    fields = "JobID,JobName,Comment,State"
+    for form in ("-P", "-p"):
+        status, out, _ = exitcodes("sacct", form, "-n", "-X", "-o", fields)
+        assert status == 0
+        (line,) = out.splitlines()
+        assert line.split("|")[:4:3] == ["1", "COMPLETED"], line
+        assert line.count("|") == (3 if form == "-P" else 4)
+        assert line.isprintable()
+    status, out, _ = exitcodes("sacct", "-n", "-X", "-o", f"{fields}%30")
+    assert status == 0
+    (line,) = out.splitlines()
+    assert line.isprintable() and len(line) == 12 + 1 + 10 + 1 + 14 + 1 + 30 + 1
+    _, shown, _ = exitcodes("show", "job", "1")
+    assert all(text.isprintable() for text in shown.splitlines())
+    _, document, _ = exitcodes("sacct", "--json", "-X")
+    assert json.loads(document)["jobs"][0]["name"] == name  # --json keeps every character

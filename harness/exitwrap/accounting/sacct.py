@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
     Line = tuple[JobRecord, Optional[StepRecord]]
 
+DELIMITER = "|"  # -p and -P's, as Slurm's
+
 
 class Column:
     """A field as asked for: ``State%20`` widens it, ``JobID%-20`` left-aligns it."""
@@ -210,16 +212,20 @@ def table(rows: Sequence[Line], columns: Sequence[Column], *, header: bool = Tru
     return "".join(line + "\n" for line in out)
 
 
+def _delimited(value: Optional[str]) -> str:
+    """A value between delimiters: one holding the delimiter shows it as '?', as it does a
+    control character, so that no value adds a column."""
+    return display.printable(value or "").replace(DELIMITER, "?")
+
+
 def parsable(
     rows: Sequence[Line], columns: Sequence[Column], *, trailing: bool, header: bool
 ) -> str:
     """-p (every value ends in |, trailing) or -P (values joined by |)."""
     records = [[c.field.name for c in columns]] if header else []
-    records += [
-        [display.printable(c.field.read(job, step) or "") for c in columns] for job, step in rows
-    ]
-    ending = "|" if trailing else ""
-    return "".join("|".join(values) + ending + "\n" for values in records)
+    records += [[_delimited(c.field.read(job, step)) for c in columns] for job, step in rows]
+    ending = DELIMITER if trailing else ""
+    return "".join(DELIMITER.join(values) + ending + "\n" for values in records)
 
 
 def _exit_code_json(wait_status: Optional[int]) -> dict[str, object]:
