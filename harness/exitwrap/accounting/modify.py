@@ -28,6 +28,16 @@ def success_message(job_id: int) -> str:
     return f"\n Modification of job {job_id} was successful.\n\n"
 
 
+def storable(text: str) -> str:
+    """Text as the database keeps it: an argument's bytes that are not UTF-8 become ``\\xNN``
+    escapes, as the spool's do."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate no argument can carry
+        raw = text.encode("utf-8", "replace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def check_code(code: int) -> int:
     if not 0 <= code <= 255:
         raise HarnessFailure(f"exit code {code} is out of range (0-255)")
@@ -57,6 +67,6 @@ def modify(
                 (check_code(code) << 8, job_id),
             )
         if comment is not None:
-            db.execute("UPDATE jobs SET comment = ? WHERE job_id = ?", (comment, job_id))
+            db.execute("UPDATE jobs SET comment = ? WHERE job_id = ?", (storable(comment), job_id))
 
     write(path, change)

@@ -84,8 +84,7 @@ def step_for(
         return job_id, index
     if step.get("pid") is not None and (ending or found is not None):
         kept = db.execute(
-            f"SELECT job_id, step_index FROM steps WHERE job_id >= ? AND {_MATCH} "
-            "ORDER BY job_id",
+            f"SELECT job_id, step_index FROM steps WHERE job_id >= ? AND {_MATCH} ORDER BY job_id",
             (job_id, *wanted),
         ).fetchone()
         if kept is not None:
