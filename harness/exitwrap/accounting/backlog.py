@@ -14,6 +14,7 @@ import stat
 from exitwrap.accounting.files import (
     Refused,
     kind,
+    owner,
     read_untrusted,
     refuse_untrusted,
     refuse_world_writable,
@@ -103,7 +104,7 @@ class Backlog(Spool):
         """A record's bytes and its file's owner; None when it has gone meanwhile. NotRegular
         when a FIFO, a directory or a link stands in its place."""
         read = read_untrusted(self.file(found.name))
-        return None if read is None else (read[0], read[1].st_uid)
+        return None if read is None else (read[0], owner(read[1]))
 
     def remove(self, names: Iterable[str]) -> None:
         for name in names:

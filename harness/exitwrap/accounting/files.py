@@ -25,6 +25,7 @@ import errno
 import os
 import stat
 
+from exitwrap.accounting.process import NO_UID
 from exitwrap.errors import HarnessFailure
 
 TYPE_CHECKING = False
@@ -61,6 +62,11 @@ class NotRegular(OSError):
 def kind(mode: int) -> str:
     """What a file is, in words, for a message."""
     return next((name for test, name in _KINDS if test(mode)), "not a regular file")
+
+
+def owner(info: os.stat_result) -> int:
+    """Whose a file is, as the kernel says; NO_UID where the host has no uids (Windows)."""
+    return info.st_uid if hasattr(os, "getuid") else NO_UID
 
 
 def privileged() -> bool:

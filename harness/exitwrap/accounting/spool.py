@@ -492,7 +492,7 @@ class Spool:
             return None
         if job is None or found is None:
             return None
-        job[OWNER] = found[1].st_uid
+        job[OWNER] = files.owner(found[1])
         job["cancel_uid"] = self._read_number(f"{job_id}{CANCEL}")
         return job
 
