@@ -1,5 +1,5 @@
-"""nox sessions: tests on each present Python, lint, the matrix, one conformance run per shell,
-the merged report and the benchmarks.
+"""nox sessions: tests on each present Python, the PostgreSQL tests, lint, the matrix, one
+conformance run per shell, the merged report and the benchmarks.
 
 Only Python 3.11 is certain on our machines: a missing interpreter is skipped,
 never an error, also under CI=true (where nox would otherwise fail on it).
@@ -32,6 +32,18 @@ def tests(session: nox.Session) -> None:
     # editable, as scripts/bootstrap.sh installs: the src layout makes it a plain path entry
     session.install("-e", ".[test]")
     session.run("pytest", "-n", "auto", *session.posargs)
+
+
+@nox.session
+def postgresql(session: nox.Session) -> None:
+    """The accounting's tests on a throwaway PostgreSQL server, and on simulated hosts as root.
+
+    Each test worker starts its own server (scripts/postgres.sh) and stops it; the tests skip,
+    saying why, only where PostgreSQL's server is not installed (scripts/bootstrap.sh installs
+    it on Debian).
+    """
+    session.install("-e", ".[test]")
+    session.run("pytest", "-n", "auto", "-m", "postgresql", *session.posargs)
 
 
 @nox.session
@@ -76,5 +88,5 @@ def bench(session: nox.Session) -> None:
 
     The package is installed as users get it (not editable), so start-up costs are theirs.
     """
-    session.install(".")
+    session.install(".[postgresql]")
     session.run("python", "-m", "bench", *session.posargs)

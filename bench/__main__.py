@@ -1,6 +1,6 @@
 """python -m bench: run every bench/bench_*.py and write the results table (Markdown).
 
-Each module defines ``rows(quick: bool) -> list[Row]``. The table goes to
+Each module defines ``rows(*, quick: bool) -> list[Row]``. The table goes to
 stdout and to ``-o FILE`` (default bench/results.md), which the README
 quotes.
 """
@@ -53,7 +53,7 @@ def main() -> int:
             continue
         module = importlib.import_module(f"bench.{path.stem}")
         print(f"bench: {path.stem} ...", file=sys.stderr)
-        rows += module.rows(args.quick)
+        rows += module.rows(quick=args.quick)
     text = table(rows)
     args.output.write_text(text, encoding="utf-8")
     sys.stdout.write(text)

@@ -15,7 +15,7 @@ import sys
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Optional
+from typing import Callable, Optional
 
 VENV_PYTHON = sys.executable
 
@@ -49,15 +49,27 @@ def run_once(argv: Sequence[str], env: Optional[Mapping[str, str]] = None) -> fl
 
 
 def interleaved_medians_ms(
-    commands: Mapping[str, Sequence[str]], runs: int, env: Optional[Mapping[str, str]] = None
+    commands: Mapping[str, Sequence[str]],
+    runs: int,
+    env: Optional[Mapping[str, str]] = None,
+    *,
+    envs: Optional[Mapping[str, Mapping[str, str]]] = None,
+    between: Optional[Callable[[], object]] = None,
 ) -> dict[str, float]:
-    """Median ms of each command, measured in alternation so drift hits all of them alike."""
+    """Median ms of each command, measured in alternation so drift hits all of them alike.
+
+    ``envs`` gives a command its own environment instead of ``env``; ``between`` runs
+    after each round, untimed (to let what a command left behind settle).
+    """
+    chosen = {name: (envs or {}).get(name, env) for name in commands}
     samples: dict[str, list[float]] = {name: [] for name in commands}
-    for argv in commands.values():
-        run_once(argv, env)
+    for name, argv in commands.items():
+        run_once(argv, chosen[name])
     for _ in range(runs):
         for name, argv in commands.items():
-            samples[name].append(run_once(argv, env))
+            samples[name].append(run_once(argv, chosen[name]))
+        if between is not None:
+            between()
     return {name: statistics.median(values) * 1000 for name, values in samples.items()}
 
 

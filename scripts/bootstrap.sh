@@ -1,5 +1,6 @@
 #!/bin/sh
-# Set up exitwrap on this machine: the shells it studies and a virtual environment.
+# Set up exitwrap on this machine: the shells it studies, PostgreSQL for the accounting's
+# tests on a server, and a virtual environment.
 #
 # As root with apt-get (a fresh Debian machine, CI), the missing shells are
 # installed from Debian's packages; otherwise what is installed is used and
@@ -8,7 +9,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 
-PACKAGES="bash dash ksh mksh zsh yash posh busybox fish tcsh rc wine wine64 gcc-mingw-w64-x86-64 tini hyperfine"
+PACKAGES="bash dash ksh mksh zsh yash posh busybox fish tcsh rc 9base wine wine64 gcc-mingw-w64-x86-64 tini hyperfine"
+# the accounting's tests on a real server (scripts/postgres.sh) and on simulated hosts
+PACKAGES="$PACKAGES postgresql iproute2"
 
 missing=""
 for package in $PACKAGES; do

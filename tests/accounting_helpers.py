@@ -7,10 +7,13 @@ and query tests observe real wait statuses and real resource use.
 tests run as root, which file modes do not stop); ``as_member`` as one of
 the two members of the group a ``group_database`` is shared with. ``exitcodes`` runs the
 command line in-process; ``batch`` runs a real ``exitwrap --batch`` script.
+``rows`` and ``change`` reach the store directly, on either backend (on a
+server as its superuser, whom row-level security does not stop).
 """
 
 from __future__ import annotations
 
+import getpass
 import io
 import os
 import pwd
@@ -19,6 +22,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
@@ -26,8 +30,9 @@ from typing import Any, Optional
 
 import pytest
 
+from exitwrap.accounting.backend import catch_up
 from exitwrap.accounting.backlog import Backlog
-from exitwrap.accounting.ingest import catch_up
+from exitwrap.accounting.location import is_server, spool_database
 from exitwrap.accounting.recorder import Recorder, StepTicket
 from exitwrap.cli.main import main
 from tests.conftest import REPO
@@ -92,12 +97,39 @@ def wrap(
     return ticket, warning, status
 
 
+def as_superuser(database: str) -> str:
+    """A test server's database as its superuser (the tests' URIs end in query parameters)."""
+    return f"{database}&user={'postgres' if os.geteuid() == 0 else getpass.getuser()}"
+
+
+def change(database: str, statement: str, *args: object) -> int:
+    """Change the store directly (as another host or an older exitwrap would have left it);
+    how many rows changed."""
+    if not is_server(database):
+        with sqlite3.connect(database) as db:
+            return db.execute(statement, args).rowcount
+    from exitwrap.accounting.server.database import Server
+
+    with Server(as_superuser(database)) as server:
+        return server.session().execute(statement, args).rowcount
+
+
 def rows(path: str, query: str, *args: object) -> list[tuple[object, ...]]:
-    """Read the database directly, to check what was stored (not how it is shown), once the
-    spool is ingested, as every reader does first."""
+    """Read the store directly, to check what was stored (not how it is shown), once what
+    waits on this host is in, as every reader does first."""
     assert catch_up(path) is None
-    with sqlite3.connect(path) as db:
-        return list(db.execute(query, args))
+    if not is_server(path):
+        with sqlite3.connect(path) as db:
+            return list(db.execute(query, args))
+    from exitwrap.accounting.server.database import Server
+
+    with Server(as_superuser(path)) as server:
+        return [tuple(row) for row in server.session().execute(query, args)]
+
+
+def spool_of(database: str) -> Path:
+    """The spool exitwrap writes for this store (beside the file; in this host's queue)."""
+    return Path(spool_database(database, os.environ) + ".spool")
 
 
 INGEST_AS_USER = """
@@ -120,19 +152,24 @@ def run_as_nobody(
     argv: Sequence[str], database: Optional[str] = None, *, who: Sequence[str] = SETPRIV_NOBODY
 ) -> subprocess.CompletedProcess[str]:
     """Run argv as nobody (or as who says), from the repository (EXITWRAP_DB=database when
-    given)."""
-    env = {**os.environ, "HOME": "/nonexistent"}
+    given), with a state directory of its own (where a server's queue goes)."""
+    state = tempfile.mkdtemp(prefix="exitwrap-nobody-")
+    os.chmod(state, 0o777)
+    env = {**os.environ, "HOME": "/nonexistent", "XDG_STATE_HOME": state}
     if database is not None:
         env["EXITWRAP_DB"] = database
-    return subprocess.run(
-        [*who, *argv],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    try:
+        return subprocess.run(
+            [*who, *argv],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def as_nobody(
@@ -281,17 +318,27 @@ def batch(
 
 
 def next_job_id(path: str, job_id: int) -> None:
-    """Make the next recorded job get this id (the spool allocates job ids)."""
+    """Make the next recorded job get this id (the spool allocates job ids; on a server the
+    first queue's ids are everyone's)."""
     Recorder(path).close()
-    Backlog(path).raise_job_counter(job_id)
+    Backlog(spool_database(path, os.environ)).raise_job_counter(job_id)
 
 
+def shared_database(directory: Path, database: str) -> str:
+    """A store several users record into: a file an administrator shared with a group
+    (``group_database``: its members are ``as_member``'s), or the server, shared already."""
+    return database if is_server(database) else group_database(directory)
+
+
+# one job recorded, then pushed as exitwrap's push would when a job ends (ingested, for a file)
 RECORD_AS_USER = """
 import os, sys
+from exitwrap.accounting.backend import catch_up
 from exitwrap.accounting.recorder import Recorder
 recorder = Recorder(sys.argv[1])
 ticket, _ = recorder.begin(argv=["true"], redact=False, cwd="/", batch=False, parent_job=None,
     job_name=None, account=None, comment=None, pid=os.getpid())
 recorder.finish(ticket, wait_status=0, timed_out=False, rusage=None)
 print(ticket.job_id)
+sys.exit(catch_up(sys.argv[1]))
 """

@@ -1,5 +1,6 @@
 """Shared fixtures: the shells as found on this machine, the probe kit, a fresh accounting
-database, a directory every user may write, and cmd with its session held."""
+store on each backend (an SQLite file, a PostgreSQL server), a directory every user may write,
+and cmd with its session held."""
 
 from __future__ import annotations
 
@@ -15,10 +16,11 @@ from exitwrap.observe.probe import ProbeKit, probe_kit
 from exitwrap.observe.session import session
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.catalog import POSIX_FAMILY
-from exitwrap.shells.shell import Shell, parse_selection, resolve
+from exitwrap.shells.shell import Shell, parse_selection, resolve_all
+from tests.postgres_helpers import MISSING, Cluster, sweep_orphans
 
 REPO = Path(__file__).resolve().parent.parent
-SHELLS: dict[str, Shell] = {s.name: resolve(s) for s in parse_selection(",".join(KNOWN_NAMES))}
+SHELLS: dict[str, Shell] = {s.name: s for s in resolve_all(parse_selection(",".join(KNOWN_NAMES)))}
 UNIX_SHELLS = [name for name in KNOWN_NAMES if name not in ("cmd", "pwsh")]
 
 
@@ -56,9 +58,12 @@ def cell_env(tmp_path: Path) -> dict[str, str]:
 def _no_user_database(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Tests never write to the real per-user accounting database."""
+    """Tests never write to the real per-user accounting database, nor to a server's queue in
+    the real state directory."""
     if "EXITWRAP_DB" not in os.environ:
         monkeypatch.setenv("EXITWRAP_DB", str(tmp_path_factory.getbasetemp() / "accounting.db"))
+    if "XDG_STATE_HOME" not in os.environ:
+        monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path_factory.getbasetemp() / "state"))
 
 
 @pytest.fixture
@@ -72,12 +77,61 @@ def open_dir() -> Iterator[Path]:
         shutil.rmtree(path, ignore_errors=True)
 
 
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster]:
+    """This worker's throwaway PostgreSQL server, stopped (by its pid) when the session ends."""
+    if MISSING is not None:
+        pytest.skip(MISSING)
+    sweep_orphans()
+    cluster = Cluster()
+    try:
+        cluster.start()
+        cluster.set_up()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=[
+            pytest.mark.postgresql,
+            pytest.mark.skipif(MISSING is not None, reason=MISSING or ""),
+        ],
+    ),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each accounting test runs on both stores: an SQLite file, and a PostgreSQL server."""
+    name: str = request.param
+    return name
+
+
 @pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    """A fresh accounting database for this test, which EXITWRAP_DB names."""
-    path = str(tmp_path / "accounting.db")
-    monkeypatch.setenv("EXITWRAP_DB", path)
-    return path
+def db(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> str:
+    """A fresh accounting store for this test, which EXITWRAP_DB names: an SQLite file, or a
+    database of its own on this worker's server (with this test's own state directory, where
+    the queues are)."""
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    if backend == "sqlite":
+        database = str(tmp_path / "accounting.db")
+    else:
+        cluster: Cluster = request.getfixturevalue("pg_cluster")
+        database = cluster.uri(cluster.new_database())
+    monkeypatch.setenv("EXITWRAP_DB", database)
+    return database
+
+
+# parametrize a test with this to run it on SQLite alone (what it checks is the file's)
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
+# ... or on a server alone (what it checks is a server's: a file's is checked elsewhere)
+server_only = pytest.mark.parametrize("backend", BACKENDS[1:])
 
 
 @pytest.fixture(scope="session")

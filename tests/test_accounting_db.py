@@ -1,20 +1,24 @@
-"""exitcodes db path|check|purge, and the small option parser the accounting commands share."""
+"""exitcodes db path|check|init|push|purge, and the option parser the accounting commands share."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
+from exitwrap.accounting.location import Queue, is_server
 from exitwrap.accounting.recorder import Recorder
 from exitwrap.cli.options import Option, parse
 from exitwrap.errors import UsageError
 from exitwrap.observe.probe import ProbeKit
-from tests.accounting_helpers import batch_job, exitcodes, one_line_error, record, rows
+from tests.accounting_helpers import batch_job, exitcodes, one_line_error, record, rows, spool_of
+from tests.conftest import sqlite_only
 
 
 def test_path_follows_the_environment(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert exitcodes("db", "path") == (0, db + "\n", "")
+    said = [db] if not is_server(db) else [db, f"queue: {Queue(db, os.environ).directory}"]
+    assert exitcodes("db", "path") == (0, "".join(f"{line}\n" for line in said), "")
     monkeypatch.setenv("EXITWRAP_DB", "off")
     assert exitcodes("db", "path") == (0, "off (EXITWRAP_DB=off)\n", "")
     monkeypatch.delenv("EXITWRAP_DB")
@@ -24,14 +28,37 @@ def test_path_follows_the_environment(db: str, monkeypatch: pytest.MonkeyPatch) 
 
 def test_check_reports_a_sound_database(db: str, kit: ProbeKit) -> None:
     status, out, _ = exitcodes("db", "check")
-    assert status == 0 and "none yet" in out
+    assert status == 0 and ("none yet" in out or "jobs: 0 (0 recorded as running)" in out)
     batch_job(db, [[str(kit.probe), "exit", "0"]])
     status, out, _ = exitcodes("db", "check")
     assert status == 0
-    assert "integrity: ok" in out and "jobs: 1 (0 recorded as running)" in out
-    assert "steps: 2" in out and "mode: 0600" in out
+    assert "jobs: 1 (0 recorded as running)" in out and "steps: 2" in out
+    if is_server(db):  # what this host's push sent, and as whom it is connected
+        assert "pushed: 1 jobs, 2 steps (origin 0)" in out
+        assert " as root (an exitwrap administrator)" in out
+    else:
+        assert "integrity: ok" in out and "mode: 0600" in out
 
 
+def test_init_makes_the_schema_and_push_brings_what_waits_in(db: str, kit: ProbeKit) -> None:
+    status, out, _ = exitcodes("db", "init")
+    assert status == 0 and "schema version 2" in out  # both stores at 2: the PID namespace
+    if not is_server(db):
+        assert out == f"{db}: schema version 2\n" and os.path.getsize(db) > 0
+        assert exitcodes("db", "init", "--private")[0] == 2  # a file's mode says who reads
+    job = record(db, [str(kit.probe), "exit", "0"]).job_id
+    assert {entry.name for entry in spool_of(db).iterdir()} >= {f"{job}.job", f"{job}.end"}
+    status, out, _ = exitcodes("db", "push")
+    assert status == 0
+    assert out == (
+        f"ingested this host's spool into {db}\n"
+        if not is_server(db)
+        else f"pushed 1 jobs and 1 steps to {out.split(' to ', 1)[1]}"
+    )
+    assert not any(entry.suffix in (".job", ".end") for entry in spool_of(db).iterdir())
+
+
+@sqlite_only
 def test_check_finds_a_corrupt_database(db: str) -> None:
     Path(db).write_bytes(b"SQLite format 3\x00" + b"\xff" * 4000)
     status, out, _ = exitcodes("db", "check")
@@ -77,6 +104,10 @@ def _midnight() -> str:
         ["check", "--before", "now"],
         ["path", "--dry-run"],
         ["path", "check"],
+        ["init", "--private", "--public"],
+        ["init", "--before", "now"],
+        ["push", "--private"],
+        ["check", "--background"],
     ],
 )
 def test_db_bad_usage(db: str, args: list[str]) -> None:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from exitwrap.accounting.location import is_server
 from exitwrap.accounting.recorder import Recorder
 from exitwrap.accounting.records import JobRecord, Selection
 from exitwrap.accounting.sacct import query
@@ -26,7 +26,9 @@ from tests.accounting_helpers import (
     MEMBERS,
     SHARING_GID,
     as_member,
+    as_nobody,
     batch,
+    change,
     exitcodes,
     group_database,
     member_copy,
@@ -38,6 +40,7 @@ from tests.accounting_helpers import (
     setpriv,
     wrapped_env,
 )
+from tests.conftest import sqlite_only
 from tests.wrap_helpers import EXITWRAP, process_gone, read_line, wait_until
 
 
@@ -173,6 +176,12 @@ def test_cancel_marks_then_terminates(db: str, kit: ProbeKit, tmp_path: Path) ->
     process, n = _start_batch(tmp_path, f"exitwrap {kit.probe} sleep 60\necho after\n", db)
     try:
         assert wait_until(lambda: _running_steps(db, n) == 1)
+        if is_server(db):  # another user may ask: the server refuses (a file's: below)
+            refused = as_nobody(CANCEL_AS_USER, str(n), database=db)
+            assert refused.returncode == 1
+            line = one_line_error(refused.stderr, "exitcodes cancel")
+            assert line.endswith(f"Kill job error on job id {n}: Access/permission denied")
+            assert job(db, n).state == "RUNNING"
         status, _, err = exitcodes("cancel", str(n))
         assert (status, err) == (0, "")
         out, _ = process.communicate(timeout=60)
@@ -198,11 +207,6 @@ def test_cancel_marks_then_terminates(db: str, kit: ProbeKit, tmp_path: Path) ->
     ]
 
 
-CANCEL_AS_USER = """
-import sys
-from exitwrap.cli.main import main
-sys.exit(main(["cancel", sys.argv[1]]))
-"""
 SACCT_STATE = """
 import sys
 from exitwrap.cli.main import main
@@ -293,8 +297,10 @@ def test_sigkill_of_exitwrap_mid_step_shows_node_fail(db: str, kit: ProbeKit) ->
     for pid in orphans:  # exitwrap died without passing anything on: clean up its child
         os.kill(pid, signal.SIGKILL)
     crashed = job(db, n)
-    assert crashed.stored_state == "RUNNING"  # nothing rewrote the record...
-    assert crashed.state == "NODE_FAIL" and crashed.steps[0].state == "NODE_FAIL"  # ...readers know
+    # in a file nothing rewrote the record: readers judge it; a server stores what the push
+    # from the node that saw the process gone said
+    assert crashed.stored_state == ("NODE_FAIL" if is_server(db) else "RUNNING")
+    assert crashed.state == "NODE_FAIL" and crashed.steps[0].state == "NODE_FAIL"
     _, out, _ = exitcodes("show", "job", str(n))
     assert "JobState=NODE_FAIL Reason=NodeDown" in out
     status, _, err = exitcodes("cancel", str(n))
@@ -349,6 +355,7 @@ def test_job_options_and_a_redacted_step(db: str, kit: ProbeKit, tmp_path: Path)
     assert "s3cret" not in out
 
 
+@sqlite_only
 def test_a_corrupt_database_never_changes_the_status(db: str, kit: ProbeKit) -> None:
     Path(db).write_bytes(b"definitely not SQLite\n" * 200)
     done = subprocess.run(
@@ -377,19 +384,36 @@ def test_an_unwritable_database_never_changes_the_status(open_dir: Path, kit: Pr
     assert len(done.stderr.splitlines()) == 1 and "read-only" in done.stderr
 
 
+@sqlite_only  # a server's: tests/test_accounting_hosts.py, with real hosts
 def test_cancel_of_a_job_on_another_host_records_it_and_says_so(db: str) -> None:
     recorder = Recorder(db)
     ticket = recorder.begin_own_job(["job.sh"])  # led by this test process...
     recorder.close()
     assert rows(db, "SELECT node FROM jobs") == [(os.uname().nodename,)]  # (ingested)
-    with sqlite3.connect(db) as raw:  # ...as if on a node sharing the database over NFS
-        raw.execute("UPDATE jobs SET node = 'node7'")
-        raw.execute("UPDATE steps SET node = 'node7'")
+    # ...as if on a node sharing the file over NFS
+    change(db, "UPDATE jobs SET node = 'node7'")
+    change(db, "UPDATE steps SET node = 'node7'")
     status, out, err = exitcodes("cancel", str(ticket.job_id))
     assert status == 0 and out == ""
     line = one_line_error(err, "exitcodes cancel")
-    assert f"job {ticket.job_id} runs on node7" in line and "not signalled" in line
+    assert f"job {ticket.job_id} runs on node7: recorded as cancelled" in line
+    assert "not signalled" in line and "run exitcodes cancel on node7" in line
     assert job(db, ticket.job_id).cancel_uid == os.getuid()  # the request is on record
+
+
+def _batch_in_a_pid_namespace(db: str, tmp_path: Path, body: str) -> subprocess.Popen[str]:
+    """``exitwrap --batch`` of a script, as the init of a PID namespace of its own."""
+    script = tmp_path / "job.sh"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    return subprocess.Popen(
+        ["unshare", "--fork", "--pid", "--mount-proc", *EXITWRAP, "--batch", str(script)],
+        env=wrapped_env(db),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
 
 
 @needs_root
@@ -405,17 +429,7 @@ def test_a_job_in_another_pid_namespace_runs_on_as_the_host_reads_it(
         f"exitwrap {kit.probe} exit 3\n"
         "exit 0\n"
     )
-    script = tmp_path / "job.sh"
-    script.write_text("#!/bin/sh\n" + body)
-    script.chmod(0o755)
-    process = subprocess.Popen(
-        ["unshare", "--fork", "--pid", "--mount-proc", *EXITWRAP, "--batch", str(script)],
-        env=wrapped_env(db),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
+    process = _batch_in_a_pid_namespace(db, tmp_path, body)
     try:
         assert read_line(process, "STEP0") == "STEP0"
         running = job(db, 1)  # read (and ingested) from the host, where its pid 1 is init
@@ -434,3 +448,30 @@ def test_a_job_in_another_pid_namespace_runs_on_as_the_host_reads_it(
         ("1.0", "COMPLETED", "0:0"),
         ("1.1", "FAILED", "3:0"),  # the same job's next step, not a job of its own
     ]
+
+
+@needs_root
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare (util-linux)")
+def test_a_cancel_from_outside_a_jobs_pid_namespace_records_it_and_says_so(
+    db: str, kit: ProbeKit, tmp_path: Path
+) -> None:
+    process = _batch_in_a_pid_namespace(
+        db, tmp_path, f"echo STARTED\nexitwrap {kit.probe} sleep 60\n"
+    )
+    try:
+        assert read_line(process, "STARTED") == "STARTED"
+        assert wait_until(lambda: _running_steps(db, 1) == 1)
+        status, out, err = exitcodes("cancel", "1")
+        assert (status, out) == (0, "")
+        line = one_line_error(err, "exitcodes cancel")
+        assert "job 1 runs in another PID namespace on this host: recorded as cancelled" in line
+        if is_server(db):
+            assert "the next push from that namespace signals its processes" in line
+        else:
+            assert "not signalled (run exitcodes cancel in its PID namespace)" in line
+        assert job(db, 1).cancel_uid == 0  # the request is on record...
+        assert process.poll() is None  # ...and nothing outside the namespace was signalled
+    finally:
+        for inside in _children(process.pid):  # the namespace's init: all of it goes with it
+            os.kill(inside, signal.SIGKILL)
+        process.wait(timeout=60)

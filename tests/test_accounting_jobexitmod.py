@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 
+from exitwrap.accounting.backend import catch_up
 from exitwrap.accounting.recorder import Recorder
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
     RECORD_AS_USER,
     as_member,
+    as_nobody,
     batch_job,
     exitcodes,
     group_database,
@@ -27,6 +29,7 @@ from tests.accounting_helpers import (
     one_line_error,
     rows,
 )
+from tests.conftest import server_only
 
 NODE = os.uname().nodename
 LIST_HEADER = (
@@ -122,6 +125,20 @@ def test_only_the_owner_or_root_may_modify(open_dir: Path) -> None:
     line = one_line_error(refused.stderr, "exitcodes jobexitmod")
     assert "belongs to nobody (uid 65534)" in line and "only its owner or root" in line
     assert member_rows(shared, "SELECT derived_status, comment FROM jobs") == [(None, None)]
+
+
+@server_only
+@needs_root
+def test_only_the_owner_or_an_administrator_may_modify_on_a_server(kit: ProbeKit, db: str) -> None:
+    # the server takes everyone's pushes: the refusal is the server's own (no check in this
+    # process)
+    job = str(batch_job(db, [[str(kit.probe), "exit", "0"]]))
+    assert catch_up(db) is None  # pushed, as exitwrap's push does when a job ends
+    refused = as_nobody(MODIFY_AS_USER, job, database=db)
+    assert refused.returncode == 1 and refused.stdout == ""
+    line = one_line_error(refused.stderr, "exitcodes jobexitmod")
+    assert "belongs to root (uid 0)" in line and "only its owner or" in line
+    assert rows(db, "SELECT derived_status, comment FROM jobs") == [(None, None)]
 
 
 @needs_root

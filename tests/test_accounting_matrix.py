@@ -10,12 +10,14 @@ shells.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from pathlib import Path
 from typing import Optional
 
 import pytest
 
+from exitwrap.accounting.location import spool_database
 from exitwrap.accounting.recorder import Recorder
 from exitwrap.accounting.records import Selection
 from exitwrap.accounting.sacct import query
@@ -27,7 +29,7 @@ from exitwrap.scenarios.catalog import select
 from exitwrap.shells.catalog import BY_NAME
 from exitwrap.shells.shell import parse_selection, resolve
 from tests.accounting_helpers import exitcodes
-from tests.conftest import SHELLS
+from tests.conftest import SHELLS, sqlite_only
 from tests.wrap_helpers import BIN
 
 KILL, TERM, SEGV, CORE = 9, 15, 11, 0x80
@@ -54,6 +56,12 @@ KILL, TERM, SEGV, CORE = 9, 15, 11, 0x80
         ("bash", "nonsense", None),
         ("rc", "signope", None),
         ("rc", "0 what", None),
+        ("plan9rc", "", 0),  # Plan 9 rc's null string: success
+        ("plan9rc", "3", 3 << 8),
+        ("plan9rc", "signal: sys: kill", KILL),
+        ("plan9rc", "signal: sys: segmentation violation (core dumped)", SEGV | CORE),
+        ("plan9rc", "|1", 1 << 8),  # a pipeline: '' (success) then 1
+        ("plan9rc", "signal: nonsense", None),
     ],
 )
 def test_decode_reported_follows_each_shells_documented_convention(
@@ -135,7 +143,11 @@ MATRIX += ["--scenarios", "signal/9,exit/42"]
 def _matrix(db_value: str, tmp_path: Path, *extra: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [*MATRIX, "--format", "json", "-o", str(tmp_path / "m.json"), *extra],
-        env={**cell_environment(str(tmp_path)), "EXITWRAP_DB": db_value},
+        env={
+            **cell_environment(str(tmp_path)),
+            "EXITWRAP_DB": db_value,
+            "XDG_STATE_HOME": os.environ["XDG_STATE_HOME"],
+        },
         capture_output=True,
         text=True,
         timeout=300,
@@ -165,12 +177,16 @@ def test_exitcodes_matrix_records_a_run_that_sacct_reads_as_a_matrix(
     assert len(table) - 2 == sum(1 for r in records if r["verdict"] != "n/a")
 
 
-def test_matrix_recording_can_be_turned_off_and_never_changes_the_status(
-    db: str, tmp_path: Path
-) -> None:
+def test_matrix_recording_can_be_turned_off(db: str, tmp_path: Path) -> None:
     assert _matrix(db, tmp_path, "--no-record").returncode == 0
     assert _matrix("off", tmp_path).returncode == 0
-    assert not Path(db).exists()
+    assert not Path(spool_database(db, os.environ)).exists()  # nor a queue for a server
+
+
+@sqlite_only
+def test_matrix_recording_into_a_broken_file_never_changes_the_status(
+    db: str, tmp_path: Path
+) -> None:
     Path(db).write_bytes(b"no database here\n" * 100)
     done = _matrix(db, tmp_path)
     assert done.returncode == 0

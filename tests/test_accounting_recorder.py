@@ -20,19 +20,21 @@ import pytest
 from exitwrap.accounting import files, schema, store
 from exitwrap.accounting.backlog import Backlog
 from exitwrap.accounting.ingest import catch_up
+from exitwrap.accounting.location import spool_database
 from exitwrap.accounting.recorder import Recorder, RecordingError, StepTicket, database_path
 from exitwrap.accounting.records import Selection
 from exitwrap.accounting.sacct import query
 from exitwrap.accounting.store import DatabaseError
 from exitwrap.observe.probe import ProbeKit
-from tests.accounting_helpers import as_nobody, begin, needs_root, record, rows, wrap
-from tests.conftest import REPO
+from tests.accounting_helpers import as_nobody, begin, needs_root, record, rows, spool_of, wrap
+from tests.conftest import REPO, sqlite_only
 from tests.wrap_helpers import read_line
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> str:
-    return str(tmp_path / "acct" / "accounting.db")
+def db(db: str, backend: str, tmp_path: Path) -> str:
+    """This test's store: an SQLite file in a directory not made yet, or a server."""
+    return str(tmp_path / "acct" / "accounting.db") if backend == "sqlite" else db
 
 
 @pytest.mark.parametrize(
@@ -146,6 +148,7 @@ def _modes(spool: Path) -> set[tuple[str, int]]:
     }  # fmt: skip
 
 
+@sqlite_only
 def test_new_database_its_spool_and_its_journal_are_private(db: str) -> None:
     record(db, ["true"])
     assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
@@ -202,6 +205,7 @@ def test_sixteen_writers_lose_no_step_and_ids_stay_dense(db: str) -> None:
     assert rows(db, "SELECT next_step FROM jobs") == [(writers * per_writer,)]
 
 
+@sqlite_only
 def test_corrupt_database_is_a_recording_error(db: str) -> None:
     os.makedirs(os.path.dirname(db))
     Path(db).write_bytes(b"this is not an SQLite database, just some bytes\n" * 100)
@@ -209,6 +213,7 @@ def test_corrupt_database_is_a_recording_error(db: str) -> None:
         Recorder(db)
 
 
+@sqlite_only
 def test_database_from_a_newer_exitwrap_keeps_what_is_spooled_until_an_upgrade(
     db: str, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -241,7 +246,7 @@ def test_a_spool_lock_held_too_long_fails_within_the_bounded_wait(
     monkeypatch.setattr(files, "BUSY_TIMEOUT_S", 0.2)
     recorder = Recorder(db)
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_THE_LOCK, db + ".spool/lock"],
+        [sys.executable, "-c", HOLD_THE_LOCK, str(spool_of(db) / "lock")],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -255,6 +260,7 @@ def test_a_spool_lock_held_too_long_fails_within_the_bounded_wait(
     recorder.close()
 
 
+@sqlite_only
 def test_a_database_lock_held_too_long_leaves_the_spool_for_the_next_reader(
     db: str, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -274,7 +280,7 @@ FULL_DISK = """
 import os, resource, sys
 from exitwrap.accounting.recorder import Recorder, RecordingError
 recorder = Recorder(sys.argv[1])
-resource.setrlimit(resource.RLIMIT_FSIZE, (os.path.getsize(sys.argv[1]), resource.RLIM_INFINITY))
+resource.setrlimit(resource.RLIMIT_FSIZE, (os.path.getsize(sys.argv[2]), resource.RLIM_INFINITY))
 try:
     for n in range(10000):
         recorder.begin(argv=["x" * 4000], redact=False, cwd="/", batch=False, parent_job=None,
@@ -287,16 +293,13 @@ except RecordingError as error:
 def test_a_full_disk_is_a_recording_error(db: str) -> None:
     Recorder(db).close()
     # RLIMIT_FSIZE makes the file system refuse to grow the database, as a full disk would
+    beside = spool_database(db, os.environ)  # the file the spool is beside
     result = subprocess.run(
-        [sys.executable, "-c", FULL_DISK, db],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
+        [sys.executable, "-c", FULL_DISK, db, beside],
+        cwd=REPO, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith(db + ".spool: File too large")
+    assert result.stdout.startswith(f"{spool_of(db)}: File too large")
     assert len(result.stdout.splitlines()) == 1
     assert resource.getrlimit(resource.RLIMIT_FSIZE)[0] == resource.RLIM_INFINITY
 
@@ -313,8 +316,9 @@ except RecordingError as error:
 """
 
 
+@sqlite_only
 @needs_root
-def test_unwritable_directory_and_database_are_recording_errors(open_dir: Path) -> None:
+def test_unwritable_directory_and_database_are_recording_errors(open_dir: Path, db: str) -> None:
     private = open_dir / "private"
     private.mkdir(mode=0o755)  # root's: others may enter, not create
     missing = as_nobody(OPEN_AS_USER, str(private / "new.db"))
@@ -329,6 +333,7 @@ def test_unwritable_directory_and_database_are_recording_errors(open_dir: Path) 
     assert "read-only" in refused.stdout
 
 
+@sqlite_only
 def test_an_older_database_is_migrated_forward_keeping_its_records(
     db: str, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -349,6 +354,7 @@ def test_an_older_database_is_migrated_forward_keeping_its_records(
     ]
 
 
+@sqlite_only
 def test_an_empty_file_becomes_a_database_and_reads_as_nothing_recorded(
     db: str, kit: ProbeKit
 ) -> None:

@@ -9,24 +9,26 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
+from exitwrap.accounting.backend import catch_up
+from exitwrap.accounting.location import ID_BLOCK, is_server, spool_database
 from exitwrap.accounting.recorder import Recorder
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
     RECORD_AS_USER,
     as_member,
     batch_job,
+    change,
     exitcodes,
-    group_database,
     needs_root,
     next_job_id,
     one_line_error,
     record,
+    shared_database,
 )
 
 NODE = os.uname().nodename
@@ -119,7 +121,7 @@ def test_unknown_job_prints_the_header_alone(db: str, kit: ProbeKit) -> None:
 def test_nothing_recorded_yet_is_an_empty_table_and_creates_no_file(db: str) -> None:
     status, out, _ = exitcodes("sacct")
     assert status == 0 and len(out.splitlines()) == 2
-    assert not os.path.exists(db)
+    assert not os.path.exists(spool_database(db, os.environ))  # nor a queue for a server
 
 
 @pytest.mark.parametrize(
@@ -247,8 +249,10 @@ def test_recording_off_or_a_broken_database_is_one_line_and_status_1(
     assert status == 1 and "not a database" in one_line_error(err, "exitcodes sacct")
 
     Recorder(db).close()
-    with sqlite3.connect(db) as raw:
-        raw.execute("PRAGMA user_version = 42")
+    if is_server(db):
+        change(db, "UPDATE meta SET version = 42")
+    else:
+        change(db, "PRAGMA user_version = 42")
     monkeypatch.setenv("EXITWRAP_DB", db)
     status, _, err = exitcodes("sacct")
     assert status == 1 and "newer" in one_line_error(err, "exitcodes sacct")
@@ -263,24 +267,27 @@ sys.exit(main(["sacct", "-X", "-n", "-P", "-o", "JobID,User", *sys.argv[1:]]))
 
 @needs_root
 def test_users_see_their_own_jobs_by_default(
-    open_dir: Path, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
+    open_dir: Path, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch, db: str
 ) -> None:
-    shared = group_database(open_dir)
+    shared = shared_database(open_dir, db)  # a group-shared file's users are its members
     monkeypatch.setenv("EXITWRAP_DB", shared)
     mine = record(shared, [str(kit.probe), "exit", "0"]).job_id  # root records there too
-    theirs = as_member(RECORD_AS_USER, shared, database=shared)
+    if is_server(db):
+        assert catch_up(shared) is None  # pushed first: root's queue is the server's first origin
+    theirs = as_member(RECORD_AS_USER, shared, database=shared)  # (a member ingests root's too)
     assert theirs.returncode == 0, theirs.stderr
-    nobody_job = int(theirs.stdout)
-    seen = as_member(SACCT_AS_USER, database=shared)  # a member ingests; root never does
-    assert seen.returncode == 0, seen.stderr
-    assert seen.stdout.split() == [f"{nobody_job}|nobody"]
 
     def listing(*args: str) -> list[str]:
         return exitcodes("sacct", "-X", "-n", "-P", "-o", "JobID,User", *args)[1].split()
 
+    # nobody's id: on a server, the one its queue's origin gives the job it was first told
+    (nobody_job,) = [line.split("|")[0] for line in listing("-u", "nobody")]
+    assert int(nobody_job) == int(theirs.stdout) + (ID_BLOCK if is_server(db) else 0)
     assert listing() == [f"{mine}|root", f"{nobody_job}|nobody"]  # root sees everyone
-    assert listing("-u", "nobody") == [f"{nobody_job}|nobody"]
     assert listing("-u", "0") == [f"{mine}|root"]
+    seen = as_member(SACCT_AS_USER, database=shared)
+    assert seen.returncode == 0, seen.stderr
+    assert seen.stdout.split() == [f"{nobody_job}|nobody"]
     assert as_member(SACCT_AS_USER, "-a", database=shared).stdout.split() == listing()
 
 

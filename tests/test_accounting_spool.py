@@ -20,9 +20,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from exitwrap.accounting.backend import catch_up
 from exitwrap.accounting.backlog import Backlog
 from exitwrap.accounting.cancel import cancel
-from exitwrap.accounting.ingest import catch_up, write
+from exitwrap.accounting.ingest import write
+from exitwrap.accounting.location import spool_database
 from exitwrap.accounting.recorder import Recorder
 from exitwrap.accounting.spool import decode, encode
 from exitwrap.observe.probe import ProbeKit
@@ -40,10 +42,11 @@ from tests.accounting_helpers import (
     rows,
     run_as_nobody,
     setpriv,
+    spool_of,
     wrap,
     wrapped_env,
 )
-from tests.conftest import REPO
+from tests.conftest import REPO, sqlite_only
 from tests.hostile import HOSTILE
 from tests.wrap_helpers import EXITWRAP
 
@@ -83,7 +86,7 @@ def test_every_byte_of_a_hostile_command_line_is_recorded(db: str) -> None:
 
 
 def _spooled(path: str) -> set[str]:
-    return {found.name for found in Backlog(path).entries()}
+    return {found.name for found in Backlog(spool_database(path, os.environ)).entries()}
 
 
 def test_a_counter_left_behind_by_a_crash_hands_out_no_id_twice(db: str, kit: ProbeKit) -> None:
@@ -93,16 +96,17 @@ def test_a_counter_left_behind_by_a_crash_hands_out_no_id_twice(db: str, kit: Pr
     first = [wrap(recorder, [probe, "exit", "0"], parent_job=lead.job_id)[0] for _ in range(3)]
     others = [record(db, [probe, "exit", "0"]) for _ in range(2)]
     # a crash after the claims, before the counters moved on: they point back at taken ids
-    (Path(db + ".spool") / "next").write_text(f"{lead.job_id}\n")
-    (Path(db + ".spool") / f"{lead.job_id}.next").write_text("0\n")
+    (spool_of(db) / "next").write_text(f"{lead.job_id}\n")
+    (spool_of(db) / f"{lead.job_id}.next").write_text("0\n")
     step = wrap(recorder, [probe, "exit", "0"], parent_job=lead.job_id)[0]
     job = record(db, [probe, "exit", "0"])
     recorder.finish(lead, wait_status=0, timed_out=False, rusage=None)
     recorder.close()
     assert [t.step for t in [*first, step]] == ["0", "1", "2", "3"]
     assert job.job_id == others[-1].job_id + 1
-    assert rows(db, "SELECT job_id FROM jobs") == [(lead.job_id,), *((t.job_id,) for t in others),
-                                                    (job.job_id,)]  # fmt: skip
+    assert rows(db, "SELECT job_id FROM jobs ORDER BY job_id") == [
+        (lead.job_id,), *((t.job_id,) for t in others), (job.job_id,)
+    ]  # fmt: skip
 
 
 def test_counters_never_go_below_the_databases_highest_ids(db: str, kit: ProbeKit) -> None:
@@ -113,7 +117,7 @@ def test_counters_never_go_below_the_databases_highest_ids(db: str, kit: ProbeKi
         wrap(recorder, [probe, "exit", "0"], parent_job=lead.job_id)
     ended = [record(db, [probe, "exit", "0"]).job_id for _ in range(3)]
     assert rows(db, "SELECT count(*) FROM jobs") == [(4,)]  # ingested: the claims are gone
-    spool = Path(db + ".spool")
+    spool = spool_of(db)
     (spool / "next").unlink()  # lost
     (spool / f"{lead.job_id}.next").write_bytes(b"\x00garbage")  # damaged
     step = wrap(recorder, [probe, "exit", "0"], parent_job=lead.job_id)[0]
@@ -122,7 +126,7 @@ def test_counters_never_go_below_the_databases_highest_ids(db: str, kit: ProbeKi
     recorder.close()
     assert step.step == "3" and job.job_id == ended[-1] + 1  # past what the database holds
     assert rows(db, "SELECT count(*), count(DISTINCT job_id) FROM jobs") == [(5, 5)]
-    assert rows(db, "SELECT step_index FROM steps WHERE job_id = ?", lead.job_id) == [
+    assert rows(db, "SELECT step_index FROM steps WHERE job_id = ? ORDER BY 1", lead.job_id) == [
         (n,) for n in (-1, 0, 1, 2, 3)
     ]
 
@@ -130,13 +134,13 @@ def test_counters_never_go_below_the_databases_highest_ids(db: str, kit: ProbeKi
 def test_a_database_older_than_its_spool_gets_ids_past_its_own(db: str, kit: ProbeKit) -> None:
     before = [record(db, [str(kit.probe), "exit", "0"]).job_id for _ in range(3)]
     assert rows(db, "SELECT count(*) FROM jobs") == [(3,)]
-    shutil.rmtree(db + ".spool")  # as if recorded by an exitwrap from before the spool
+    shutil.rmtree(spool_of(db))  # as if recorded by an exitwrap from before the spool
     assert record(db, [str(kit.probe), "exit", "0"]).job_id == before[-1] + 1
 
 
 INGEST = """
 import sys
-from exitwrap.accounting.ingest import catch_up
+from exitwrap.accounting.backend import catch_up
 sys.stdin.readline()
 print(catch_up(sys.argv[1]))
 """
@@ -159,12 +163,13 @@ def test_ingesters_at_once_do_no_harm(db: str, kit: ProbeKit) -> None:
         (0, "None\n", "")
     ] * 4
     assert _spooled(db) == set()
-    assert rows(db, "SELECT job_id, exit_status FROM jobs") == [
+    assert rows(db, "SELECT job_id, exit_status FROM jobs ORDER BY job_id") == [
         (job, (n % 4) << 8) for n, job in enumerate(jobs)
     ]
     assert rows(db, "SELECT count(*) FROM steps") == [(60,)]
 
 
+@sqlite_only
 def test_records_leave_the_spool_only_after_their_transaction_commits(
     db: str, kit: ProbeKit
 ) -> None:
@@ -189,9 +194,10 @@ sys.exit(main(["sacct", "-a", "-X", "-n", "-P", "-o", "JobID,State"]))
 """
 
 
+@sqlite_only
 @needs_root
 def test_a_reader_who_may_not_write_reads_what_is_ingested_and_says_what_waits(
-    open_dir: Path, kit: ProbeKit
+    open_dir: Path, kit: ProbeKit, db: str
 ) -> None:
     readable = str(open_dir / "readable.db")
     ingested = record(readable, [str(kit.probe), "exit", "0"]).job_id
@@ -210,9 +216,10 @@ def test_a_reader_who_may_not_write_reads_what_is_ingested_and_says_what_waits(
     assert [j for (j,) in rows(readable, "SELECT job_id FROM jobs")] == [ingested, waiting]
 
 
+@sqlite_only
 @needs_root
 def test_a_spool_this_user_may_not_write_never_changes_the_status(
-    open_dir: Path, kit: ProbeKit
+    open_dir: Path, kit: ProbeKit, db: str
 ) -> None:
     shared = str(open_dir / "shared.db")
     record(shared, [str(kit.probe), "exit", "0"])  # a private spool, made by root
@@ -227,12 +234,12 @@ def test_a_spool_this_user_may_not_write_never_changes_the_status(
 
 def test_a_record_this_exitwrap_cannot_read_is_kept_and_reported(db: str, kit: ProbeKit) -> None:
     job = record(db, [str(kit.probe), "exit", "0"]).job_id
-    spool = Path(db + ".spool")
+    spool = spool_of(db)
     (spool / f"{job}.7.end").write_bytes(b"exitwrap-spool 9\nfrom=sa newer exitwrap\n")
     (spool / f"{job}.8").write_bytes(b"exitwrap-spool 1\ncut sh")  # a writer that crashed
     (spool / f"{job}.9").write_bytes(b"exitwrap-spool 1\nstep.command=sx\n")  # no name, no start
     later = record(db, [str(kit.probe), "exit", "0"]).job_id
-    assert rows(db, "SELECT job_id FROM jobs") == [(job,), (later,)]  # the rest is ingested
+    assert rows(db, "SELECT job_id FROM jobs ORDER BY job_id") == [(job,), (later,)]  # the rest
     assert _spooled(db) == {f"{job}.7.end", f"{job}.8", f"{job}.9"}
     status, out, _ = exitcodes("db", "check")
     assert status == 1
@@ -258,7 +265,7 @@ def test_a_step_cannot_join_a_job_being_cancelled(db: str, kit: ProbeKit) -> Non
 
 def test_temporary_files_a_crashed_writer_left_are_swept(db: str, kit: ProbeKit) -> None:
     record(db, [str(kit.probe), "exit", "0"])
-    spool = Path(db + ".spool")
+    spool = spool_of(db)
     old, fresh = spool / ".tmp.node.1.1", spool / ".tmp.node.2.1"
     old.write_bytes(b"half a record")
     fresh.write_bytes(b"being written")
@@ -280,7 +287,7 @@ def test_a_batch_jobs_files_stay_while_it_runs_and_go_when_it_has_ended(
     recorder.close()
     assert catch_up(db) is None
     assert _spooled(db) == set()
-    assert sorted(p.name for p in Path(db + ".spool").iterdir()) == ["lock", "next"]
+    assert sorted(p.name for p in spool_of(db).iterdir()) == ["lock", "next"]
     assert batch_job(db, [[str(kit.probe), "exit", "0"]]) == lead.job_id + 1
 
 
@@ -293,7 +300,7 @@ def _sacct(*fields: str) -> list[list[str]]:
 def test_a_rewound_job_counter_keeps_both_runs_and_db_check_says_so(db: str, kit: ProbeKit) -> None:
     record(db, [str(kit.probe), "exit", "3"])
     assert rows(db, "SELECT count(*) FROM jobs") == [(1,)]  # ingested: its files are gone
-    (Path(db + ".spool") / "next").write_text("1\n")  # rewound by hand
+    (spool_of(db) / "next").write_text("1\n")  # rewound by hand (a server: run 1 is pushed)
     done = subprocess.run([*EXITWRAP, "sh", "-c", "exit 77"], env=wrapped_env(db),
                           capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
     assert (done.returncode, done.stderr) == (77, "")
@@ -313,7 +320,7 @@ def test_a_step_counter_lost_mid_job_keeps_both_steps(db: str, tmp_path: Path) -
     body = (
         "exitwrap true\n"
         "exitcodes sacct >/dev/null\n"  # ingested: step 0's files are gone
-        'rm "$EXITWRAP_DB.spool/$EXITWRAP_JOB_ID.next"\n'
+        f'rm "{spool_of(db)}/$EXITWRAP_JOB_ID.next"\n'
         "exitwrap sh -c 'exit 5'\n"
         "exit 0\n"
     )

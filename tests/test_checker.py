@@ -117,3 +117,64 @@ def test_covering_filters_by_shell_family_and_range() -> None:
         for c in covering(CONVENTIONS, "fish", BY_ID["not-found"], POSIX_FAMILY)
         if "@posix" in c.shells
     )
+
+
+def test_min_and_max_are_the_only_functions_a_formula_may_call() -> None:
+    wine = "max(N&255, min(N&4294967295, 1))"  # Wine's Linux status for a Windows exit code
+    assert [evaluate(wine, n) for n in (0, 3, 255, 256, -1, -256, 65536)] == [
+        0,
+        3,
+        255,
+        1,
+        255,
+        1,
+        1,
+    ]
+    for bad in ("abs(N)", "min(N)", "max(N, 1, 2)", "min+1", "max", "min(N, k=1)", "N.real"):
+        with pytest.raises(ValueError, match="min"):
+            evaluate(bad, 1)
+    assert Expect("in", "1, max(N, 2), 3").values(5) == [1, 5, 3]  # a comma inside max() is its own
+
+
+def test_the_dword_and_the_posix_wait_status_are_judged_apart() -> None:
+    """Under Wine a cell has both; on Windows only the DWORD, and no POSIX view is judged."""
+    scenario = BY_ID["shell-exit/256"]
+    dword = _convention(Expect("==", "N&4294967295", kind="dword"), OUTER, id_="d")
+    wait = _convention(Expect("==", "max(N&255, min(N&4294967295, 1))", kind="wait"), OUTER)
+    wine = check(Observation(wait_status=1 << 8, dword=256), scenario, [dword, wait])
+    assert [(r.expected, r.verdict) for r in wine.results] == [
+        ("DWORD = 256 (N&4294967295)", "conforms"),
+        ("exit = 1 (max(N&255, min(N&4294967295, 1)))", "conforms"),
+    ]
+    windows = check(Observation(dword=256), scenario, [dword, wait])
+    assert [r.convention.id for r in windows.results] == ["d"]
+    unread = check(Observation(wait_status=1 << 8), scenario, [dword])
+    assert unread.verdict == "deviates" and "no Windows exit code" in unread.results[0].note
+
+
+def test_a_core_expectation_needs_the_core_flag() -> None:
+    core = _convention(Expect("==", "N", kind="core"), OUTER)
+    scenario = BY_ID["core-exec/3"]
+    assert check(Observation(wait_status=3 | 0x80), scenario, [core]).verdict == "conforms"
+    assert check(Observation(wait_status=3), scenario, [core]).verdict == "deviates"
+    assert core.expect.describe(3) == "signal = 3 (N) with a core dump"
+
+
+def test_text_expectations_fill_in_the_signal_and_compare_or_search() -> None:
+    scenario = BY_ID["core/3"]
+    rc = _convention(Expect("==", "sig{signame}+core", kind="text"))
+    plan9 = _convention(Expect("==", "signal: {plan9note} (core dumped)", kind="text"))
+    non_null = _convention(Expect("!=", "", kind="text"))
+    said = _convention(Expect("contains", "core dumped", kind="stderr"))
+    assert check(Observation(inner="sigquit+core"), scenario, [rc, non_null]).verdict == "conforms"
+    assert check(Observation(inner="sigquit"), scenario, [rc]).verdict == "deviates"
+    seen = Observation(inner="signal: quit (core dumped)", stderr="12: signal: quit (core dumped)")
+    assert check(seen, scenario, [plan9, said]).verdict == "conforms"
+    assert check(Observation(inner=""), scenario, [non_null]).verdict == "deviates"
+    assert check(Observation(inner="131", stderr=""), scenario, [said]).verdict == "deviates"
+    assert [c.expect.describe(3) for c in (rc, plan9, non_null, said)] == [
+        'text "sigquit+core"',
+        'text "signal: quit (core dumped)"',
+        'text other than ""',
+        'stderr containing "core dumped"',
+    ]

@@ -10,6 +10,7 @@ promise; an absent shell is a skip.
 from __future__ import annotations
 
 import functools
+import gzip
 import html
 import re
 import subprocess
@@ -18,8 +19,10 @@ from typing import Optional
 
 import pytest
 
+from exitwrap.conventions.builders import DEBIAN_SUITE
 from exitwrap.conventions.catalog import CONVENTIONS
-from exitwrap.conventions.model import KNOWN_BUG, SHELL_RULE, Convention, Source
+from exitwrap.conventions.model import KNOWN_BUG, SHELL_RULE, TEXT_KINDS, Convention, Source
+from exitwrap.conventions.modes import BASH_POSIX_MODE
 from exitwrap.matrix.run import run_cell
 from exitwrap.observe.probe import ProbeKit
 from exitwrap.observe.runner import DEFAULT_LIMITS
@@ -33,7 +36,9 @@ QUALIFIERS = ("", SHELL_RULE, KNOWN_BUG)
 UNDOCUMENTED = ("busybox",)
 SEEDS = REPO.parent / "shared" / "seeds"
 FISH_DOCS = Path("/usr/share/doc/fish")
-DEBIAN_MANPAGE = re.compile(r"https://manpages\.debian\.org/(\w+)/[^/]+/(.+)\.(\d)\.en\.html$")
+# a page's section may carry a suffix: 9base's rc is rc.1plan9, in man1
+DEBIAN_MANPAGE = re.compile(r"https://manpages\.debian\.org/(\w+)/[^/]+/(.+)\.((\d)\w*)\.en\.html$")
+BASH_POSIX_FILE = Path("/usr/share/doc/bash/POSIX.gz")
 FISH_PAGE = re.compile(r"https://fishshell\.com/docs/(\d+\.\d+)/([^#]+)")
 
 
@@ -79,7 +84,7 @@ def test_each_entry_is_well_formed(convention: Convention) -> None:
         # a convention on the other layer would never be consulted by the checker
         assert scenario.layer == convention.layer, scenario.id
         assert convention.expect.describe(scenario.n)
-        if convention.expect.kind != "text":
+        if convention.expect.kind not in TEXT_KINDS:
             assert convention.expect.values(scenario.n)
 
 
@@ -106,7 +111,7 @@ def test_informational_entries_never_decide_and_binding_ones_can_fail() -> None:
     informational = [c for c in CONVENTIONS if not c.binding]
     assert {c.id for c in informational} >= {"common/signal-128-plus-n", "common/exit-low-8-bits"}
     for convention in CONVENTIONS:
-        if convention.expect.kind == "text":
+        if convention.expect.kind in TEXT_KINDS:
             continue
         for _shell, scenario in _covered(convention)[:1]:
             wanted = convention.expect.values(scenario.n)
@@ -140,8 +145,8 @@ def _os_codename() -> str:
 
 
 @functools.cache
-def _manpage(page: str, section: str) -> Optional[str]:
-    path = Path(f"/usr/share/man/man{section}/{page}.{section}.gz")
+def _manpage(page: str, section: str, directory: str) -> Optional[str]:
+    path = Path(f"/usr/share/man/man{directory}/{page}.{section}.gz")
     if not path.exists():
         return None
     rendered = subprocess.run(
@@ -165,10 +170,16 @@ def _installed_text(source: Source) -> tuple[Optional[str], str]:
     """The installed copy of the cited document, or None and why it cannot be checked here."""
     manpage = DEBIAN_MANPAGE.match(source.url)
     if manpage:
-        suite, page, section = manpage.groups()
+        suite, page, section, directory = manpage.groups()
         if _os_codename() != suite:
             return None, f"quoted from Debian {suite}'s page; this machine is {_os_codename()!r}"
-        return _manpage(page, section), f"{page}({section}) is not installed"
+        return _manpage(page, section, directory), f"{page}({section}) is not installed"
+    if source.url == BASH_POSIX_MODE:
+        if _os_codename() != DEBIAN_SUITE:
+            return None, f"quoted from Debian {DEBIAN_SUITE}'s bash; this machine is not"
+        if not BASH_POSIX_FILE.exists():
+            return None, f"{BASH_POSIX_FILE} is not installed"
+        return gzip.decompress(BASH_POSIX_FILE.read_bytes()).decode("utf-8"), ""
     fish = FISH_PAGE.match(source.url)
     if fish:
         version, page = fish.groups()
@@ -240,6 +251,31 @@ DOCUMENTED = [
     ("tcsh", "shell-exit/42", {"tcsh/exit-builtin": "conforms"}),
     ("rc", "signal/9", {"rc/signal-name": "conforms"}),
     ("rc", "pipeline/last", {"rc/pipeline-status-list": "conforms"}),
+    ("tcsh", "pipeline/pipefail", {"tcsh/pipeline-anyerror": "conforms"}),
+    ("tcsh", "expansion-error", {"tcsh/unset-variable-error": "conforms"}),
+    ("plan9rc", "exit/0", {"plan9rc/status-null-on-success": "conforms"}),
+    (
+        "plan9rc",
+        "signal/9",
+        {
+            "plan9rc/status-non-null-on-failure": "conforms",
+            "plan9rc/wait-message-signal": "conforms",
+        },
+    ),
+    ("plan9rc", "shell-exit/42", {"plan9rc/exit-builtin": "conforms"}),
+    (
+        "bash-posix",
+        "expansion-error",
+        {
+            "bash-posix/expansion-error-exits": "conforms",
+            "bash/expansion-error-non-zero": "conforms",
+        },
+    ),
+    ("bash-posix", "signal/9", {"bash/signal-status": "conforms"}),
+    ("yash-posix", "shell-exit/-1", {"yash-posix/exit-error-exits": "conforms"}),
+    ("yash-posix", "special-builtin-error", {"yash-posix/special-builtin-error-exits": "conforms"}),
+    ("bash-posix", "special-builtin-error", {"bash-posix/special-builtin-error-exits": "conforms"}),
+    ("yash-posix", "signal/9", {"yash/signal-status": "conforms"}),
 ]
 
 

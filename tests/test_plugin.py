@@ -12,6 +12,7 @@ import jsonschema
 import pytest
 
 from exitwrap.reports.json_report import schema
+from exitwrap.shells.catalog import POSIX_FAMILY
 from tests.conftest import SHELLS
 
 pytest_plugins = ["pytester"]
@@ -36,8 +37,7 @@ def test_shell_is_parametrised_and_an_absent_shell_skips_with_its_reason(
 
 def test_default_is_the_installed_posix_family(pytester: pytest.Pytester) -> None:
     pytester.makepyfile("def test_runs(shell):\n    assert shell.present\n")
-    installed = [n for n in ("bash", "dash", "ksh93", "mksh", "zsh", "yash", "posh", "busybox")
-                 if SHELLS[n].present]  # fmt: skip
+    installed = [n for n in POSIX_FAMILY if SHELLS[n].present]  # the POSIX modes included
     pytester.runpytest().assert_outcomes(passed=len(installed))
 
 

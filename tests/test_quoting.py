@@ -24,7 +24,7 @@ arguments = st.lists(
 
 
 # What each dialect documents it cannot carry (see harness/exitwrap/shells/dialects.py).
-REFUSED = {"csh": {"\r"}}
+REFUSED = {"csh": {"\r"}, "plan9rc": {"\x01"}}
 
 
 def _carried(shell: Shell, args: list[str]) -> list[str]:

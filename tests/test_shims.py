@@ -49,7 +49,7 @@ def _sh_environment() -> dict[str, str]:
 def _sh_shim(shell: Shell, *args: str, env: dict[str, str] | None = None,
              shim: Path = SH_SHIM) -> subprocess.CompletedProcess[bytes]:  # fmt: skip
     assert shell.path is not None
-    argv = [shell.path, *shell.spec.prefix_args, str(shim), *args]
+    argv = [shell.path, *shell.spec.start_args, str(shim), *args]
     return subprocess.run(
         argv, env=env if env is not None else _sh_environment(), capture_output=True,
         timeout=120, check=False,
@@ -58,7 +58,7 @@ def _sh_shim(shell: Shell, *args: str, env: dict[str, str] | None = None,
 
 # What a shell cannot hand a script in "$@" (observed; the shim's header says so): yash
 # turns an argument that is not valid text in the locale into an empty string, with a warning.
-TEXT_ONLY = {"yash"}
+TEXT_ONLY = {"yash", "yash-posix"}
 
 
 def _is_text(arg: str) -> bool:

@@ -13,7 +13,8 @@ from typing import Any, Optional
 
 from hypothesis import strategies as st
 
-from exitwrap.scenarios.catalog import EXIT_VALUES, SIGNALS
+from exitwrap.scenarios.catalog import SIGNALS
+from exitwrap.scenarios.values import EXIT_VALUES
 from tests.hostile import HOSTILE
 
 BIN = Path(sys.executable).parent

@@ -8,34 +8,35 @@ it to its command and records the step's end; the state becomes CANCELLED
 when that end is ingested. A process is signalled only when its pid, boot
 id and start time all still match what was recorded, so a reused pid is
 never hit, and only when the kernel (/proc) says it belongs to the job's
-owner, so a record that names someone else's process (written into a
-shared spool by hand) gets nobody signalled. Errors use scancel's words.
+owner (signalling.py). Errors use scancel's words.
+
+On a server (server/backend.py) the server decides who may cancel (the
+owner, an exitwrap administrator: a refused request touches no row), and a
+job whose processes run on another host (or in another PID namespace) is
+left to the next push from there, which takes the request and signals them.
 """
 
 from __future__ import annotations
 
-import os
-import signal
-
 from exitwrap.accounting import states
-from exitwrap.accounting.backlog import Backlog
-from exitwrap.accounting.ingest import write
-from exitwrap.accounting.modify import INVALID_JOB
-from exitwrap.accounting.process import Identity, is_alive, node_name, owner
+from exitwrap.accounting.backend import open_backend
+from exitwrap.accounting.modify import INVALID_JOB, the_job
 from exitwrap.accounting.records import Selection, identity_of, load
+from exitwrap.accounting.signalling import terminate
 from exitwrap.accounting.users import ROOT
 from exitwrap.errors import HarnessFailure
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from sqlite3 import Connection
     from typing import Optional
 
+    from exitwrap.accounting.backend import Backend
+    from exitwrap.accounting.process import Identity
     from exitwrap.accounting.records import JobRecord, StepRecord
+    from exitwrap.accounting.session import Session
 
 DENIED = "Access/permission denied"
 ENDED = "Job/step already completing or completed"
-ELSEWHERE_HERE = "in another PID namespace"  # where a process this node cannot see runs
 
 
 class CancelError(HarnessFailure):
@@ -50,57 +51,42 @@ def _running(records: list[JobRecord] | list[StepRecord]) -> list[Identity]:
 
 
 def _mark(
-    db: Connection, path: str, job_id: int, step_id: Optional[str], uid: int
-) -> tuple[int, list[Identity]]:
-    """Record the request; return the job's owner and the processes to signal."""
+    db: Session, backend: Backend, job_id: int, step_id: Optional[str], uid: int
+) -> tuple[JobRecord, list[Identity]]:
+    """Record the request; return the job and the processes to signal."""
     target = str(job_id) if step_id is None else f"{job_id}.{step_id}"
-    jobs = load(db, Selection(jobs={job_id: None}), path)
-    job = jobs[0] if jobs else None
+    wanted = Selection(jobs=dict.fromkeys(backend.aliases(job_id)))
+    job = the_job(load(db, wanted, backend.database), job_id)
     step = None if job is None or step_id is None else job.step(step_id)
     if job is None or (step_id is not None and step is None):
         raise CancelError(target, INVALID_JOB)
-    if uid not in (ROOT, job.uid):
+    if not backend.enforces_owners and uid not in (ROOT, job.uid):
         raise CancelError(target, DENIED)
     if step is not None:
         if step.state != states.RUNNING:
             raise CancelError(target, ENDED)
-        db.execute(
+        marked = db.execute(
             "UPDATE steps SET cancel_uid = ? WHERE job_id = ? AND step_index = ?",
-            (uid, job_id, step.step_index),
+            (uid, job.job_id, step.step_index),
         )
-        return job.uid, _running([step])
-    if job.state != states.RUNNING:
-        raise CancelError(target, ENDED)
-    db.execute("UPDATE jobs SET cancel_uid = ? WHERE job_id = ?", (uid, job_id))
-    return job.uid, _running([job]) + _running(job.steps)
+        processes = _running([step])
+    else:
+        if job.state != states.RUNNING:
+            raise CancelError(target, ENDED)
+        marked = db.execute("UPDATE jobs SET cancel_uid = ? WHERE job_id = ?", (uid, job.job_id))
+        processes = _running([job]) + _running(job.steps)
+    if marked.rowcount != 1:  # row-level security: not this user's to cancel
+        raise CancelError(target, DENIED)
+    return job, processes
 
 
-def _owned(process: Identity, job_owner: int, uid: int) -> bool:
-    """Whether the kernel says the process belongs to the job's owner. Without /proc, only a
-    job's owner signals, and the kernel's own check stops a signal to anyone else's."""
-    found = owner(process.pid)
-    return found == job_owner if found is not None else uid == job_owner != ROOT
-
-
-def cancel(path: str, job_id: int, step_id: Optional[str], uid: int) -> list[str]:
-    """Cancel one job or step; returns where its processes could not be signalled from here
-    ("on NODE", "in another PID namespace"): the request is recorded all the same."""
-    job_owner, processes = write(path, lambda db: _mark(db, path, job_id, step_id, uid))
-    if step_id is None:
-        Backlog(path).mark_cancelled(job_id, uid)
-    elsewhere: list[str] = []
-    signalled: set[int] = set()
-    for process in processes:
-        alive = is_alive(process)
-        if alive is None:
-            where = f"on {process.node}" if process.node != node_name() else ELSEWHERE_HERE
-            if where not in elsewhere:
-                elsewhere.append(where)
-        if process.pid in signalled or alive is not True or not _owned(process, job_owner, uid):
-            continue
-        try:
-            os.kill(process.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            continue
-        signalled.add(process.pid)
-    return elsewhere
+def cancel(database: str, job_id: int, step_id: Optional[str], uid: int) -> list[str]:
+    """Cancel one job or step; returns warnings about where its processes could not be
+    signalled from here (another host, another PID namespace): the request is recorded all
+    the same."""
+    with open_backend(database) as backend:
+        job, processes = backend.write(lambda db: _mark(db, backend, job_id, step_id, uid))
+        if step_id is None:
+            backend.mark_cancelled(job.job_id, uid)
+        unreached = terminate(processes, job_owner=job.uid, uid=uid)
+        return [backend.elsewhere(job.job_id, place) for place in unreached]

@@ -6,7 +6,8 @@ database 0660: a setgid spool directory, 02770, whose files are 0660 and
 keep its group, so that every member records and reads). Members of the
 group trust each other with the records, as with any group-writable file.
 A database or spool every user may write (0666, 0777) is refused: sharing
-across users who do not trust each other is what a database server is for.
+across users who do not trust each other is what a PostgreSQL server is for
+(server/, README's Accounting across hosts).
 
 Nothing is trusted for what it says about itself: a spool file is opened
 without following a symbolic link and without waiting (a FIFO never blocks
@@ -39,7 +40,11 @@ GROUP_FILE = 0o660
 FLAGS = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 # never follow a symbolic link, never wait (a FIFO's open or read): for files others may plant
 UNTRUSTED = FLAGS | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
-SERVER_HINT = "a database server (EXITWRAP_DB=postgresql://...)"
+# the server as README's "Accounting across hosts" names it and sets it up
+SERVER_HINT = (
+    "a PostgreSQL server (EXITWRAP_DB=postgresql://host/db, set up by 'exitcodes db init': "
+    "see Accounting across hosts)"
+)
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
     (stat.S_ISFIFO, "a FIFO"),

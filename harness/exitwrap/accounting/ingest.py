@@ -37,7 +37,7 @@ from exitwrap.accounting.backlog import Backlog, Entry
 from exitwrap.accounting.files import NotRegular
 from exitwrap.accounting.process import Identity, is_alive
 from exitwrap.accounting.records import JOB_COLUMNS, STEP_COLUMNS
-from exitwrap.accounting.renumber import job_id_for, step_for
+from exitwrap.accounting.renumber import NOTHING_HELD, Held, job_id_for, step_for
 from exitwrap.accounting.spool import RecordingError, decode
 from exitwrap.accounting.store import (
     STEP_FLOOR,
@@ -168,11 +168,18 @@ def _owner(db: Connection, job_id: int) -> Optional[int]:
     return None if row is None else int(row[0])
 
 
-def _apply(db: Connection, found: Entry, record: Record, batch: Batch, ceilings: Ceilings) -> bool:
+def _apply(
+    db: Connection,
+    found: Entry,
+    record: Record,
+    batch: Batch,
+    ceilings: Ceilings,
+    held: Held,
+) -> bool:
     """Apply one record; False when it is not its job owner's (it stays in the spool)."""
     step, job = record.step, record.job
     if job:
-        job_id = job_id_for(db, found.job_id, job, ceilings.job)
+        job_id = job_id_for(db, found.job_id, job, ceilings.job, held)
         batch.moved[found.job_id] = job_id
     else:
         job_id = batch.kept_as(found.job_id)
@@ -187,6 +194,7 @@ def _apply(db: Connection, found: Entry, record: Record, batch: Batch, ceilings:
         step,
         ending=ending,
         above=ceilings.steps.get(found.job_id, 0),
+        held=held,
     )
     job_cancel = _cancel_uid(db, "SELECT cancel_uid FROM jobs WHERE job_id = ?", (job_id,))
     if job:
@@ -246,10 +254,13 @@ def _floors(db: Connection, batch: Batch) -> None:
                 batch.retired.append(found.job_id)
 
 
-def ingest(db: Connection, spool: Backlog) -> Batch:
+def ingest(
+    db: Connection, spool: Backlog, *, held: Held = NOTHING_HELD, owner: Optional[int] = None
+) -> Batch:
     """Apply every spooled record inside the caller's transaction. A record that cannot be
-    read, that the schema refuses or that is not its job owner's stays in the spool (``db
-    check`` reports it)."""
+    read, that the schema refuses or that is not its job owner's (nor ``owner``'s, when
+    given: a queue is one user's) stays in the spool (``db check`` reports it). ``held``: the
+    ids taken beyond the database (renumber.py)."""
     batch = Batch()
     found = spool.entries()
     found.sort(key=lambda e: (e.job_id, e.step is not None, e.end))  # jobs before their steps
@@ -262,9 +273,11 @@ def ingest(db: Connection, spool: Backlog) -> Batch:
             continue  # not a record, or not one this user may read: left where it is
         if record is None:
             continue  # another ingester has just taken it
+        if owner is not None and record.owner != owner:
+            continue
         db.execute("SAVEPOINT record")
         try:
-            applied = _apply(db, item, record, batch, ceilings)
+            applied = _apply(db, item, record, batch, ceilings, held)
         except ConstraintError:
             db.execute("ROLLBACK TO record")
             applied = False

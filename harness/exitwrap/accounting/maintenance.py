@@ -1,4 +1,8 @@
-"""exitcodes db: where the accounting lives, whether it is sound, and purging old jobs."""
+"""exitcodes db check of an SQLite file: whether it is sound, and what waits in its spool.
+
+A server's check (server/backend.py) reports its own, and this host's
+queue through ``spool_health``.
+"""
 
 from __future__ import annotations
 
@@ -8,24 +12,26 @@ import stat
 from exitwrap.accounting import display, states
 from exitwrap.accounting.backlog import Backlog
 from exitwrap.accounting.files import NotRegular
-from exitwrap.accounting.ingest import Record, catch_up, write
+from exitwrap.accounting.ingest import Record, catch_up
 from exitwrap.accounting.renumber import NOTED
 from exitwrap.accounting.schema import VERSION
-from exitwrap.accounting.spool import decode
+from exitwrap.accounting.spool import BATCH_STEP, decode
 from exitwrap.accounting.store import (
     SQLiteError,
     explain,
     open_for_reading,
     schema_version,
 )
-from exitwrap.accounting.users import ROOT, user_name
+from exitwrap.accounting.users import user_name
 from exitwrap.errors import HarnessFailure
 
 _SHOWN = 5  # renumbered runs named in db check's line
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from sqlite3 import Connection
+    from typing import Optional
+
+    from exitwrap.accounting.session import Session
 
 
 class Health:
@@ -47,7 +53,7 @@ class SpoolCensus:
 
     __slots__ = ("foreign", "records", "running", "strays", "unreadable")
 
-    def __init__(self, spool: Backlog, owners: dict[int, int]) -> None:
+    def __init__(self, spool: Backlog, owners: dict[int, int], owner: Optional[int]) -> None:
         self.running = self.records = self.strays = self.unreadable = self.foreign = 0
         for found in spool.entries():
             try:
@@ -65,7 +71,7 @@ class SpoolCensus:
                 self.running += 1
             else:
                 self.records += 1
-            if owners.get(found.job_id, got[1]) != got[1]:
+            if owners.get(found.job_id, got[1]) != got[1] or owner not in (None, got[1]):
                 self.foreign += 1
 
 
@@ -85,18 +91,18 @@ def _owners(path: str, spool: Backlog) -> dict[int, int]:
     return owners
 
 
-def _spool_health(path: str, health: Health) -> None:
+def spool_health(path: str, health: Health, *, owner: Optional[int] = None) -> None:
     """What waits in the spool after an ingest: the records of running jobs, and any that
-    could not be read (a newer exitwrap's, or damaged), that are not their job owner's, or
-    that are no records at all (a FIFO, a directory, a link): they stay there, never
-    dropped, never opened as records."""
+    could not be read (a newer exitwrap's, or damaged), that are not their job owner's (nor
+    ``owner``'s, for a queue), or that are no records at all (a FIFO, a directory, a link):
+    they stay there, never dropped, never opened as records."""
     spool = Backlog(path)
     untrusted = spool.untrusted()
     if untrusted is not None:
         health.note(f"spool: not read ({untrusted})")
         return
     try:
-        census = SpoolCensus(spool, _owners(path, spool))
+        census = SpoolCensus(spool, _owners(path, spool), owner)
     except OSError as error:
         health.note(f"spool: {spool.path}: {error.strerror}", problem=True)
         return
@@ -113,14 +119,20 @@ def _spool_health(path: str, health: Health) -> None:
             health.note(f"spool: {count} {what}", problem=True)
 
 
-def _renumbered(db: Connection, health: Health) -> None:
+def _named(job_id: int, step_index: Optional[int]) -> str:
+    if step_index is None:
+        return str(job_id)
+    return f"{job_id}.{'batch' if step_index == BATCH_STEP else step_index}"
+
+
+def renumbered(db: Session, health: Health) -> None:
     """Runs an ingest kept under a new id, because the spool had handed out a taken one."""
     kept = db.execute(NOTED).fetchall()
     if not kept:
         return
     shown = ", ".join(
-        f"{job}{'' if step is None else f'.{step}'} (spooled as {spooled})"
-        for job, step, spooled in kept[:_SHOWN]
+        f"{_named(job, step)} (spooled as {_named(spooled_job, spooled_step)})"
+        for job, step, spooled_job, spooled_step, _ in kept[:_SHOWN]
     )
     more = f" and {len(kept) - _SHOWN} more" if len(kept) > _SHOWN else ""
     health.note(
@@ -155,7 +167,7 @@ def check(path: str) -> Health:
         notice = catch_up(path)
         if notice is not None:
             health.note(f"spool: {notice}")
-        _spool_health(path, health)
+        spool_health(path, health)
         db = open_for_reading(path)
         if db is None:
             health.note("schema: empty (nothing has been recorded)")
@@ -170,7 +182,7 @@ def check(path: str) -> Health:
             steps = db.execute("SELECT count(*) FROM steps").fetchone()[0]
             health.note(f"jobs: {jobs} ({running} recorded as running)")
             health.note(f"steps: {steps}")
-            _renumbered(db, health)
+            renumbered(db, health)
         finally:
             db.close()
     except SQLiteError as error:
@@ -178,28 +190,3 @@ def check(path: str) -> Health:
     except HarnessFailure as error:
         health.note(f"error: {error}", problem=True)
     return health
-
-
-def purge(path: str, before: float, uid: int, *, dry_run: bool = False) -> tuple[int, int]:
-    """Delete the jobs (and their steps) that ended before ``before``: every user's when run
-    as root, else only this user's. Returns (jobs, steps) deleted, or that would be."""
-    owned = "" if uid == ROOT else " AND uid = ?"
-    args: tuple[object, ...] = (before,) if uid == ROOT else (before, uid)
-    chosen = f"SELECT job_id FROM jobs WHERE end_time IS NOT NULL AND end_time < ?{owned}"
-
-    def delete(db: Connection) -> tuple[int, int]:
-        jobs = db.execute(f"SELECT count(*) FROM ({chosen})", args).fetchone()[0]
-        steps = db.execute(
-            f"SELECT count(*) FROM steps WHERE job_id IN ({chosen})", args
-        ).fetchone()[0]
-        if not dry_run:
-            db.execute(f"DELETE FROM steps WHERE job_id IN ({chosen})", args)
-            db.execute(f"DELETE FROM jobs WHERE job_id IN ({chosen})", args)
-        return int(jobs), int(steps)
-
-    return write(path, delete)
-
-
-def describe_purge(counts: tuple[int, int], before: float, *, dry_run: bool) -> str:
-    verb = "would purge" if dry_run else "purged"
-    return f"{verb} {counts[0]} jobs ({counts[1]} steps) that ended before {display.date(before)}"

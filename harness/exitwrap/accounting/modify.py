@@ -9,15 +9,17 @@ the comment. Anyone else gets a refusal naming the owner.
 from __future__ import annotations
 
 from exitwrap.accounting import states
-from exitwrap.accounting.ingest import write
+from exitwrap.accounting.backend import open_backend
 from exitwrap.accounting.records import Selection, load
 from exitwrap.accounting.users import ROOT
 from exitwrap.errors import HarnessFailure
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from sqlite3 import Connection
     from typing import Optional
+
+    from exitwrap.accounting.records import JobRecord
+    from exitwrap.accounting.session import Session
 
 LIST_FORMAT = "JobID,Account,NNodes,NodeList,State,ExitCode,DerivedExitCode,Comment"
 INVALID_JOB = "Invalid job id specified"  # slurm_strerror(ESLURM_INVALID_JOB_ID)
@@ -44,29 +46,44 @@ def check_code(code: int) -> int:
     return code
 
 
+def the_job(jobs: list[JobRecord], job_id: int) -> Optional[JobRecord]:
+    """The job an id named (None: no such job); an id that names two here is refused."""
+    if len(jobs) > 1:
+        named = " and ".join(str(job.job_id) for job in jobs)
+        raise HarnessFailure(
+            f"job id {job_id} is ambiguous on this host (jobs {named}): give the full id"
+        )
+    return jobs[0] if jobs else None
+
+
 def modify(
-    path: str, job_id: int, *, code: Optional[int], comment: Optional[str], uid: int
+    database: str, job_id: int, *, code: Optional[int], comment: Optional[str], uid: int
 ) -> None:
-    """Set the derived exit code and/or the comment of an ended job of uid's (any, as root)."""
+    """Set the derived exit code and/or the comment of an ended job of uid's (any, as root);
+    on a server, of a job the server lets this user change (its owner, an administrator)."""
+    derived = None if code is None else check_code(code) << 8
+    stored = None if comment is None else storable(comment)
+    with open_backend(database) as backend:
+        wanted = Selection(jobs=dict.fromkeys(backend.aliases(job_id)), with_steps=False)
 
-    def change(db: Connection) -> None:
-        jobs = load(db, Selection(jobs={job_id: None}, with_steps=False), path)
-        if not jobs:
-            raise HarnessFailure(f"{INVALID_JOB}: {job_id}")
-        job = jobs[0]
-        if uid not in (ROOT, job.uid):
-            raise HarnessFailure(
-                f"job {job_id} belongs to {job.user} (uid {job.uid}): "
-                "only its owner or root may modify it"
+        def change(db: Session) -> None:
+            job = the_job(load(db, wanted, database), job_id)
+            if job is None:
+                raise HarnessFailure(f"{INVALID_JOB}: {job_id}")
+            owner = f"job {job.job_id} belongs to {job.user} (uid {job.uid})"
+            if not backend.enforces_owners and uid not in (ROOT, job.uid):
+                raise HarnessFailure(f"{owner}: only its owner or root may modify it")
+            if job.state == states.RUNNING:
+                raise HarnessFailure(f"job {job_id} is still running: modify it once it has ended")
+            changed = db.execute(
+                "UPDATE jobs SET derived_status = COALESCE(?, derived_status), "
+                "comment = COALESCE(?, comment) WHERE job_id = ?",
+                (derived, stored, job.job_id),
             )
-        if job.state == states.RUNNING:
-            raise HarnessFailure(f"job {job_id} is still running: modify it once it has ended")
-        if code is not None:
-            db.execute(
-                "UPDATE jobs SET derived_status = ? WHERE job_id = ?",
-                (check_code(code) << 8, job_id),
-            )
-        if comment is not None:
-            db.execute("UPDATE jobs SET comment = ? WHERE job_id = ?", (storable(comment), job_id))
+            if changed.rowcount != 1:  # row-level security: not this user's to change
+                raise HarnessFailure(
+                    f"{owner}: the server refused (only its owner or an exitwrap "
+                    "administrator may modify it)"
+                )
 
-    write(path, change)
+        backend.write(change)

@@ -11,7 +11,10 @@ and returns the command's status unchanged.
 - Records go to the database's spool (harness/exitwrap/accounting/spool.py), never
   to SQLite: readers ingest them before every query. Opening a Recorder
   refuses a database that is obviously unusable (not SQLite, not writable
-  for this user) and a spool that cannot be written.
+  for this user) and a spool that cannot be written. A server's records
+  go to this user's queue on this host for it (location.py), whose spool
+  hands out the queue's own ids; tickets carry the ids everyone sees
+  (``Ids``), and ``push_in_background`` starts a push when a job ends.
 - No parent job and not batch: a one-step job N with step N.0, whose state
   and exit code are the step's. ``batch``: a new job N and its step
   N.batch, which decides the job's state. A parent job: step N.k of it, if
@@ -32,6 +35,7 @@ from __future__ import annotations
 import os
 import time
 
+from exitwrap.accounting.location import Ids, Queue, is_server
 from exitwrap.accounting.process import Identity, gid, identify, is_alive, node_name, uid
 from exitwrap.accounting.spool import BATCH_STEP, OWNER, RecordingError, Spool, any_job, encode
 from exitwrap.errors import HarnessFailure
@@ -157,7 +161,9 @@ class Recorder:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self._spool = Spool.for_writing(path)
+        self._queue = Queue(path, os.environ) if is_server(path) else None
+        self._spool = Spool.for_writing(path if self._queue is None else self._queue.database)
+        self._ids = Ids() if self._queue is None else self._queue.ids()
         self._begun: dict[StepTicket, dict[str, Value]] = {}
 
     def begin(
@@ -186,17 +192,21 @@ class Recorder:
             "step.start_time": now,
             **_process("step.", identity),
         }
-        warning: Optional[str] = None
+        warning = None if self._queue is None else self._queue.take_failure()
         if parent_job is not None and not batch:
-            indexes = self._spool.join(parent_job, [encode(step)], _joinable, durable=False)
+            own = self._ids.local(parent_job)
+            indexes = None
+            if own is not None:
+                indexes = self._spool.join(own, [encode(step)], _joinable, durable=False)
             if indexes is not None:
                 ticket = StepTicket(parent_job, str(indexes[0]))
                 self._begun[ticket] = step
-                return ticket, None
-            warning = (
+                return ticket, warning
+            stale = (
                 f"job {parent_job} (EXITWRAP_JOB_ID) is not a running job of this user; "
                 "recording a new job"
             )
+            warning = stale if warning is None else f"{stale}; {warning}"
         record: dict[str, Value] = {
             "job.kind": BATCH if batch else SINGLE,
             "job.name": job_name or name,
@@ -211,7 +221,7 @@ class Recorder:
             "step_index": BATCH_STEP if batch else 0,
             **step,
         }
-        job_id = self._spool.new_job(encode(record))
+        job_id = self._ids.public(self._spool.new_job(encode(record)))
         ticket = StepTicket(job_id, BATCH if batch else "0", ends_job=True)
         self._begun[ticket] = record
         return ticket, warning
@@ -259,7 +269,23 @@ class Recorder:
         if ticket.ends_job:
             record.update({"job.end_time": now, "job.exit_status": wait_status})
         step = None if ticket.ends_job else int(ticket.step)
-        self._spool.publish_end(ticket.job_id, step, encode(record))
+        self._spool.publish_end(self._own(ticket.job_id), step, encode(record))
+
+    def _own(self, job_id: int) -> int:
+        """The spool's id for a job id this recorder handed out."""
+        own = self._ids.local(job_id)
+        if own is None:
+            raise RecordingError(f"{self.path}: job {job_id} is not one of this host's")
+        return own
+
+    def push_in_background(self) -> Optional[str]:
+        """Start a push of a server's queue (nothing for SQLite, whose readers ingest); a
+        warning when none could be started."""
+        if self._queue is None:
+            return None
+        from exitwrap.accounting.background import start_push
+
+        return start_push(self._queue, os.environ)
 
     def add_finished(self, job_id: int, steps: Sequence[Mapping[str, Value]]) -> list[StepTicket]:
         """Record steps that already ended (matrix cells: no process of their own), each given
@@ -269,7 +295,7 @@ class Recorder:
             encode({"step.node": node, **{f"step.{k}": v for k, v in step.items()}})
             for step in steps
         ]
-        indexes = self._spool.join(job_id, records, any_job, durable=True)
+        indexes = self._spool.join(self._own(job_id), records, any_job, durable=True)
         if indexes is None:
             raise RecordingError(f"{self.path}: job {job_id} is not running")
         return [StepTicket(job_id, str(index)) for index in indexes]

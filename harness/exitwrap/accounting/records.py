@@ -19,8 +19,9 @@ from exitwrap.accounting.store import SQLiteError, explain
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
-    from sqlite3 import Connection
     from typing import Optional
+
+    from exitwrap.accounting.session import Session
 
 _CHUNK = 500  # ids per IN (...) list, well under SQLite's variable limit
 
@@ -175,13 +176,17 @@ def identity_of(record: JobRecord | StepRecord) -> Identity:
     )
 
 
+def settled_state(state: str, process: Identity, cancel_uid: Optional[int]) -> str:
+    """A RUNNING record whose process is gone ended without a word: NODE_FAIL, or CANCELLED
+    when a cancel was asked for. Only a process on the process's own host, in its PID
+    namespace, can tell (is_alive)."""
+    if state != states.RUNNING or is_alive(process) is not False:
+        return state
+    return states.CANCELLED if cancel_uid is not None else states.NODE_FAIL
+
+
 def _settle(record: JobRecord | StepRecord, cancel_uid: Optional[int]) -> None:
-    """A RUNNING record whose process is gone ended without a word."""
-    if record.state != states.RUNNING:
-        return
-    process = identity_of(record)
-    if is_alive(process) is False:
-        record.state = states.CANCELLED if cancel_uid is not None else states.NODE_FAIL
+    record.state = settled_state(record.state, identity_of(record), cancel_uid)
 
 
 class Selection:
@@ -212,7 +217,7 @@ class Selection:
 
 
 def _where(selection: Selection, job_ids: Optional[list[int]]) -> tuple[str, list[object]]:
-    clauses: list[str] = ["1"]
+    clauses: list[str] = ["TRUE"]
     args: list[object] = []
     if job_ids is not None:
         clauses.append(f"job_id IN ({','.join('?' * len(job_ids))})")
@@ -235,14 +240,19 @@ def _chunks(ids: Optional[list[int]]) -> list[Optional[list[int]]]:
     return [ids[i : i + _CHUNK] for i in range(0, len(ids), _CHUNK)]
 
 
-def load(db: Connection, selection: Selection, path: str) -> list[JobRecord]:
+def _listed(columns: Iterable[str]) -> str:
+    """Column names quoted: ``user`` unquoted is PostgreSQL's current_user."""
+    return ", ".join(f'"{column}"' for column in columns)
+
+
+def load(db: Session, selection: Selection, path: str) -> list[JobRecord]:
     """The selected jobs in id order, each with its steps (unless ``with_steps`` is off)."""
     wanted = sorted(selection.jobs) if selection.jobs is not None else None
     jobs: list[JobRecord] = []
     try:
         for ids in _chunks(wanted):
             where, args = _where(selection, ids)
-            query = f"SELECT {', '.join(JOB_COLUMNS)}, {_JOB_TOTALS} FROM jobs WHERE {where} "
+            query = f"SELECT {_listed(JOB_COLUMNS)}, {_JOB_TOTALS} FROM jobs WHERE {where} "
             for row in db.execute(query + "ORDER BY job_id", args):
                 job = JobRecord()
                 _fill(job, (*JOB_COLUMNS, "derived", "user_cpu", "system_cpu"), row)
@@ -259,12 +269,12 @@ def load(db: Connection, selection: Selection, path: str) -> list[JobRecord]:
     return [job for job in jobs if selection.wants(job)]
 
 
-def _attach_steps(db: Connection, jobs: list[JobRecord]) -> None:
+def _attach_steps(db: Session, jobs: list[JobRecord]) -> None:
     by_id = {job.job_id: job for job in jobs}
     for ids in _chunks(list(by_id)):
         assert ids is not None
         query = (
-            f"SELECT {', '.join(STEP_COLUMNS)} FROM steps "
+            f"SELECT {_listed(STEP_COLUMNS)} FROM steps "
             f"WHERE job_id IN ({','.join('?' * len(ids))}) ORDER BY job_id, step_index"
         )
         for row in db.execute(query, ids):

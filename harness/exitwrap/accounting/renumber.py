@@ -10,6 +10,11 @@ its id alone), so an ingest keeps each record with its
 run: under its own id when that is free or holds the same run; else where
 that run was kept before; else under a new id, above every id the database
 and the spool hold, noted in the ``renumbered`` table for ``db check``.
+
+The ids taken are the database's, and ``Held``'s: the runs a store beyond
+it holds under ids the spool hands out (a server that a queue pushed them
+to and that are gone from the queue's file: server/push.py). A file's own
+database holds every run it ingested (purged ones are gone for good).
 """
 
 from __future__ import annotations
@@ -22,32 +27,62 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from sqlite3 import Connection
+    from typing import Optional
 
     from exitwrap.accounting.spool import Value
 
 IDENTITY = ("start_time", "node", "pid")  # what every record of a job or step repeats
 _MATCH = " AND ".join(f"{column} IS ?" for column in IDENTITY)
-NOTED = "SELECT job_id, step_index, spooled_as FROM renumbered ORDER BY noticed, job_id"
+# the runs kept under a new id: where, and the id they were spooled under
+NOTED = (
+    "SELECT job_id, step_index, spooled_job, spooled_step, noticed FROM renumbered "
+    "ORDER BY noticed, job_id"
+)
+
+
+class Held:
+    """Runs held beyond the database, by the ids the spool gave them: each job's and step's
+    identity (IDENTITY's values), and each job's highest step index there."""
+
+    __slots__ = ("jobs", "last_steps", "steps")
+
+    def __init__(self) -> None:
+        self.jobs: dict[int, list[Value]] = {}
+        self.steps: dict[tuple[int, int], list[Value]] = {}
+        self.last_steps: dict[int, int] = {}
+
+
+NOTHING_HELD = Held()
 
 
 def _identity(values: Mapping[str, Value]) -> list[Value]:
     return [values.get(column) for column in IDENTITY]
 
 
-def _note(db: Connection, job_id: int, step_index: int | None, spooled_as: str) -> None:
+def _note(
+    db: Connection, kept: tuple[int, Optional[int]], spooled: tuple[int, Optional[int]]
+) -> None:
     db.execute(
-        "INSERT INTO renumbered (job_id, step_index, spooled_as, noticed) VALUES (?, ?, ?, ?)",
-        (job_id, step_index, spooled_as, time.time()),
+        "INSERT INTO renumbered (job_id, step_index, spooled_job, spooled_step, noticed) "
+        "VALUES (?, ?, ?, ?, ?)",
+        (*kept, *spooled, time.time()),
     )
 
 
-def job_id_for(db: Connection, job_id: int, job: Mapping[str, Value], above: int) -> int:
+def _held(found: object, elsewhere: Optional[list[Value]]) -> Optional[list[Value]]:
+    """The identity of the run an id is taken by: the database's row, else what is held."""
+    return list(found) if isinstance(found, tuple) else elsewhere
+
+
+def job_id_for(
+    db: Connection, job_id: int, job: Mapping[str, Value], above: int, held: Held = NOTHING_HELD
+) -> int:
     """The database id of the job run a job record (``J.job``, ``J.end``) belongs to; above
     is one past the highest id the spool holds."""
     wanted = _identity(job)
     row = db.execute(f"SELECT {', '.join(IDENTITY)} FROM jobs WHERE job_id = ?", (job_id,))
-    found = row.fetchone()
-    if found is None or list(found) == wanted:
+    found = _held(row.fetchone(), held.jobs.get(job_id))
+    if found is None or found == wanted:
         return job_id
     kept = db.execute(
         f"SELECT job_id FROM jobs WHERE {_MATCH} AND job_id > ? ORDER BY job_id", (*wanted, job_id)
@@ -55,7 +90,7 @@ def job_id_for(db: Connection, job_id: int, job: Mapping[str, Value], above: int
     if kept is not None:
         return int(kept[0])
     new = max(job_floor(db), above)
-    _note(db, new, None, str(job_id))
+    _note(db, (new, None), (job_id, None))
     return new
 
 
@@ -67,6 +102,7 @@ def step_for(
     *,
     ending: bool,
     above: int,
+    held: Held = NOTHING_HELD,
 ) -> tuple[int, int]:
     """The database's (job id, index) of the step run a step record belongs to; above is one
     past the highest index the spool holds for that job.
@@ -76,11 +112,12 @@ def step_for(
     A step with no process of its own (a matrix cell, recorded whole) is known by its id.
     """
     wanted = _identity(step)
-    found = db.execute(
+    row = db.execute(
         f"SELECT {', '.join(IDENTITY)} FROM steps WHERE job_id = ? AND step_index = ?",
         (job_id, index),
-    ).fetchone()
-    if found is not None and list(found) == wanted:
+    )
+    found = _held(row.fetchone(), held.steps.get((job_id, index)))
+    if found is not None and found == wanted:
         return job_id, index
     if step.get("pid") is not None and (ending or found is not None):
         kept = db.execute(
@@ -92,6 +129,7 @@ def step_for(
     if found is None:
         return job_id, index
     last = db.execute("SELECT MAX(step_index) FROM steps WHERE job_id = ?", (job_id,)).fetchone()
-    new = max(int(last[0]) + 1, above)
-    _note(db, job_id, new, f"{job_id}.{index}")
+    new = max(-1 if last[0] is None else int(last[0]), held.last_steps.get(job_id, -1)) + 1
+    new = max(new, above)
+    _note(db, (job_id, new), (job_id, index))
     return job_id, new

@@ -11,9 +11,7 @@ unknown job id shows the header alone, as Slurm does.
 from __future__ import annotations
 
 from exitwrap.accounting import display, fields, states, users
-from exitwrap.accounting.ingest import catch_up
-from exitwrap.accounting.records import Selection, load
-from exitwrap.accounting.store import open_for_reading
+from exitwrap.accounting.backend import open_backend
 from exitwrap.errors import UsageError
 
 TYPE_CHECKING = False
@@ -22,7 +20,7 @@ if TYPE_CHECKING:
     from typing import Optional, Union
 
     from exitwrap.accounting.fields import Field
-    from exitwrap.accounting.records import JobRecord, StepRecord
+    from exitwrap.accounting.records import JobRecord, Selection, StepRecord
 
     Line = tuple[JobRecord, Optional[StepRecord]]
 
@@ -161,16 +159,6 @@ def window(
     return start, end
 
 
-def _read(path: str, selection: Selection) -> list[JobRecord]:
-    db = open_for_reading(path)
-    if db is None:
-        return []
-    try:
-        return load(db, selection, path)
-    finally:
-        db.close()
-
-
 def _gone_unseen(jobs: Iterable[JobRecord]) -> bool:
     """Whether a record read as running has lost its process (NODE_FAIL, or CANCELLED)."""
     records: list[Union[JobRecord, StepRecord]] = []
@@ -179,18 +167,29 @@ def _gone_unseen(jobs: Iterable[JobRecord]) -> bool:
     return any(record.stored_state == states.RUNNING != record.state for record in records)
 
 
-def query(path: str, selection: Selection, notices: Optional[list[str]] = None) -> list[JobRecord]:
-    """The selected jobs, once the spool is ingested; none when nothing was ever recorded.
+def query(
+    database: str, selection: Selection, notices: Optional[list[str]] = None
+) -> list[JobRecord]:
+    """The selected jobs, once what waits on this host is in; none when nothing was recorded.
 
-    Why the spool could not be ingested goes to notices. A recording process
-    that ended between the ingest and the read has left its end in the spool:
-    then the spool is ingested and the jobs read again, not shown NODE_FAIL.
+    Why it could not be brought in goes to notices. A recording process that
+    ended between the catching up and the read has left its end in the
+    spool: then it is caught up and the jobs read again, not shown NODE_FAIL.
+    A job id that is provisional on this host selects the job it became too
+    (the selection is widened in place, for ``lines``).
     """
-    notice = catch_up(path)
-    jobs = _read(path, selection)
-    if notice is None and _gone_unseen(jobs):
-        notice = catch_up(path)
-        jobs = _read(path, selection)
+    with open_backend(database) as backend:
+        if selection.jobs is not None:
+            selection.jobs = {
+                alias: steps
+                for job_id, steps in selection.jobs.items()
+                for alias in backend.aliases(job_id)
+            }
+        notice = backend.catch_up()
+        jobs = backend.read(selection)
+        if notice is None and _gone_unseen(jobs):
+            notice = backend.catch_up()
+            jobs = backend.read(selection)
     if notice is not None and notices is not None:
         notices.append(notice)
     return jobs

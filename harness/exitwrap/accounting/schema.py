@@ -63,7 +63,8 @@ _V2 = (
     """CREATE TABLE renumbered (
         job_id INTEGER NOT NULL,         -- where the run is kept
         step_index INTEGER,              -- NULL: the whole job was renumbered
-        spooled_as TEXT NOT NULL,        -- the id it was spooled under: J or J.K
+        spooled_job INTEGER NOT NULL,    -- the id it was spooled under: J...
+        spooled_step INTEGER,            -- ...or J.K
         noticed REAL NOT NULL
     )""",
 )

@@ -10,7 +10,7 @@ spelling of missing values (``(null)``, ``N/A``, ``Unknown``).
 from __future__ import annotations
 
 from exitwrap.accounting import display, states
-from exitwrap.accounting.modify import INVALID_JOB
+from exitwrap.accounting.modify import INVALID_JOB, the_job
 from exitwrap.accounting.records import Selection
 from exitwrap.accounting.sacct import query
 from exitwrap.accounting.users import group_name
@@ -89,13 +89,15 @@ def step_text(job: JobRecord, step: StepRecord) -> str:
 
 
 def show(
-    path: str, job_id: int, step_id: Optional[str] = None, notices: Optional[list[str]] = None
+    database: str,
+    job_id: int,
+    step_id: Optional[str] = None,
+    notices: Optional[list[str]] = None,
 ) -> str:
     """The job (step_id None) or one of its steps; an unknown id is Slurm's error."""
-    jobs = query(path, Selection(jobs={job_id: None}), notices)
-    if not jobs:
+    job = the_job(query(database, Selection(jobs={job_id: None}), notices), job_id)
+    if job is None:
         raise HarnessFailure(INVALID_JOB)
-    job = jobs[0]
     if step_id is None:
         return job_text(job)
     step = job.step(step_id)

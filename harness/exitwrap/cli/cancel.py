@@ -21,7 +21,9 @@ PROG = "exitcodes cancel"
 ABOUT = (
     "Mark each job (or step) as cancelled by you, then send TERM to the exitwrap processes "
     "running it; they pass it on to their commands and record the end. sacct then shows "
-    "CANCELLED by UID. Only a job's owner or root may cancel it."
+    "CANCELLED by UID. Only a job's owner or root may cancel it (on a server: its owner or "
+    "an exitwrap administrator, as the server decides; a job running on another host is "
+    "signalled there at that host's next push)."
 )
 FOOTER = (
     "Exit status: 0 all cancelled, 1 some could not be (unknown, not yours, already ended), "
@@ -41,15 +43,11 @@ def run(argv: Sequence[str]) -> int:
     status = EXIT_OK
     for job_id, step_id in targets:
         try:
-            elsewhere = cancel(path, job_id, step_id, users.uid())
+            warnings = cancel(path, job_id, step_id, users.uid())
         except CancelError as error:
             fail(PROG, str(error))
             status = EXIT_FAILURE
             continue
-        for place in elsewhere:
-            fail(
-                PROG,
-                f"warning: job {job_id} runs {place}: recorded as cancelled, but its "
-                "processes there were not signalled (run exitcodes cancel there)",
-            )
+        for warning in warnings:
+            fail(PROG, f"warning: {warning}")
     return status

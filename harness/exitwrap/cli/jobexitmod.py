@@ -30,7 +30,8 @@ USAGE = f"{PROG} [-e CODE] [-r REASON] JOBID\n       {PROG} -l JOBID"
 ABOUT = (
     "Show, or change after the job has ended, the two fields of a job record its owner may "
     "change: the derived exit code (initially the highest exit code among its steps) and the "
-    "comment. Only the job's owner or root may change them."
+    "comment. Only the job's owner or root may change them (on a server: its owner or an "
+    "exitwrap administrator, as the server decides)."
 )
 FOOTER = "Exit status: 0 done, 1 unknown job, a code out of range or a refusal, 2 bad usage."
 

@@ -29,7 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "jobexitmod": ("exitwrap.cli.jobexitmod", "list or set a job's derived exit code and comment"),
     "show": ("exitwrap.cli.show", "one job or step in scontrol show's layout"),
     "cancel": ("exitwrap.cli.cancel", "cancel running jobs or steps, as scancel does"),
-    "db": ("exitwrap.cli.db", "the accounting database: path, check, purge"),
+    "db": ("exitwrap.cli.db", "the accounting's store: path, check, init, push, purge"),
 }
 
 USAGE = "usage: exitcodes [--version] [--help] COMMAND [ARGS...]"

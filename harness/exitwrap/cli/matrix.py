@@ -17,7 +17,7 @@ from exitwrap.observe.runner import DEFAULT_TIMEOUT_S, Limits
 from exitwrap.reports import formats
 from exitwrap.scenarios.catalog import SCENARIOS, select
 from exitwrap.shell_names import KNOWN_NAMES
-from exitwrap.shells.shell import parse_selection, resolve
+from exitwrap.shells.shell import parse_selection, resolve_all
 from exitwrap.suites.scenario_file import load_scenario_files
 
 PROG = "exitcodes matrix"
@@ -33,8 +33,9 @@ def build_parser() -> Parser:
     parser.add_argument(
         "--shells",
         default=",".join(KNOWN_NAMES),
-        help="comma-separated NAME, NAME=/path or NAME@TAG=/path (default: every known shell; "
-        "the ones not installed show as absent)",
+        help="comma-separated NAME, NAME=/path or NAME@TAG=/path, each with :OPTIONs to start "
+        "it with (bash@posix:--posix) or :argv0=NAME (bash@sh:argv0=sh) (default: every known "
+        "shell; the ones not installed show as absent)",
     )
     parser.add_argument("--scenarios", default="*", help="comma-separated globs over scenario ids")
     parser.add_argument(
@@ -83,7 +84,7 @@ def run(argv: Sequence[str]) -> int:
         raise UsageError("-o needs --format")
     user = load_scenario_files(args.scenario_file)
     scenarios = select(args.scenarios, [*SCENARIOS, *user.scenarios])
-    shells = [resolve(s) for s in parse_selection(args.shells)]
+    shells = resolve_all(parse_selection(args.shells))
     progress = _progress if sys.stderr.isatty() else None
     limits = Limits(timeout_s=args.timeout)
     conventions = [*CONVENTIONS, *user.conventions]

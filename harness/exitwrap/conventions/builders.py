@@ -6,11 +6,12 @@ the matrix runs, so every quote can be checked against the installed page.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Optional
 
 from exitwrap.conventions.model import SHELL_RULE, Convention, Expect, Source
-from exitwrap.scenarios.catalog import INNER, OUTER, SIGNAL_DEATHS
+from exitwrap.scenarios.catalog import CORE_DEATHS, INNER, OUTER, SIGNAL_DEATHS
 
 DEBIAN_SUITE = "bookworm"
 
@@ -77,6 +78,12 @@ def rule(
     )
 
 
+def informational(entry: Convention) -> Convention:
+    """An entry shown beside the binding ones, never deciding a cell (an implementation's words,
+    a value kept for comparison)."""
+    return dataclasses.replace(entry, binding=False, qualifier="")
+
+
 def signal_rules(
     shell: str,
     formula: str,
@@ -95,8 +102,8 @@ def signal_rules(
         rule(
             shell,
             "signal-status",
-            f"{shell} reports a child killed by signal N as {formula}",
-            SIGNAL_DEATHS,
+            f"{shell} reports a child killed by signal N as {formula}, core dumped or not",
+            SIGNAL_DEATHS + CORE_DEATHS,
             INNER,
             Expect("==", formula),
             source,

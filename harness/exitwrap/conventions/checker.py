@@ -15,7 +15,7 @@ from typing import Optional
 from exitwrap.conventions.model import Convention
 from exitwrap.observe.observation import Observation
 from exitwrap.scenarios.catalog import INNER, Scenario
-from exitwrap.signal_names import short_name
+from exitwrap.status import Termination
 from exitwrap.verdicts import CONFORMS, DEVIATES, ERROR, NOT_APPLICABLE, UNSPECIFIED, Verdict
 
 
@@ -34,32 +34,41 @@ class CellCheck:
     note: str = ""
 
 
-def _evaluate(convention: Convention, scenario: Scenario, obs: Observation) -> ConventionResult:
+def _evaluate(
+    convention: Convention, scenario: Scenario, obs: Observation
+) -> Optional[ConventionResult]:
+    """One convention's verdict on the cell; None when the cell has no such layer to judge."""
     expect, n = convention.expect, scenario.n
     expected = expect.describe(n)
+
+    def verdict(*, holds: bool, note: str = "") -> ConventionResult:
+        return ConventionResult(convention, expected, CONFORMS if holds else DEVIATES, note)
+
+    if expect.kind == "stderr":
+        return verdict(holds=expect.text_holds(obs.stderr, n))
     if convention.layer == INNER:
         if obs.inner is None:
-            return ConventionResult(convention, expected, DEVIATES, "the shell printed no status")
+            return verdict(holds=False, note="the shell printed no status")
         if expect.kind == "text":
-            holds = _text_holds(expect.value, obs.inner, n)
-        elif obs.inner_value is None:
-            return ConventionResult(
-                convention, expected, DEVIATES, f"status {obs.inner!r} is not a number"
-            )
-        else:
-            holds = expect.holds(obs.inner_value, n)
-        return ConventionResult(convention, expected, CONFORMS if holds else DEVIATES)
+            return verdict(holds=expect.text_holds(obs.inner, n))
+        if obs.inner_value is None:
+            return verdict(holds=False, note=f"status {obs.inner!r} is not a number")
+        return verdict(holds=expect.holds(obs.inner_value, n))
+    if expect.kind == "dword":
+        if obs.dword is None:
+            return verdict(holds=False, note="no Windows exit code was read")
+        return verdict(holds=expect.holds(obs.dword, n))
+    if expect.kind == "wait":
+        if obs.wait_status is None:
+            return None  # no POSIX parent saw this run (native Windows)
+        posix = Termination.from_wait_status(obs.wait_status)
+        return verdict(holds=posix.exited and expect.holds(posix.value, n))
     outer = obs.outer
     if outer is None:
-        return ConventionResult(convention, expected, DEVIATES, "no outer status")
-    wanted_signal = expect.kind == "signal"
+        return verdict(holds=False, note="no outer status")
+    wanted_signal = expect.kind in ("signal", "core")
     holds = outer.signaled == wanted_signal and expect.holds(outer.value, n)
-    return ConventionResult(convention, expected, CONFORMS if holds else DEVIATES)
-
-
-def _text_holds(template: str, text: str, n: Optional[int]) -> bool:
-    name = short_name(n).lower() if n is not None else ""
-    return text == template.replace("{signame}", name).replace("{N}", str(n))
+    return verdict(holds=holds and (outer.core or expect.kind != "core"))
 
 
 class ConventionIndex:
@@ -102,7 +111,8 @@ def check(
         return CellCheck(ERROR, note=obs.error)
     if not applicable:
         return CellCheck(NOT_APPLICABLE, note="the scenario does not apply to this shell")
-    results = tuple(_evaluate(c, scenario, obs) for c in conventions if c.layer == scenario.layer)
+    evaluated = (_evaluate(c, scenario, obs) for c in conventions if c.layer == scenario.layer)
+    results = tuple(result for result in evaluated if result is not None)
     binding = [r for r in results if r.convention.binding]
     if not binding:
         return CellCheck(UNSPECIFIED, results)

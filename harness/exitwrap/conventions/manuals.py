@@ -75,7 +75,7 @@ RUNS_AS_SCRIPT = Promise(
     "enoexec-runs-as-script",
     "{shell}: a file the kernel cannot execute (ENOEXEC) is run as a shell script, not refused; "
     "refusing it is POSIX's 126 (XCU 2.9.1.1), which this manual does not describe",
-    ("exec-format",),
+    ("exec-format", "exec-format/*"),
     INNER,
     Expect("!=", "126"),
     SHELL_RULE,
@@ -331,7 +331,7 @@ ZSH: tuple[Convention, ...] = (
         "cannot-execute-126",
         "zsh: insufficient permissions, a directory, or a file that is not a script in a format "
         "the kernel does not know: 126 (so zsh names the status of the exec-format cell)",
-        ("not-executable", "is-directory", "exec-format"),
+        ("not-executable", "is-directory", "exec-format", "exec-format/*"),
         INNER,
         Expect("==", "126"),
         _zsh(

@@ -15,7 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
 
+from exitwrap import signal_names
 from exitwrap.conventions.expr import evaluate
+from exitwrap.shell_names import documented_by
+from exitwrap.shells.status_words import plan9_note
 
 # Qualifiers
 SHELL_RULE = "shell-rule"  # the shell's manual documents its own rule for this cell
@@ -32,15 +35,34 @@ class Source:
         return {"document": self.document, "url": self.url, "quote": self.quote}
 
 
+# kinds whose value is text, not a formula
+TEXT_KINDS = ("text", "stderr")
+# numeric kinds -> how a report prefixes the worked-out value
+_PREFIXES = {
+    "status": "",
+    "signal": "signal ",
+    "core": "signal ",
+    "dword": "DWORD ",
+    "wait": "exit ",
+}
+
+
 @dataclass(frozen=True)
 class Expect:
     """What the checked layer should show.
 
     kind ``status``: the number (the inner status, or the outer exit code);
     kind ``signal``: the outer process died of that signal;
-    kind ``text``: the inner status text, with {signame} (lower-case, no SIG).
+    kind ``core``: the outer process died of that signal and dumped core;
+    kind ``dword``: the outer Windows exit code, as a Windows parent reads it;
+    kind ``wait``: the exit code in the outer POSIX wait status (under Wine, what Linux
+    sees); a run with no POSIX wait status (native Windows) is not judged by it;
+    kind ``text``: the inner status text, with {signame} (lower-case, no SIG), {plan9note}
+    (9base's note for the signal: ``sys: kill``) and {N};
+    kind ``stderr``: a text the shell writes to its standard error.
     op is one of ``==``, ``>``, ``!=``, ``in`` (value: formulas separated by commas) and
-    ``between`` (value: ``LO,HI``, both inclusive).
+    ``between`` (value: ``LO,HI``, both inclusive); the text kinds take ``==``, ``!=``
+    and ``contains``.
     """
 
     op: str
@@ -49,23 +71,57 @@ class Expect:
 
     def describe(self, n: Optional[int]) -> str:
         """The expectation with its formula worked out for this N, as a report shows it."""
-        if self.kind == "text":
-            return f"text {self.value}"
-        values = ", ".join(self._show(v.strip(), n) for v in self.value.split(","))
-        prefix = "signal " if self.kind == "signal" else ""
+        if self.kind in TEXT_KINDS:
+            wanted = {"==": "", "!=": "other than ", "contains": "containing "}[self.op]
+            return f'{self.kind} {wanted}"{self.text(n)}"'
+        values = ", ".join(self._show(v, n) for v in self.formulas)
+        prefix = _PREFIXES[self.kind]
+        suffix = " with a core dump" if self.kind == "core" else ""
         if self.op == "between":
             low, high = self.values(n)
-            return f"{prefix}{low}..{high}"
+            return f"{prefix}{low}..{high}{suffix}"
         op = {"==": "= ", ">": "> ", "!=": "!= ", "in": "one of "}[self.op]
-        return f"{prefix}{op}{values}"
+        return f"{prefix}{op}{values}{suffix}"
+
+    def text(self, n: Optional[int]) -> str:
+        """A text kind's value with the signal's names and N filled in."""
+        if n is None:
+            return self.value
+        name = signal_names.name(n)
+        return (
+            self.value.replace("{signame}", name[3:].lower())
+            .replace("{plan9note}", plan9_note(name))
+            .replace("{N}", str(n))
+        )
+
+    def text_holds(self, actual: str, n: Optional[int]) -> bool:
+        wanted = self.text(n)
+        if self.op == "==":
+            return actual == wanted
+        if self.op == "!=":
+            return actual != wanted
+        if self.op == "contains":
+            return wanted in actual
+        raise ValueError(f"unknown text operator {self.op!r}")
 
     @staticmethod
     def _show(formula: str, n: Optional[int]) -> str:
         value = evaluate(formula, n)
         return str(value) if formula == str(value) else f"{value} ({formula})"
 
+    @property
+    def formulas(self) -> list[str]:
+        """The value's comma-separated formulas (a comma inside min(a, b) separates nothing)."""
+        parts, depth, start = [], 0, 0
+        for at, char in enumerate(self.value):
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            if char == "," and depth == 0:
+                parts.append(self.value[start:at].strip())
+                start = at + 1
+        return [*parts, self.value[start:].strip()]
+
     def values(self, n: Optional[int]) -> list[int]:
-        return [evaluate(v.strip(), n) for v in self.value.split(",")]
+        return [evaluate(v, n) for v in self.formulas]
 
     def holds(self, actual: int, n: Optional[int]) -> bool:
         wanted = self.values(n)
@@ -104,8 +160,9 @@ class Convention:
         return self.n_range is None or (n is not None and self.n_range[0] <= n <= self.n_range[1])
 
     def covers_shell(self, shell: str, family: Sequence[str]) -> bool:
+        """Whether the convention speaks for shell: a mode (bash-posix) is bound by its base's."""
         return (
             "*" in self.shells
-            or shell in self.shells
+            or any(name in self.shells for name in documented_by(shell))
             or ("@posix" in self.shells and shell in family)
         )

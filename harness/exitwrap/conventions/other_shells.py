@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from exitwrap.conventions.builders import Promise, debian_manpage, rule, signal_rules
 from exitwrap.conventions.model import KNOWN_BUG, SHELL_RULE, Convention, Expect, Source
-from exitwrap.scenarios.catalog import INNER, OUTER, SIGNAL_DEATHS
+from exitwrap.scenarios.catalog import CORE_DEATHS, INNER, OUTER, SIGNAL_DEATHS
 
 _FISH_DOCS = "https://fishshell.com/docs/3.6"
 
@@ -205,6 +205,30 @@ TCSH: tuple[Convention, ...] = (
     ),
     rule(
         "tcsh",
+        "unset-variable-error",
+        "tcsh: a script that only references an unset variable is an error, and the shell ends "
+        "with a non-zero status",
+        ("expansion-error",),
+        OUTER,
+        Expect("!=", "0"),
+        _tcsh(
+            "Variable substitution metasequences",
+            "Except as noted, it is an error to reference a variable which is not set.",
+        ),
+        SHELL_RULE,
+    ),
+    rule(
+        "tcsh",
+        "pipeline-anyerror",
+        "tcsh: with anyerror set (its default), `false | true` has the failing status, 1",
+        ("pipeline/pipefail",),
+        INNER,
+        Expect("==", "1"),
+        _TCSH_STATUS,
+        SHELL_RULE,
+    ),
+    rule(
+        "tcsh",
         "pipeline-status",
         "tcsh: a pipeline whose last (or any) command fails has that status: `true | false` is 1",
         ("pipeline/last",),
@@ -216,6 +240,18 @@ TCSH: tuple[Convention, ...] = (
     EXIT_IN_RANGE.by("tcsh", _TCSH_EXIT),
 )
 
+
+RC_SIGNAL = _rc(
+    "SPECIAL VARIABLES: status",
+    "If the command died with a signal, the status is the name of that signal; if a core file "
+    "was created, the string “+core” is appended.",
+)
+
+RC_PIPELINE = _rc(
+    "SPECIAL VARIABLES: status",
+    "The value of $status for a pipeline is a list, with one entry, as above, for each process "
+    "in the pipeline.",
+)
 
 RC: tuple[Convention, ...] = (
     STATUS_IS_EXIT_STATUS.by(
@@ -234,11 +270,18 @@ RC: tuple[Convention, ...] = (
         SIGNAL_DEATHS,
         INNER,
         Expect("==", "sig{signame}", kind="text"),
-        _rc(
-            "SPECIAL VARIABLES: status",
-            "If the command died with a signal, the status is the name of that signal; if a core "
-            "file was created, the string “+core” is appended.",
-        ),
+        RC_SIGNAL,
+        SHELL_RULE,
+    ),
+    rule(
+        "rc",
+        "signal-name-core",
+        "rc: after a death by signal N with a core dump, $status is the signal's name with "
+        "+core (sigquit+core)",
+        CORE_DEATHS,
+        INNER,
+        Expect("==", "sig{signame}+core", kind="text"),
+        RC_SIGNAL,
         SHELL_RULE,
     ),
     rule(
@@ -249,11 +292,7 @@ RC: tuple[Convention, ...] = (
         ("pipeline/last",),
         INNER,
         Expect("==", "0 1", kind="text"),
-        _rc(
-            "SPECIAL VARIABLES: status",
-            "The value of $status for a pipeline is a list, with one entry, as above, for each "
-            "process in the pipeline.",
-        ),
+        RC_PIPELINE,
         SHELL_RULE,
     ),
     EXIT_IN_RANGE.by(

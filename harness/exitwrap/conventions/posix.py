@@ -10,7 +10,7 @@ non-text file run as a script) there is no entry here, and the cell is
 from __future__ import annotations
 
 from exitwrap.conventions.model import Convention, Expect, Source
-from exitwrap.scenarios.catalog import INNER, OUTER, SIGNAL_DEATHS
+from exitwrap.scenarios.catalog import CORE_DEATHS, INNER, OUTER, SIGNAL_DEATHS
 
 _POSIX_2017 = "https://pubs.opengroup.org/onlinepubs/9699919799"
 _POSIX_2024 = "https://pubs.opengroup.org/onlinepubs/9799919799"
@@ -20,6 +20,7 @@ XCU_2_6_2 = f"{_XCU_2017}#tag_18_06_02"
 XCU_2_8_2 = f"{_XCU_2017}#tag_18_08_02"
 XCU_2_9_2 = f"{_XCU_2017}#tag_18_09_02"
 XCU_2_9_4 = f"{_XCU_2017}#tag_18_09_04"
+XCU_EXEC = f"{_XCU_2017}#tag_18_20"
 XCU_EXIT = f"{_XCU_2017}#tag_18_21"
 XCU_SH = f"{_POSIX_2017}/utilities/sh.html#tag_20_117_14"
 XCU_WAIT = f"{_POSIX_2017}/utilities/wait.html#tag_20_153_03"
@@ -94,7 +95,7 @@ POSIX_CONVENTIONS: tuple[Convention, ...] = (
         "posix/signal-above-128",
         "a child killed by a signal is reported as greater than 128 (the exact value is the "
         "shell's own: 128+N, 256+N and 384+N all conform)",
-        SIGNAL_DEATHS,
+        SIGNAL_DEATHS + CORE_DEATHS,
         INNER,
         Expect(">", "128"),
         Source(
@@ -102,6 +103,20 @@ POSIX_CONVENTIONS: tuple[Convention, ...] = (
             XCU_2_8_2,
             "The exit status of a command that terminated because it received a signal shall be "
             "reported as greater than 128.",
+        ),
+        ("@posix",),
+    ),
+    Convention(
+        "posix/exec-replaces-shell",
+        "`exec CMD`: the shell becomes CMD, so the process ends as CMD does (here by signal N)",
+        ("core-exec/*",),
+        OUTER,
+        Expect("==", "N", kind="signal"),
+        Source(
+            "POSIX.1-2017, XCU 2.14 exec, DESCRIPTION",
+            XCU_EXEC,
+            "If exec is specified with command, it shall replace the shell with command without "
+            "creating a new process.",
         ),
         ("@posix",),
     ),

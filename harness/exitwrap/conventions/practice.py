@@ -7,9 +7,10 @@ breaks one is not wrong, only different: its own manual or POSIX decides.
 
 from __future__ import annotations
 
+from exitwrap.conventions.builders import debian_manpage
 from exitwrap.conventions.model import Convention, Expect, Source
 from exitwrap.conventions.posix import XSH_EXIT_SOURCE
-from exitwrap.scenarios.catalog import INNER, OUTER, SIGNAL_DEATHS
+from exitwrap.scenarios.catalog import CORE_DEATHS, INNER, OUTER, SIGNAL_DEATHS
 
 SEED_ARTICLE = "https://en.wikipedia.org/wiki/Exit_status"
 _SHELL_AND_SCRIPTS = "Exit status (the seed article), Shell and scripts"
@@ -30,9 +31,43 @@ _SHOULD_127_126 = Source(
 
 PRACTICE_CONVENTIONS: tuple[Convention, ...] = (
     Convention(
+        "common/core-dumped-message",
+        'a shell says "core dumped" on stderr when its foreground child dumps core (bash, '
+        "dash, mksh, posh, busybox, tcsh and rc do; how each words it is in the record's stderr)",
+        CORE_DEATHS,
+        INNER,
+        Expect("contains", "core dumped", kind="stderr"),
+        debian_manpage(
+            "mksh.1",
+            "mksh",
+            "R59c",
+            "Job control",
+            "The “core dumped” message indicates the process created a core file.",
+        ),
+        ("*",),
+        binding=False,
+    ),
+    Convention(
+        "common/core-flag",
+        "a process that dumped core ends with the core flag set in its wait status (WCOREDUMP); "
+        "not POSIX, but Linux, the BSDs and macOS set it",
+        ("core-exec/*",),
+        OUTER,
+        Expect("==", "N", kind="core"),
+        debian_manpage(
+            "wait.2",
+            "manpages-dev",
+            "6.03",
+            "DESCRIPTION: WCOREDUMP",
+            "returns true if the child produced a core dump (see core(5)).",
+        ),
+        ("*",),
+        binding=False,
+    ),
+    Convention(
         "common/signal-128-plus-n",
         "a child killed by signal N is reported as 128+N (most shells, not ksh93 or yash)",
-        SIGNAL_DEATHS,
+        SIGNAL_DEATHS + CORE_DEATHS,
         INNER,
         Expect("==", "128+N"),
         _MOST_SHELLS,

@@ -5,15 +5,16 @@ reference, the DelayedExpansion registry entry, and GetExitCodeProcess (how
 a parent reads a child's 32-bit exit code, and why 259 is a bad one).
 PowerShell: about_Pwsh and about_Automatic_Variables. Where Windows and
 Wine's POSIX side see different numbers (a DWORD beyond 8 bits) the binding
-entries stop at 255, and the rest of the cells are ``unspecified``.
+entries on the process's status stop at 255; how cmd ends is also judged on
+the DWORD a Windows parent reads (``kind="dword"``, for every N a 32-bit
+int holds), and what Linux sees of it under Wine is shown beside, from
+Wine's source (``kind="wait"``, informational: Wine promises nothing).
 """
 
 from __future__ import annotations
 
-import dataclasses
-
 from exitwrap.conventions import sources
-from exitwrap.conventions.builders import rule
+from exitwrap.conventions.builders import informational, rule
 from exitwrap.conventions.model import Convention, Expect, Source
 from exitwrap.scenarios.catalog import INNER, OUTER
 from exitwrap.scenarios.windows import STILL_ACTIVE
@@ -24,11 +25,11 @@ _DELAYED_EXPANSION = (
     "cc758866(v=ws.10)"
 )
 _EIGHT_BITS = (0, 255)  # where Windows' DWORD and Wine's Unix status agree
-
-
-def _for_comparison(entry: Convention) -> Convention:
-    """An entry shown beside the binding ones, never deciding a cell."""
-    return dataclasses.replace(entry, binding=False)
+_INT32 = (-(2**31), 2**31 - 1)  # the numbers cmd reads as they are (it saturates the rest)
+_DWORD_OF_N = "N&4294967295"  # the 32 bits of N: two's complement for a negative N
+# Wine's get_unix_exit_code(): the low 8 bits, or 1 when those are 0 and the code is not
+_WINE_UNIX_STATUS = "max(N&255, min(N&4294967295, 1))"
+_WINDOWS_EXITS = ("shell-exit/*", "cmd/exit/*", "cmd/exit-b-direct/*")
 
 
 CMD_CONVENTIONS: tuple[Convention, ...] = (
@@ -41,7 +42,7 @@ CMD_CONVENTIONS: tuple[Convention, ...] = (
         Expect("==", "N"),
         sources.EXIT_VALUE,
     ),
-    _for_comparison(
+    informational(
         rule(
             "cmd",
             "still-active-259",
@@ -52,7 +53,7 @@ CMD_CONVENTIONS: tuple[Convention, ...] = (
             sources.STILL_ACTIVE,
         )
     ),
-    _for_comparison(
+    informational(
         rule(
             "cmd",
             "not-found-9009",
@@ -74,13 +75,39 @@ CMD_CONVENTIONS: tuple[Convention, ...] = (
     ),
     rule(
         "cmd",
-        "exit-b-ends-cmd-with-n",
-        "a batch file run without `call` ends cmd /c with its `exit /b N`",
-        ("cmd/exit-b-direct/*",),
+        "exit-ends-cmd-with-n",
+        "cmd's own `exit N`, or a batch file's `exit /b N` run without `call`, with "
+        "0 <= N <= 255 ends cmd /c with status N",
+        _WINDOWS_EXITS,
         OUTER,
         Expect("==", "N"),
         sources.CMD_EXIT,
         n_range=_EIGHT_BITS,
+    ),
+    rule(
+        "cmd",
+        "exit-sets-process-exit-code",
+        "cmd's own `exit N`, or a batch file's `exit /b N` run without `call`, sets the "
+        "process exit code to N, 32 bits (a negative N in two's complement), as a Windows "
+        "parent reads it with GetExitCodeProcess",
+        _WINDOWS_EXITS,
+        OUTER,
+        Expect("==", _DWORD_OF_N, kind="dword"),
+        sources.CMD_EXIT,
+        n_range=_INT32,
+    ),
+    informational(
+        rule(
+            "cmd",
+            "wine-unix-exit-code",
+            "under Wine, the Linux parent sees the exit code's low 8 bits, or 1 when those are "
+            "0 and the code is not (256, 65536, -256 end as 1, not 0)",
+            _WINDOWS_EXITS,
+            OUTER,
+            Expect("==", _WINE_UNIX_STATUS, kind="wait"),
+            sources.WINE_EXIT,
+            n_range=_INT32,
+        )
     ),
     rule(
         "cmd",

@@ -2,9 +2,11 @@
 
 The library the CLI, the matrix's HTML hover text and the convention report
 share: ``interpretations(value, shell=None, platform=None)`` returns the
-readings, those about the given shell or platform first. Signal names come
-from the platform's table (Linux, macOS; none on Windows) or, without one,
-from the host's own.
+readings, those about the given shell or platform first. A value is a
+number, or a status a shell reports as words (rc's ``sigquit+core``, Plan 9
+rc's ``signal: sys: kill`` or its null string, a pipeline's list). Signal
+names come from the platform's table (Linux, macOS; none on Windows) or,
+without one, from the host's own.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from exitwrap.errors import UsageError
 from exitwrap.explain import catalog
 from exitwrap.explain.readings import RULES, Interpretation, signal_text
 from exitwrap.explain.values import Query, parse
+from exitwrap.explain.words import interpret
 from exitwrap.platforms import PLATFORMS
 from exitwrap.shell_names import KNOWN_NAMES
+from exitwrap.shells import status_words
 
 __all__ = ["Interpretation", "Query", "interpretations", "parse", "signal_table"]
 
@@ -63,18 +67,28 @@ def interpretations(
     catalog's order. Unknown names and malformed values are usage errors.
     """
     _check(shell, platform)
-    if isinstance(value, Query):
-        query = value
-    elif isinstance(value, str):
-        query = parse(value)
-    else:
-        query = parse(str(value))
     signals = signal_table(platform)
-    found: list[Interpretation] = _slurm(query, signals) if query.is_slurm else []
-    if not query.is_slurm or query.value:
-        found += [reading for rule in RULES for reading in rule(query.value, signals)]
 
     def rank(reading: Interpretation) -> int:
         return -(2 * (shell in reading.shells) + (platform in reading.platforms))
 
+    if isinstance(value, Query):
+        query = value
+    elif isinstance(value, str):
+        try:
+            query = parse(value)
+        except UsageError:
+            numbers = {name: number for number, name in signals.items()}
+            words = status_words.read(value, numbers)
+            if words is None:
+                raise UsageError(
+                    f"{value!r} is not a status (decimal, 0x hex, Slurm's code:signal, or a "
+                    "shell's status words: rc's sigkill+core, Plan 9 rc's 'signal: sys: kill')"
+                ) from None
+            return sorted(interpret(words, signals), key=rank)
+    else:
+        query = parse(str(value))
+    found: list[Interpretation] = _slurm(query, signals) if query.is_slurm else []
+    if not query.is_slurm or query.value:
+        found += [reading for rule in RULES for reading in rule(query.value, signals)]
     return sorted(found, key=rank)

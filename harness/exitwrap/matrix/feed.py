@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Callable, Optional
 
 from exitwrap.accounting import states
-from exitwrap.accounting.ingest import catch_up
+from exitwrap.accounting.backend import catch_up
 from exitwrap.accounting.recorder import (
     Recorder,
     RecordingError,
@@ -37,6 +37,8 @@ from exitwrap.accounting.recorder import (
 from exitwrap.errors import HarnessFailure
 from exitwrap.matrix.run import CellResult
 from exitwrap.scenarios.catalog import OUTER
+from exitwrap.shells import status_words
+from exitwrap.shells.dialects import PLAN9_RC, RC
 from exitwrap.shells.spec import ShellSpec
 from exitwrap.status import parse_int
 from exitwrap.verdicts import ABSENT, ERROR, NOT_APPLICABLE
@@ -48,8 +50,6 @@ if TYPE_CHECKING:
 JOB_NAME = "matrix"
 UNDECODED = "UndecodedStatus"  # the shell printed a status its convention does not explain
 _REASONS = {ERROR: "Error", ABSENT: "Absent"}
-_CORE_SUFFIX = "+core"  # rc: "sigsegv+core"
-_CORE_FLAG = 0x80
 
 
 # FinishedStep's attributes and the step columns they fill
@@ -95,19 +95,11 @@ class FinishedStep:
         return {column: getattr(self, attribute) for attribute, column in _FINISHED}
 
 
-def _decode_word(spec: ShellSpec, word: str) -> Optional[int]:
-    value = parse_int(word)
-    if value is not None:
-        number = value - spec.signal_base
-        if 0 < number < signal.NSIG:
-            return number  # signal_base + N: a death by signal N
-        return (value & 0xFF) << 8
-    name = word.lower()
-    core = name.endswith(_CORE_SUFFIX)
-    name = name.removesuffix(_CORE_SUFFIX).upper()
-    if name.startswith("SIG") and name in signal.Signals.__members__:
-        return int(signal.Signals[name]) | (_CORE_FLAG if core else 0)
-    return None
+def _decode_number(spec: ShellSpec, value: int) -> int:
+    number = value - spec.signal_base
+    if 0 < number < signal.NSIG:
+        return number  # signal_base + N: a death by signal N
+    return (value & 0xFF) << 8
 
 
 def decode_reported(spec: ShellSpec, text: Optional[str]) -> Optional[int]:
@@ -115,14 +107,26 @@ def decode_reported(spec: ShellSpec, text: Optional[str]) -> Optional[int]:
 
     A number above the shell's documented signal base (128, ksh93's 256,
     yash's 384) by a valid signal number is that signal's death; any other
-    number is an exit code, wrapped to 8 bits as a wait status holds it. A
-    signal name (rc's ``sigkill``, ``sigsegv+core``) is that signal. A list
-    (rc reports a pipeline as ``0 1``) stands for its worst member, by the
-    derived exit code's rule. None: nothing reported, or not decodable.
+    number is an exit code, wrapped to 8 bits as a wait status holds it.
+    Words, which only the rc dialect's shells print, are read as they mean
+    them (exitwrap/shells/status_words.py): rc's ``sigkill`` and
+    ``sigsegv+core``, Plan 9 rc's ``signal: sys: kill`` and its null string
+    (success). A list
+    (rc reports a pipeline as ``0 1``, Plan 9 rc as ``|1``) stands for its
+    worst member, by the derived exit code's rule. None: nothing reported,
+    or not decodable.
     """
-    words = (text or "").replace("|", " ").split()
-    decoded = [_decode_word(spec, word) for word in words]
-    if not decoded or None in decoded:
+    if text is None:
+        return None
+    value = parse_int(text)
+    if value is not None:
+        return _decode_number(spec, value)
+    words = status_words.read(text) if spec.dialect in (RC, PLAN9_RC) else None
+    if words is None:
+        return None
+    numbers = status_words.host_numbers()
+    decoded = [word.wait_status(numbers) for word in words]
+    if None in decoded:
         return None
     return max(status for status in decoded if status is not None)
 

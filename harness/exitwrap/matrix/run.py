@@ -10,6 +10,7 @@ first.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import functools
 import os
@@ -25,12 +26,15 @@ from exitwrap import __version__
 from exitwrap.conventions.catalog import CONVENTIONS
 from exitwrap.conventions.checker import CellCheck, ConventionIndex, check
 from exitwrap.conventions.model import Convention
+from exitwrap.observe.cores import core_cell
+from exitwrap.observe.cores import policy as core_policy
 from exitwrap.observe.interactive import run_interactive
 from exitwrap.observe.observation import Observation
 from exitwrap.observe.parallel import ordered_map
 from exitwrap.observe.probe import ProbeKit, probe_kit
 from exitwrap.observe.runner import DEFAULT_LIMITS, Limits, run
 from exitwrap.observe.session import child_kit, session
+from exitwrap.observe.windows_parent import with_windows_exit_code
 from exitwrap.platforms import host_platform
 from exitwrap.reports.document import CellRecord, MatrixDocument, Meta, expectation_entry
 from exitwrap.scenarios.catalog import INNER, MISSING_FILE, Scenario
@@ -78,7 +82,7 @@ class CellResult:
             "dword": obs.dword if obs else None,
             "expected": [expectation_entry(r) for r in self.check.results],
             "verdict": self.verdict,
-            "note": self.check.note or None,
+            "note": self.check.note or (obs.note if obs else "") or None,
             "duration_s": round(obs.duration_s, 6) if obs else 0.0,
             "stdout": obs.stdout[:RECORD_OUTPUT_CAP] if obs else "",
             "stderr": obs.stderr[:RECORD_OUTPUT_CAP] if obs else "",
@@ -106,6 +110,7 @@ def _placeholders(kit: ProbeKit) -> tuple[tuple[str, str], ...]:
         ("{is_directory}", str(kit.file("is-directory"))),
         ("{bad_interpreter}", str(kit.file("bad-interpreter"))),
         ("{exec_format}", str(kit.file("exec-format"))),
+        ("{exec_format_nul}", str(kit.file("exec-format-nul"))),
         ("{missing}", MISSING_FILE),
     )
 
@@ -136,21 +141,48 @@ class Observed:
     command: Optional[list[str]] = None
     script: Optional[str] = None
     observation: Optional[Observation] = None
+    note: str = ""  # why a cell that did not run does not apply (no core can be dumped here)
 
 
 def observe(
     shell: Shell, scenario: Scenario, kit: ProbeKit, env: Mapping[str, str], limits: Limits
 ) -> Observed:
-    """Run one cell, if it can run: an absent shell or a dialect with no script runs nothing."""
+    """Run one cell, if it can run: an absent shell or a dialect with no script runs nothing.
+
+    A cell that allows a core runs with its own core directory (observe/cores.py), or
+    not at all where no core can be dumped and kept from being left behind.
+    """
     dialect = shell.spec.dialect
     template = scenario.script_for(dialect.name)
     if not shell.present or template is None:
         return Observed()
+    if scenario.core:
+        cores = core_policy()
+        if not cores.possible:
+            return Observed(note=cores.note)
+        with core_cell(env) as core_env:
+            observed = _observe_script(shell, scenario, template, kit, core_env, limits)
+        if observed.observation is not None:
+            observation = dataclasses.replace(observed.observation, note=cores.note)
+            observed = dataclasses.replace(observed, observation=observation)
+        return observed
+    return _observe_script(shell, scenario, template, kit, env, limits)
+
+
+def _observe_script(
+    shell: Shell,
+    scenario: Scenario,
+    template: str,
+    kit: ProbeKit,
+    env: Mapping[str, str],
+    limits: Limits,
+) -> Observed:
+    dialect = shell.spec.dialect
     script = render(
         template, child_kit(shell, kit), lambda value: dialect.quote(shell.native_path(value))
     )
     if scenario.interactive:
-        argv = [str(shell.path), *shell.spec.prefix_args, *shell.spec.interactive_flags]
+        argv = [str(shell.path), *shell.spec.start_args, *shell.spec.interactive_flags]
         observation = run_interactive(shell, script, scenario.n or 0, env, limits, STATUS_MARKER)
         return Observed(argv, script, observation)
     inner = scenario.layer == INNER
@@ -158,6 +190,8 @@ def observe(
     with shell.launch(full, env) as launch:
         marker = STATUS_MARKER if inner else None
         observation = run(launch.argv, launch.env, limits=limits, marker=marker)
+        if not inner:  # under Wine, the DWORD beside the wait status
+            observation = with_windows_exit_code(shell, launch, observation, limits)
         return Observed(launch.argv, script, observation)
 
 
@@ -170,6 +204,8 @@ def judge(
         return CellResult(shell, scenario, None, None, CellCheck(ABSENT, note=shell.absent_reason))
     if obs is None:
         na = check(Observation(), scenario, (), applicable=False)
+        if observed.note:
+            na = dataclasses.replace(na, note=observed.note)
         return CellResult(shell, scenario, None, None, na)
     applicable = scenario.needs <= shell.spec.features
     relevant = conventions.covering(shell.name, scenario, POSIX_FAMILY)

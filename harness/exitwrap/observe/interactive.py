@@ -21,6 +21,7 @@ import time
 from collections.abc import Mapping
 from typing import Optional
 
+from exitwrap.observe.cores import cores_off
 from exitwrap.observe.observation import Observation
 from exitwrap.observe.runner import Limits
 from exitwrap.shells.shell import Shell
@@ -64,11 +65,12 @@ def run_interactive(
     except ImportError:
         return Observation(error="interactive cells need pexpect and a POSIX pty")
     assert shell.path is not None
+    cores_off()
     terminal_env = {**env, "ENV": "/dev/null", "HISTFILE": "/dev/null", "PS1": "$ "}
     started = time.perf_counter()
     deadline = time.monotonic() + limits.timeout_s
     child = pexpect.spawn(
-        shell.path, [*shell.spec.prefix_args, *shell.spec.interactive_flags], env=terminal_env,
+        shell.path, [*shell.spec.start_args, *shell.spec.interactive_flags], env=terminal_env,
         encoding="utf-8", codec_errors="replace", timeout=limits.timeout_s,
         preexec_fn=default_signals, dimensions=(24, 200),
     )  # fmt: skip

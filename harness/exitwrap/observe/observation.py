@@ -25,6 +25,7 @@ class Observation:
     stderr: str = ""
     duration_s: float = 0.0
     error: Optional[str] = None
+    note: str = ""  # how the run was made, where a report should say so (where a core went)
 
     @property
     def outer(self) -> Optional[Termination]:

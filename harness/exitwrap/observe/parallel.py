@@ -15,12 +15,12 @@ and will never release there, so such a caller gets threads instead.
 from __future__ import annotations
 
 import multiprocessing
-import os
 import signal
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional, TypeVar
+
+from exitwrap.platforms import threads_running
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -42,16 +42,8 @@ def _quiet_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _threads_running() -> int:
-    """Every thread of this process: Linux counts them all; elsewhere only Python's are known."""
-    try:
-        return len(os.listdir("/proc/self/task"))
-    except OSError:
-        return threading.active_count()
-
-
 def _may_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and _threads_running() == 1
+    return "fork" in multiprocessing.get_all_start_methods() and threads_running() == 1
 
 
 def ordered_map(

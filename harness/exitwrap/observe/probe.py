@@ -28,6 +28,7 @@ KIT_FILES: dict[str, tuple[str | None, int]] = {
     "not-executable": ("not-executable.sh", 0o644),
     "bad-interpreter": ("bad-interpreter.sh", 0o755),
     "exec-format": ("exec-format.bin", 0o755),
+    "exec-format-nul": ("exec-format-nul.bin", 0o755),
     "is-directory": (None, 0o755),
 }
 

@@ -5,7 +5,9 @@ and an empty signal mask (what a login shell gives its children; Python
 itself ignores SIGPIPE and SIGXFSZ and must not pass that on), stdin from
 /dev/null, stdout and stderr captured up to a cap. When the process ends,
 whatever it left behind in its group is killed; when the per-run timeout
-fires, the whole group is. The raw wait status is kept as it came.
+fires, the whole group is. The raw wait status is kept as it came. Cores are
+off for everything it starts (its own soft RLIMIT_CORE is 0) unless a cell
+asks for one (harness/exitwrap/observe/cores.py).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
+from exitwrap.observe.cores import cores_off
 from exitwrap.observe.observation import Observation
 
 DEFAULT_TIMEOUT_S = 10.0
@@ -241,7 +244,11 @@ def run(
     limits: Limits = DEFAULT_LIMITS,
     marker: Optional[str] = None,
 ) -> Observation:
-    """Run argv to completion and observe it; with marker, also read the inner status line."""
+    """Run argv to completion and observe it; with marker, also read the inner status line.
+
+    Nothing it starts dumps core unless asked (harness/exitwrap/observe/cores.py).
+    """
     if sys.platform == "win32":
         return _run_windows(argv, env, limits, marker)
+    cores_off()
     return _run_posix(argv, env, limits, marker)

@@ -28,7 +28,7 @@ from exitwrap.reports.document import CellRecord
 from exitwrap.scenarios.catalog import INNER, OUTER, Scenario
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.catalog import POSIX_FAMILY
-from exitwrap.shells.shell import Shell, parse_selection, resolve
+from exitwrap.shells.shell import Shell, parse_selection, resolve_all
 from exitwrap.suites.expectations import (
     KnownBug,
     PerShell,
@@ -197,7 +197,7 @@ def absent_record(shell: Shell, scenario_id: str, summary: str = "") -> Record:
 
 def select_shells(names: Optional[str]) -> list[Shell]:
     """Shells by --exitwrap-shells; by default the POSIX-family shells that are installed."""
-    shells = [resolve(s) for s in parse_selection(names or ",".join(POSIX_FAMILY))]
+    shells = resolve_all(parse_selection(names or ",".join(POSIX_FAMILY)))
     return shells if names else [s for s in shells if s.present]
 
 

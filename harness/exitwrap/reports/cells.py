@@ -42,13 +42,19 @@ def outer_text(outer: Optional[Outcome]) -> str:
 
 
 def observed_text(record: Record) -> str:
-    """The value the cell's layer shows: the shell's status text, or how the process ended."""
+    """The value the cell's layer shows: the shell's status text, or how the process ended.
+
+    An empty status (Plan 9 rc's null string: success) shows as rc writes it, ``''``;
+    under Wine an outer cell shows the DWORD a Windows parent read beside Linux's view.
+    """
     if record["verdict"] in NOT_RUN and not record.get("outer"):
         return ""
     if record["layer"] == "inner":
         inner = record.get("inner")
-        return "(none)" if inner is None else str(inner)
-    return outer_text(record.get("outer"))
+        return "(none)" if inner is None else str(inner) or "''"
+    dword = record.get("dword")
+    both = dword is not None and record.get("wait_status") is not None
+    return outer_text(record.get("outer")) + (f" (DWORD {dword})" if both else "")
 
 
 def command_text(record: Record) -> str:

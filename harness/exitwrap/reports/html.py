@@ -11,7 +11,7 @@ observed number can mean, from ``exitcodes explain`` (harness/exitwrap/explain/)
 from __future__ import annotations
 
 import functools
-from typing import Optional
+from typing import Optional, Union
 
 from exitwrap.errors import UsageError
 from exitwrap.explain import interpretations
@@ -52,25 +52,34 @@ def _conflicts(record: Record) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _readings(value: int, shell: Optional[str], platform: Optional[str]) -> str:
+def _readings(value: Union[int, str], shell: Optional[str], platform: Optional[str]) -> str:
     try:
         found = interpretations(value, shell, platform)[:READINGS_SHOWN]
-    except UsageError:  # beyond 32 bits: no convention reads it
+    except UsageError:  # beyond 32 bits, or words no convention reads
         return ""
     items = "".join(
         f"<li>{esc(r.meaning)} ({esc(r.convention)}; {link(r.source.document, r.source.url)})</li>"
         for r in found
     )
-    return f"<p>what {value} means (exitcodes explain):</p><ul>{items}</ul>" if items else ""
+    shown = esc(value if isinstance(value, int) else repr(value))
+    return f"<p>what {shown} means (exitcodes explain):</p><ul>{items}</ul>" if items else ""
 
 
 def readings(record: Record) -> str:
-    """The first readings of the observed number, those about this shell and platform first."""
-    value = record.get("inner_value") if record["layer"] == INNER else None
+    """The first readings of the observed status, those about this shell and platform first.
+
+    A status the shell reported as words (rc's sigkill, Plan 9 rc's wait messages) is read
+    as words; a number, as a number.
+    """
+    value: Union[int, str, None] = None
+    if record["layer"] == INNER:
+        value = record.get("inner_value")
+        if value is None:
+            value = record.get("inner")
     outer = record.get("outer")
     if record["layer"] != INNER and outer is not None and outer["kind"] == "exited":
         value = outer["value"]
-    if not isinstance(value, int) or record["verdict"] in NOT_RUN:
+    if not isinstance(value, (int, str)) or record["verdict"] in NOT_RUN:
         return ""
     shell = record.get("shell_name")
     platform = record.get("platform")

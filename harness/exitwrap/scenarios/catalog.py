@@ -21,33 +21,18 @@ from typing import Optional
 
 from exitwrap.errors import UsageError
 from exitwrap.scenarios import windows
+from exitwrap.scenarios.values import EXIT_VALUES
+from exitwrap.shells.dialects import SCRIPTS_FROM
 
 INNER = "inner"
 OUTER = "outer"
 
-EXIT_VALUES = (
-    0,
-    1,
-    2,
-    42,
-    125,
-    126,
-    127,
-    128,
-    255,
-    256,
-    257,
-    300,
-    -1,
-    -2,
-    -255,
-    -256,
-    65535,
-    2147483647,
-)
 SIGNALS = (1, 2, 3, 6, 9, 11, 13, 15)
-# the scenarios whose child dies of signal N, however the signal got there
+CORE_SIGNALS = (3, 6, 11)  # SIGQUIT, SIGABRT, SIGSEGV: their default action dumps core
+# the scenarios whose child dies of signal N, however the signal got there, without a core
 SIGNAL_DEATHS = ("signal/*", "interactive/sigint")
+# the scenarios whose child dies of signal N and may dump core (harness/exitwrap/observe/cores.py)
+CORE_DEATHS = ("core/*",)
 NOT_FOUND_COMMAND = "exitwrap-no-such-command"
 MISSING_FILE = "/nonexistent/exitwrap-missing-file"
 
@@ -62,9 +47,14 @@ class Scenario:
     n: Optional[int] = None
     needs: frozenset[str] = field(default_factory=frozenset)
     interactive: bool = False  # typed at a shell on a pty; N is the signal its key sends
+    core: bool = False  # the cell lets its child dump core (every other cell keeps cores off)
 
     def script_for(self, dialect: str) -> Optional[str]:
-        return self.scripts.get(dialect)
+        """The dialect's script; Plan 9's rc runs rc's when it has none of its own."""
+        script = self.scripts.get(dialect)
+        if script is None and dialect in SCRIPTS_FROM:
+            return self.scripts.get(SCRIPTS_FROM[dialect])
+        return script
 
 
 def _every(
@@ -74,7 +64,13 @@ def _every(
 
 
 def _parametrised(
-    family: str, values: tuple[int, ...], layer: str, scripts: Mapping[str, str], summary: str
+    family: str,
+    values: tuple[int, ...],
+    layer: str,
+    scripts: Mapping[str, str],
+    summary: str,
+    *,
+    core: bool = False,
 ) -> list[Scenario]:
     return [
         Scenario(
@@ -84,6 +80,7 @@ def _parametrised(
             {dialect: text.replace("{N}", str(n)) for dialect, text in scripts.items()},
             summary.replace("{N}", str(n)),
             n,
+            core=core,
         )
         for n in values
     ]
@@ -102,7 +99,7 @@ def _build() -> list[Scenario]:
         "shell-exit",
         EXIT_VALUES,
         OUTER,
-        _every("exit {N}"),
+        {**_every("exit {N}"), **windows.SHELL_EXIT},
         "the shell's own `exit {N}`; how the shell process ends",
     )
     scenarios += _parametrised(
@@ -143,7 +140,15 @@ def _build() -> list[Scenario]:
             "exec-format",
             INNER,
             _every("{exec_format}"),
-            "binary garbage with the execute bit (the kernel says ENOEXEC)",
+            "binary garbage with the execute bit (the kernel says ENOEXEC): "
+            "fixtures/files/exec-format.bin, a text line holding NUL bytes",
+        ),
+        (
+            "exec-format/nul-bytes",
+            INNER,
+            _every("{exec_format_nul}"),
+            "a file of 64 NUL bytes with the execute bit (the kernel says ENOEXEC): "
+            "fixtures/files/exec-format-nul.bin, with no command word in it at all",
         ),
         (
             "redirect-error",
@@ -166,9 +171,18 @@ def _build() -> list[Scenario]:
             "expansion-error",
             "expansion-error",
             OUTER,
-            {"posix": "${exitwrap_unset?is unset}"},
-            "the script's only command is `${unset?msg}`; how the shell process ends",
+            {"posix": "${exitwrap_unset?is unset}", "csh": "$exitwrap_unset"},
+            "the script's only command is `${unset?msg}` (csh: `$unset`, an error there); how "
+            "the shell process ends",
             needs=frozenset({"param-error"}),
+        ),
+        Scenario(
+            "special-builtin-error",
+            "special-builtin-error",
+            OUTER,
+            {"posix": "set -o exitwrap-no-such-option\nexit 0"},
+            "a special built-in fails (`set -o` with an option that does not exist), then "
+            "`exit 0`; how the shell process ends (a shell that goes on ends with 0)",
         ),
         Scenario(
             "syntax-error",
@@ -181,8 +195,8 @@ def _build() -> list[Scenario]:
             "pipeline/pipefail",
             "pipeline/pipefail",
             INNER,
-            {"posix": "set -o pipefail\nfalse | true"},
-            "`set -o pipefail; false | true`",
+            {"posix": "set -o pipefail\nfalse | true", "csh": "set anyerror\nfalse | true"},
+            "`set -o pipefail; false | true` (csh: `set anyerror`, its pipefail)",
             needs=frozenset({"pipefail"}),
         ),
         Scenario(
@@ -197,7 +211,11 @@ def _build() -> list[Scenario]:
             "wait-bg/6",
             "wait-bg",
             INNER,
-            {"posix": "{probe} exit 6 &\nwait $!", "rc": "{probe} exit 6 &\nwait $apid"},
+            {
+                "posix": "{probe} exit 6 &\nwait $!",
+                "fish": "{probe} exit 6 &\nwait $last_pid",
+                "rc": "{probe} exit 6 &\nwait $apid",
+            },
             "a background child exits 6; `wait` for its pid",
             6,
         ),
@@ -212,6 +230,24 @@ def _build() -> list[Scenario]:
             interactive=True,
         ),
     ]
+    scenarios += _parametrised(
+        "core",
+        CORE_SIGNALS,
+        INNER,
+        _every("{probe} signal {N} core"),
+        "a child dies of signal {N} and dumps core (allowed for this cell only); the shell's "
+        "status variable, and what the shell says on stderr",
+        core=True,
+    )
+    scenarios += _parametrised(
+        "core-exec",
+        CORE_SIGNALS,
+        OUTER,
+        _every("exec {probe} signal {N} core"),
+        "the shell execs a child that dies of signal {N} and dumps core (allowed for this cell "
+        "only); how the process ends, core flag included",
+        core=True,
+    )
     for family in windows.FAMILIES:
         scenarios += _parametrised(*family)
     scenarios += [Scenario(*single) for single in windows.SINGLES]

@@ -13,14 +13,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple, Optional
 
+from exitwrap.scenarios.values import EXIT_VALUES, WIDE_EXIT_VALUES
+
 INNER = "inner"
 OUTER = "outer"
 DIALECTS = ("cmd", "pwsh")
 
 EXIT = {"cmd": "{probe} exit {N}", "pwsh": "& {probe} exit {N}"}
 SIGNAL = {"pwsh": "& {probe} signal {N}"}
+SHELL_EXIT = {"cmd": "exit {N}"}  # cmd's own exit, in the batch file cmd /c runs
 
 EXIT_B_VALUES = (0, 1, 42, 255, 256, -1)
+# a batch file's exit /b N as the process's exit code: every value shell-exit/N runs, and wider
+EXIT_B_DIRECT_VALUES = tuple(dict.fromkeys(EXIT_B_VALUES + EXIT_VALUES + WIDE_EXIT_VALUES))
 IF_ERRORLEVEL_VALUES = (2, 3, 4, 256, -1)
 FILE_EXIT_VALUES = EXIT_B_VALUES
 STILL_ACTIVE = 259
@@ -50,8 +55,15 @@ class Single(NamedTuple):
 
 FAMILIES: tuple[Family, ...] = (
     Family(
+        "cmd/exit",
+        WIDE_EXIT_VALUES,
+        OUTER,
+        {"cmd": "exit {N}"},
+        "cmd's own `exit {N}`, a 32-bit exit code beyond those shell-exit/N tries; how cmd ends",
+    ),
+    Family(
         "cmd/exit-b-direct",
-        EXIT_B_VALUES,
+        EXIT_B_DIRECT_VALUES,
         OUTER,
         {"cmd": _WRITE_CHILD + '"%~dp0child.cmd"'},
         "a batch file runs `exit /b {N}` and is run without `call`; how cmd ends",

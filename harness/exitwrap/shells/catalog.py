@@ -5,28 +5,81 @@ invoked, which dialect it speaks, the base its manual documents for a
 signal death, and which optional features its manual documents (a scenario
 that needs a missing feature is ``n/a`` for that shell). Sources are the
 shells' own manuals; see harness/exitwrap/conventions/catalog.py for the quotes.
+
+A mode of a shell is an entry of its own (``bash-posix`` is bash started
+with ``--posix``): the same binary and version, started with the options
+that select the mode. Plan 9's rc (``plan9rc``, from Debian's 9base or
+plan9port) is not Byron Rakitzis's ``rc``: it lives outside PATH, has no
+version flag, and speaks the same dialect with string statuses of its own.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from typing import NamedTuple, Optional
+
+from exitwrap.shell_names import MODE_OF
 from exitwrap.shells import windows
-from exitwrap.shells.dialects import CSH, FISH, POSIX, RC, Dialect
+from exitwrap.shells.dialects import CSH, FISH, PLAN9_RC, POSIX, RC, Dialect
 from exitwrap.shells.spec import ShellSpec
 
 _POSIX_FEATURES = frozenset({"pipefail", "subshell", "param-error", "wait-pid"})
 
+BASH = ShellSpec(
+    "bash",
+    POSIX,
+    ("bash",),
+    "bash(1), EXIT STATUS",
+    version_args=("--version",),
+    version_pattern=r"version (\S+)",
+    identity_pattern="GNU bash",
+    interactive_flags=("--norc", "--noprofile", "-i"),
+    features=_POSIX_FEATURES,
+)
+YASH = ShellSpec(
+    "yash",
+    POSIX,
+    ("yash",),
+    "yash(1), Execution of simple commands",
+    version_args=("--version",),
+    version_pattern=r"version (\S+)",
+    identity_pattern="Yet another shell",
+    interactive_flags=("-i", "--norcfile", "--noprofile"),
+    signal_base=384,
+    features=_POSIX_FEATURES,
+)
+
+
+class _Mode(NamedTuple):
+    """A mode of a catalog shell: the options that start it and the documents that bind it."""
+
+    options: tuple[str, ...]
+    manual: str
+    interactive_flags: Optional[tuple[str, ...]] = None  # None: the base shell's
+
+
+_MODES: dict[str, _Mode] = {
+    "bash-posix": _Mode(("--posix",), "bash(1), EXIT STATUS; Bash POSIX Mode (bashref 6.11)"),
+    # the mode takes no long options (--norcfile), and reads no rc file but $ENV, unset here
+    "yash-posix": _Mode(("-o", "posixly-correct"), "yash(1), POSIXLY-CORRECT MODE", ("-i",)),
+}
+
+
+def _mode(name: str, base: ShellSpec) -> ShellSpec:
+    mode = _MODES[name]
+    assert MODE_OF[name] == base.name, f"{name} is a mode of {MODE_OF[name]}"
+    return dataclasses.replace(
+        base,
+        name=name,
+        manual=mode.manual,
+        mode_args=mode.options,
+        interactive_flags=mode.interactive_flags or base.interactive_flags,
+    )
+
+
 SHELLS: tuple[ShellSpec, ...] = (
-    ShellSpec(
-        "bash",
-        POSIX,
-        ("bash",),
-        "bash(1), EXIT STATUS",
-        version_args=("--version",),
-        version_pattern=r"version (\S+)",
-        identity_pattern="GNU bash",
-        interactive_flags=("--norc", "--noprofile", "-i"),
-        features=_POSIX_FEATURES,
-    ),
+    BASH,
+    _mode("bash-posix", BASH),
     ShellSpec(
         "dash",
         POSIX,
@@ -66,18 +119,8 @@ SHELLS: tuple[ShellSpec, ...] = (
         interactive_flags=("-f", "-i"),
         features=_POSIX_FEATURES,
     ),
-    ShellSpec(
-        "yash",
-        POSIX,
-        ("yash",),
-        "yash(1), Execution of simple commands",
-        version_args=("--version",),
-        version_pattern=r"version (\S+)",
-        identity_pattern="Yet another shell",
-        interactive_flags=("-i", "--norcfile", "--noprofile"),
-        signal_base=384,
-        features=_POSIX_FEATURES,
-    ),
+    YASH,
+    _mode("yash-posix", YASH),
     ShellSpec(
         "posh",
         POSIX,
@@ -119,6 +162,8 @@ SHELLS: tuple[ShellSpec, ...] = (
         version_pattern=r"tcsh (\S+)",
         identity_pattern="tcsh",
         interactive_flags=("-f", "-i"),
+        # an unset variable is an error (param-error); anyerror, on by default, is its pipefail
+        features=frozenset({"param-error", "pipefail"}),
     ),
     ShellSpec(
         "rc",
@@ -129,6 +174,14 @@ SHELLS: tuple[ShellSpec, ...] = (
         version_args=("-c", "echo $version"),
         version_pattern=r"^(\S+)",
         identity_pattern=r"@\(#\)rc",
+    ),
+    ShellSpec(
+        "plan9rc",
+        PLAN9_RC,
+        # Debian's and Arch's 9base, then 9base's and plan9port's own default prefix
+        ("/usr/lib/plan9/bin/rc", "/usr/local/plan9/bin/rc"),
+        "rc(1plan9), Command Lines; Special Variables: $status",
+        takes_argv0=False,
     ),
     *windows.SHELLS,
 )

@@ -65,6 +65,12 @@ class Dialect:
         return f"{script}{self.separator}echo {marker}{self.status_variable}"
 
 
+def _plan9_refuse(arg: str) -> Optional[str]:
+    if "\x01" in arg:
+        return "Plan 9's rc marks glob characters with \\x01 and drops it from a word"
+    return None
+
+
 def _csh_refuse(arg: str) -> Optional[str]:
     if "\r" in arg:
         return "a carriage return does not survive csh quoting"
@@ -74,6 +80,10 @@ def _csh_refuse(arg: str) -> Optional[str]:
 POSIX = Dialect("posix", "$?", _posix_quote)
 FISH = Dialect("fish", "$status", _fish_quote)
 RC = Dialect("rc", '$"status', _rc_quote)
+# Plan 9's rc quotes as Byron's rc does and runs rc's scripts, but cannot carry \x01
+PLAN9_RC = Dialect("plan9rc", '$"status', _rc_quote, refuse=_plan9_refuse)
 CSH = Dialect("csh", "$status", _csh_quote, refuse=_csh_refuse)
 
-DIALECTS: dict[str, Dialect] = {d.name: d for d in (POSIX, FISH, RC, CSH)}
+DIALECTS: dict[str, Dialect] = {d.name: d for d in (POSIX, FISH, RC, PLAN9_RC, CSH)}
+# a dialect with no script of its own in a scenario runs the one written for this other dialect
+SCRIPTS_FROM: dict[str, str] = {PLAN9_RC.name: RC.name}

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from typing import Optional
 
+from exitwrap.shells import version_cache
 from exitwrap.shells.spec import ShellSpec
 
 UNKNOWN = "unknown"
@@ -87,7 +88,21 @@ def _package_version(path: str) -> Optional[str]:
 
 @functools.cache
 def version_of(spec: ShellSpec, path: str, *, ask_packages: bool = True) -> tuple[str, str]:
-    """(version, problem): the exact version, and a reason when the binary is not this shell."""
+    """(version, problem): the exact version, and a reason when the binary is not this shell.
+
+    Answers are remembered across runs while the binary is unchanged (version_cache.py).
+    """
+    if not ask_packages and not spec.version_args:
+        return UNKNOWN, ""  # nothing to ask but the package manager, and it is not to be asked
+    answer = version_cache.recall(spec, path)
+    if answer is None:
+        answer = _ask(spec, path, ask_packages=ask_packages)
+        if ask_packages or answer[0] != UNKNOWN:
+            version_cache.remember(spec, path, answer)
+    return answer
+
+
+def _ask(spec: ShellSpec, path: str, *, ask_packages: bool) -> tuple[str, str]:
     package_version = _package_version if ask_packages else lambda _path: None
     if not spec.version_args:
         return package_version(path) or UNKNOWN, ""

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Optional
 
 from exitwrap.errors import HarnessFailure, UsageError
-from exitwrap.platforms import host_platform
+from exitwrap.platforms import host_platform, threads_running
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.catalog import BY_NAME
 from exitwrap.shells.discovery import locate
 from exitwrap.shells.launchers import Launch
 from exitwrap.shells.spec import ShellSpec
+from exitwrap.shells.variants import Start, split_entry, started_as
+
+_RETIRE_S = 1.0  # the longest wait for the version probes' threads to be gone
 
 
 @dataclass(frozen=True)
@@ -42,7 +47,7 @@ class Shell:
             raise RuntimeError(f"{self.label} is absent: {self.absent_reason}")
         spec = self.spec
         argv0 = ["exitwrap"] if spec.takes_argv0 else []
-        return [self.path, *spec.prefix_args, *spec.batch_flags, script, *argv0, *args]
+        return [self.path, *spec.start_args, *spec.batch_flags, script, *argv0, *args]
 
     def quote(self, arg: str) -> str:
         return self.spec.dialect.quote(arg)
@@ -62,7 +67,7 @@ class Shell:
             return
         if self.path is None:
             raise RuntimeError(f"{self.label} is absent: {self.absent_reason}")
-        command = [self.path, *self.spec.prefix_args, *self.spec.batch_flags]
+        command = [self.path, *self.spec.start_args, *self.spec.batch_flags]
         with launcher.launch(command, script, args, env) as launch:
             yield launch
 
@@ -94,11 +99,12 @@ class Shell:
 
 @dataclass(frozen=True)
 class Selection:
-    """One entry of a --shells list: NAME, NAME=PATH or NAME@TAG=PATH."""
+    """One entry of a --shells list: NAME, NAME=PATH, NAME@TAG=PATH, each with :OPTIONs."""
 
     name: str
     label: str
     path: Optional[str] = None
+    start: Start = field(default_factory=Start)  # extra arguments, argv[0] (shells/variants.py)
 
 
 def parse_selection(text: str) -> list[Selection]:
@@ -107,15 +113,17 @@ def parse_selection(text: str) -> list[Selection]:
     for entry in (part.strip() for part in text.split(",")):
         if not entry:
             continue
-        label, _, path = entry.partition("=")
+        parsed = split_entry(entry)
+        label, path, start = parsed.label, parsed.path, parsed.start
         name, at, tag = label.partition("@")
         if name not in KNOWN_NAMES:
             raise UsageError(f"unknown shell {name!r} (known: {' '.join(KNOWN_NAMES)})")
-        if at and not (tag and path):
-            raise UsageError(f"{entry!r}: a tagged shell needs a binary, as in bash@3.2=/path")
-        if "=" in entry and not path:
-            raise UsageError(f"{entry!r}: empty path after '='")
-        selections.append(Selection(name, label, path or None))
+        if at and not (tag and (path or start != Start())):
+            raise UsageError(
+                f"{entry!r}: a tagged shell needs a binary or options, as in bash@3.2=/path "
+                "or bash@posix:--posix"
+            )
+        selections.append(Selection(name, label, path, start))
     if not selections:
         raise UsageError("no shells selected")
     labels = [s.label for s in selections]
@@ -131,5 +139,28 @@ def resolve(selection: Selection, *, ask_packages: bool = True) -> Shell:
     ``ask_packages=False`` skips the package manager (a version-less shell stays ``unknown``).
     """
     spec = BY_NAME[selection.name]
+    start = selection.start
+    if start.args:
+        spec = dataclasses.replace(spec, mode_args=spec.mode_args + start.args)
     path, version, reason = locate(spec, selection.path, ask_packages=ask_packages)
+    if path is not None and start.argv0 is not None:
+        try:
+            path = started_as(path, start.argv0)
+        except HarnessFailure as error:
+            path, reason = None, str(error)
     return Shell(spec, selection.label, path, version, spec.platform or host_platform(), reason)
+
+
+def resolve_all(selections: Sequence[Selection], *, ask_packages: bool = True) -> list[Shell]:
+    """``resolve`` for each selection, the version probes of a first run side by side."""
+    if len(selections) < 2:
+        return [resolve(s, ask_packages=ask_packages) for s in selections]
+    before = threads_running()
+    with ThreadPoolExecutor(max_workers=min(8, len(selections))) as pool:
+        shells = list(pool.map(lambda s: resolve(s, ask_packages=ask_packages), selections))
+    # joined threads linger in the kernel a moment: wait for them (briefly), so a caller that
+    # forks its workers next (the matrix) still finds itself single-threaded
+    deadline = time.monotonic() + _RETIRE_S
+    while threads_running() > before and time.monotonic() < deadline:
+        time.sleep(0.001)
+    return shells

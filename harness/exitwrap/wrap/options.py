@@ -71,7 +71,8 @@ exit status:
   to record only warns: it never changes the status.
 
 environment:
-  EXITWRAP_DB       the accounting database ("off": no recording)
+  EXITWRAP_DB       the accounting: an SQLite file, postgresql://... (a
+                    server, pushed to in the background), or "off"
   EXITWRAP_JOB_ID   set for COMMAND: the job it belongs to (and, for a step,
   EXITWRAP_STEP_ID  its step); an exitwrap run with EXITWRAP_JOB_ID set
                     records a step of that job

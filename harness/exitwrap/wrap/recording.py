@@ -1,7 +1,8 @@
 """The accounting calls exitwrap makes: one before the command starts, one after it is reaped.
 
 Each writes one record to the spool beside the database (no SQLite on this
-path: harness/exitwrap/accounting/spool.py). Recording is a side effect and never
+path: harness/exitwrap/accounting/spool.py); with a server, the end of a job
+starts a push of this host's queue in the background. Recording is a side effect and never
 decides a status: any failure becomes one warning on stderr
 (``exitwrap: warning: not recorded: <reason>``) and recording stops there
 for this run.
@@ -110,7 +111,12 @@ class Recording:
             self.recorder.finish(
                 self.ticket, wait_status=wait_status, timed_out=timed_out, rusage=rusage
             )
+            # a job has ended: a server's queue goes to it now, in the background
+            unpushed = self.recorder.push_in_background() if self.ticket.ends_job else None
             self.recorder.close()
         except Exception as error:
             self._failed(error)
+        else:
+            if unpushed:
+                warn(unpushed)
         self.recorder = None

@@ -1,0 +1,89 @@
+"""A column that is a shell started its own way: with given options, or under a given argv[0].
+
+``--shells`` entries are ``NAME[@TAG][=PATH][:OPTION]...``. Each OPTION is
+one argument put before the shell's own flags (``bash@posix:--posix``,
+``yash@posix:-o:posixly-correct``), except ``argv0=NAME``, which starts the
+shell under that name (``bash@sh:argv0=sh``: bash as ``/bin/sh`` is bash).
+A shell reads its name from argv[0] after the kernel has followed any
+symbolic link, so the harness starts it through a link of that name in its
+cache directory: every runner (batch, pty, ``exitwrap --shell``) then starts
+it the same way, as /bin/sh does.
+
+A drive letter (``C:\\``) opening PATH is part of the path, not a separator.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from exitwrap.cache import cache_dir
+from exitwrap.errors import HarnessFailure, UsageError
+
+ARGV0 = "argv0="
+_ENTRY = re.compile(r"(?P<label>[^=:]+)(?:=(?P<path>(?:[A-Za-z]:[\\/])?[^:]*))?(?::(?P<rest>.*))?")
+
+
+@dataclass(frozen=True)
+class Start:
+    """How the entry starts its shell: extra arguments, and the argv[0] it runs under."""
+
+    args: tuple[str, ...] = ()
+    argv0: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One ``--shells`` entry, split: ``label``, the binary it names, how it starts."""
+
+    label: str
+    path: Optional[str]
+    start: Start
+
+
+def split_entry(entry: str) -> Entry:
+    """Split ``NAME[@TAG][=PATH][:OPTION]...``; a malformed entry is a usage error."""
+    match = _ENTRY.fullmatch(entry)
+    if match is None:
+        raise UsageError(f"{entry!r}: want NAME[@TAG][=PATH][:OPTION]...")
+    path = match.group("path")
+    if path is not None and not path:
+        raise UsageError(f"{entry!r}: empty path after '='")
+    rest = match.group("rest")
+    options = rest.split(":") if rest is not None else []
+    if any(not option for option in options):
+        raise UsageError(f"{entry!r}: empty option after ':'")
+    names = [o[len(ARGV0) :] for o in options if o.startswith(ARGV0)]
+    if len(names) > 1:
+        raise UsageError(f"{entry!r}: argv0= given twice")
+    if names and (not names[0] or "/" in names[0] or names[0] in (".", "..")):
+        raise UsageError(f"{entry!r}: argv0= wants a plain file name, as in argv0=sh")
+    args = tuple(o for o in options if not o.startswith(ARGV0))
+    return Entry(match.group("label").strip(), path, Start(args, names[0] if names else None))
+
+
+def started_as(binary: str, argv0: str) -> str:
+    """A link named ``argv0`` to ``binary`` in the cache (made once per pair), to start it by."""
+    real = os.path.realpath(binary)
+    digest = hashlib.sha256(f"{real}\0{argv0}".encode()).hexdigest()[:16]
+    link = cache_dir() / "argv0" / digest / argv0
+    if os.path.islink(link) and os.readlink(link) == real:
+        return str(link)
+    try:
+        link.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".link-", dir=link.parent.parent))
+        try:
+            (staging / argv0).symlink_to(real)
+            os.replace(staging / argv0, link)  # a concurrent maker's identical link is as good
+        finally:
+            for leftover in staging.iterdir():
+                leftover.unlink()
+            staging.rmdir()
+    except OSError as error:
+        raise HarnessFailure(f"cannot start {binary} as {argv0!r}: {error}") from None
+    return str(link)

@@ -1,0 +1,84 @@
+"""Shell versions remembered across runs, so finding the shells costs nothing the second time.
+
+Asking a shell its version means running it, and for shells without a
+version flag (dash, posh) asking the package manager: about 200 ms for the
+whole catalog on every run. Each answer is kept in ``versions.json`` in the
+user's cache directory, keyed by what asked it (the shell's name and how its
+version is read) and the binary's resolved path, and valid while the binary's
+size, mtime, inode and device are unchanged: an upgrade or a rebuild replaces
+the file, and the next run asks again. The file is replaced atomically, so a
+concurrent run reads the old or the new one, never half of either; two runs
+that learn something at once may each keep only their own news, which the
+next run learns again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from typing import Optional
+
+from exitwrap.cache import cache_dir
+from exitwrap.shells.spec import ShellSpec
+
+FILE = "versions.json"
+FORMAT = 1
+
+Answer = tuple[str, str]  # (version, why the binary is not this shell)
+
+
+def _key(spec: ShellSpec, path: str) -> str:
+    asked = [spec.name, *spec.prefix_args, *spec.version_args, spec.version_pattern]
+    return "\0".join([*asked, spec.identity_pattern, os.path.realpath(path)])
+
+
+def _identity(path: str) -> Optional[list[int]]:
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return [found.st_size, found.st_mtime_ns, found.st_ino, found.st_dev]
+
+
+def _load() -> dict[str, dict[str, object]]:
+    try:
+        with open(cache_dir() / FILE, encoding="utf-8") as stream:
+            data = json.load(stream)
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return {}
+    entries = data.get("entries")
+    return entries if isinstance(entries, dict) else {}
+
+
+def recall(spec: ShellSpec, path: str) -> Optional[Answer]:
+    """The answer kept for this binary, while the binary is the one it was asked of."""
+    entry = _load().get(_key(spec, path))
+    if not isinstance(entry, dict) or entry.get("binary") != _identity(path):
+        return None
+    version, problem = entry.get("version"), entry.get("problem")
+    return (version, problem) if isinstance(version, str) and isinstance(problem, str) else None
+
+
+def remember(spec: ShellSpec, path: str, answer: Answer) -> None:
+    """Keep an answer; a cache that cannot be written is simply not kept."""
+    identity = _identity(path)
+    if identity is None:
+        return
+    entries = _load()
+    entries[_key(spec, path)] = {"binary": identity, "version": answer[0], "problem": answer[1]}
+    directory = cache_dir()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(prefix=".versions-", dir=directory)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as stream:
+                json.dump({"format": FORMAT, "entries": entries}, stream)
+            os.replace(temporary, directory / FILE)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        return
