@@ -12,6 +12,7 @@ and versions. Multi-host runs are in tests/test_accounting_hosts.py.
 from __future__ import annotations
 
 import os
+import pwd
 import stat
 import subprocess
 import sys
@@ -134,8 +135,8 @@ def test_the_server_refuses_every_change_to_another_users_job(site: Site, kit: P
         )  # fmt: skip
         # the record functions write the caller's rows only, under the caller's origins
         ending = [alices, "batch", "x", 0, 0, None, None, b"x", "/", 0.0, 0.0, 1.0, "COMPLETED"]
-        ending += [None, 0, 9, 1, 1, "n", None, None]
-        call = f"SELECT record_job({', '.join(['%s'] * 21)})"
+        ending += [None, 0, 9, 1, 1, "n", None, None, None]
+        call = f"SELECT record_job({', '.join(['%s'] * 22)})"
         assert _refused(bob, call, *ending) == "42501"
         # an ended job, even one's own, never changes but for its derived code and comment
         bob.execute(call, [bobs, *ending[1:]])
@@ -241,9 +242,7 @@ def test_a_push_repeated_or_failing_half_way_leaves_each_record_once(
     waiting = {e.name for e in spool_of(database).iterdir() if not e.name.startswith(".")}
     # the server refuses the transaction half-way: nothing committed, nothing leaves the queue
     with monkeypatch.context() as patched:
-        patched.setattr(
-            pushing, "_RECORD_STEP", f"SELECT no_such_function({', '.join(['%s'] * 20)})"
-        )
+        patched.setattr(pushing._STEPS, "function", "no_such_function")
         with pytest.raises(DatabaseError, match="no_such_function"):
             catch_up(database)
     assert _on_server(site) == 0
@@ -303,12 +302,18 @@ def test_an_id_told_before_the_first_push_names_its_job_here(
     assert again == ID_BLOCK + 2  # the origin known: the id everyone sees, from the start
 
 
+def _bare_database(cluster: Cluster, prefix: str) -> str:
+    """A database with no accounting in it yet: its name."""
+    name = f"{prefix}_{os.getpid()}_{free_port()}"
+    with cluster.admin() as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return name
+
+
 def test_a_server_without_the_schema_says_who_sets_it_up(
     pg_cluster: Cluster, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    name = f"bare_{os.getpid()}_{free_port()}"
-    with pg_cluster.admin() as admin:
-        admin.execute(f"CREATE DATABASE {name}")
+    name = _bare_database(pg_cluster, "bare")
     database = pg_cluster.uri(name)
     monkeypatch.setenv("EXITWRAP_DB", database)
     record(database, [str(kit.probe), "exit", "0"])  # exitwrap records all the same
@@ -340,6 +345,59 @@ def test_a_newer_exitwrap_migrates_the_server_when_a_privileged_role_first_uses_
     assert query(superuser, Selection()) == []  # migrated on first use; nothing of its own
     assert rows(database, "SELECT version FROM meta") == [(VERSION + 1,)]
     assert rows(database, "SELECT exit_status FROM jobs") == [(3 << 8,)]  # kept waiting
+
+
+def test_a_push_sends_only_what_its_user_wrote_into_the_queue(site: Site, kit: ProbeKit) -> None:
+    database = site.act_as("root")
+    recorder = Recorder(database)
+    wrap(recorder, [str(kit.probe), "exit", "0"])
+    recorder.close()
+    planted = [path for path in spool_of(database).iterdir() if path.suffix in (".job", ".end")]
+    assert len(planted) == 2
+    for path in planted:  # as if another user had written them there
+        os.chown(path, pwd.getpwnam("nobody").pw_uid, -1)
+    assert catch_up(database) is None
+    assert _on_server(site) == 0  # a record belongs to its file's owner: not root's to push
+    status, out, _ = exitcodes("db", "check")
+    assert status == 1 and "spool: 2 records not written by their job's owner" in out
+    assert sorted(path.name for path in spool_of(database).iterdir() if path in planted) == [
+        path.name for path in sorted(planted)
+    ]  # kept where they are
+
+
+OLD_JOB = 7 * ID_BLOCK + 1  # pushed by an exitwrap of schema 1 (under an origin of its own)
+
+
+def test_a_schema_1_server_is_migrated_keeping_its_jobs_and_then_keeps_namespaces(
+    pg_cluster: Cluster, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name = _bare_database(pg_cluster, "old")
+    superuser = pg_cluster.uri(name, pg_cluster.superuser)
+    with monkeypatch.context() as older:
+        older.setattr(server_database, "MIGRATIONS", schema.MIGRATIONS[:1])
+        older.setattr(server_database, "VERSION", 1)
+        with server_database.Server(superuser) as server:
+            assert server.migrate() == 1
+    with pg_cluster.admin(name) as admin:
+        assert admin.execute("SELECT version FROM exitwrap.meta").fetchone() == (1,)
+        admin.execute(
+            'INSERT INTO exitwrap.jobs (job_id, kind, name, uid, "user", gid, command, workdir,'
+            " submit_time, start_time, end_time, state, exit_status, node) VALUES"
+            " (%s, 'single', 'old', 0, 'root', 0, 'true', '/', 1, 1, 2, 'COMPLETED', 0, 'n')",
+            (OLD_JOB,),
+        )
+    monkeypatch.setenv("EXITWRAP_DB", superuser)
+    status, out, _ = exitcodes("db", "init")
+    assert status == 0 and f"schema version {VERSION}" in out
+    database = pg_cluster.uri(name)
+    monkeypatch.setenv("EXITWRAP_DB", database)
+    new = record(database, [str(kit.probe), "exit", "0"]).job_id
+    here = os.stat("/proc/self/ns/pid").st_ino
+    assert rows(database, "SELECT job_id, pid_ns FROM jobs ORDER BY job_id") == [
+        (new, here),
+        (OLD_JOB, None),  # from before: its namespace unknown, judged as before
+    ]
+    assert [job.state for job in query(database, Selection())] == ["COMPLETED", "COMPLETED"]
 
 
 def test_recording_to_a_server_imports_no_driver_and_warns_nothing_the_first_time(

@@ -30,6 +30,16 @@ def success_message(job_id: int) -> str:
     return f"\n Modification of job {job_id} was successful.\n\n"
 
 
+def storable(text: str) -> str:
+    """Text as the database keeps it: an argument's bytes that are not UTF-8 become ``\\xNN``
+    escapes, as the spool's do."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate no argument can carry
+        raw = text.encode("utf-8", "replace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def check_code(code: int) -> int:
     if not 0 <= code <= 255:
         raise HarnessFailure(f"exit code {code} is out of range (0-255)")
@@ -52,6 +62,7 @@ def modify(
     """Set the derived exit code and/or the comment of an ended job of uid's (any, as root);
     on a server, of a job the server lets this user change (its owner, an administrator)."""
     derived = None if code is None else check_code(code) << 8
+    stored = None if comment is None else storable(comment)
     with open_backend(database) as backend:
         wanted = Selection(jobs=dict.fromkeys(backend.aliases(job_id)), with_steps=False)
 
@@ -67,7 +78,7 @@ def modify(
             changed = db.execute(
                 "UPDATE jobs SET derived_status = COALESCE(?, derived_status), "
                 "comment = COALESCE(?, comment) WHERE job_id = ?",
-                (derived, comment, job.job_id),
+                (derived, stored, job.job_id),
             )
             if changed.rowcount != 1:  # row-level security: not this user's to change
                 raise HarnessFailure(

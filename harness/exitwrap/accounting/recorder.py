@@ -21,7 +21,7 @@ and returns the command's status unchanged.
   it is a running job of this user whose leader is alive and that is not
   being cancelled; otherwise a new one-step job and a warning.
 - Each record keeps the recording process's identity (pid, process group,
-  node, boot id, start time) so that ``exitcodes cancel`` signals the right
+  node, boot id, start time, PID namespace) so that ``exitcodes cancel`` signals the right
   process and readers can tell a crashed exitwrap (NODE_FAIL). States are
   decided when the end is ingested (a cancel is known only there).
 
@@ -37,7 +37,7 @@ import time
 
 from exitwrap.accounting.location import Ids, Queue, is_server
 from exitwrap.accounting.process import Identity, gid, identify, is_alive, node_name, uid
-from exitwrap.accounting.spool import BATCH_STEP, RecordingError, Spool, any_job, encode
+from exitwrap.accounting.spool import BATCH_STEP, OWNER, RecordingError, Spool, any_job, encode
 from exitwrap.errors import HarnessFailure
 
 TYPE_CHECKING = False
@@ -123,6 +123,7 @@ def _process(prefix: str, identity: Identity) -> dict[str, Value]:
         f"{prefix}node": identity.node,
         f"{prefix}boot_id": identity.boot_id,
         f"{prefix}proc_start": identity.start_ticks,
+        f"{prefix}pid_ns": identity.pid_ns,
     }
 
 
@@ -139,12 +140,14 @@ def _leader(job: Mapping[str, Value]) -> Identity:
         str(job.get("job.node")),
         boot_id if isinstance(boot_id, str) else None,
         _number(job.get("job.proc_start")),
+        _number(job.get("job.pid_ns")),
     )
 
 
 def _joinable(job: Mapping[str, Value]) -> bool:
-    """A job of this user, not being cancelled, whose leader has not gone away."""
-    if job.get("job.uid") != uid() or job.get("cancel_uid") is not None:
+    """A job of this user (its record's owner), not being cancelled, whose leader has not
+    gone away."""
+    if job.get(OWNER) != uid() or job.get("cancel_uid") is not None:
         return False
     return is_alive(_leader(job)) is not False
 
@@ -207,7 +210,6 @@ class Recorder:
         record: dict[str, Value] = {
             "job.kind": BATCH if batch else SINGLE,
             "job.name": job_name or name,
-            "job.uid": uid(),
             "job.gid": gid(),
             "job.account": account,
             "job.comment": comment,

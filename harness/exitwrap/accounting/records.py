@@ -43,6 +43,7 @@ STEP_COLUMNS = (
     "node",
     "boot_id",
     "proc_start",
+    "pid_ns",
     "cancel_uid",
     "max_rss_kib",
     "user_cpu",
@@ -71,6 +72,7 @@ JOB_COLUMNS = (
     "node",
     "boot_id",
     "proc_start",
+    "pid_ns",
     "cancel_uid",
 )
 # computed per job by the query: the derived exit code and the steps' CPU totals
@@ -102,6 +104,7 @@ class StepRecord:
     node: str
     boot_id: Optional[str]
     proc_start: Optional[int]
+    pid_ns: Optional[int]
     cancel_uid: Optional[int]
     max_rss_kib: Optional[int]
     user_cpu: Optional[float]
@@ -143,6 +146,7 @@ class JobRecord:
     node: str
     boot_id: Optional[str]
     proc_start: Optional[int]
+    pid_ns: Optional[int]
     cancel_uid: Optional[int]
     derived: int
     user_cpu: Optional[float]
@@ -160,17 +164,29 @@ def _fill(record: JobRecord | StepRecord, names: Iterable[str], row: Iterable[ob
     record.stored_state = record.state
 
 
+def identity_of(record: JobRecord | StepRecord) -> Identity:
+    """The recording process of a job or step."""
+    return Identity(
+        record.pid or 0,
+        record.pgid,
+        record.node,
+        record.boot_id,
+        record.proc_start,
+        record.pid_ns,
+    )
+
+
 def settled_state(state: str, process: Identity, cancel_uid: Optional[int]) -> str:
     """A RUNNING record whose process is gone ended without a word: NODE_FAIL, or CANCELLED
-    when a cancel was asked for. Only the process's own host can tell (is_alive)."""
+    when a cancel was asked for. Only a process on the process's own host, in its PID
+    namespace, can tell (is_alive)."""
     if state != states.RUNNING or is_alive(process) is not False:
         return state
     return states.CANCELLED if cancel_uid is not None else states.NODE_FAIL
 
 
 def _settle(record: JobRecord | StepRecord, cancel_uid: Optional[int]) -> None:
-    process = Identity(record.pid or 0, record.pgid, record.node, record.boot_id, record.proc_start)
-    record.state = settled_state(record.state, process, cancel_uid)
+    record.state = settled_state(record.state, identity_of(record), cancel_uid)
 
 
 class Selection:

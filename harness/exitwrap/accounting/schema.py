@@ -55,5 +55,19 @@ _V1 = (
     ) WITHOUT ROWID""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1,)
+# V2: the PID namespace of each recording process (a reader in another one cannot judge its
+# liveness), and the runs an ingest kept under a new id because theirs was taken already
+_V2 = (
+    "ALTER TABLE jobs ADD COLUMN pid_ns INTEGER",
+    "ALTER TABLE steps ADD COLUMN pid_ns INTEGER",
+    """CREATE TABLE renumbered (
+        job_id INTEGER NOT NULL,         -- where the run is kept
+        step_index INTEGER,              -- NULL: the whole job was renumbered
+        spooled_job INTEGER NOT NULL,    -- the id it was spooled under: J...
+        spooled_step INTEGER,            -- ...or J.K
+        noticed REAL NOT NULL
+    )""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
 VERSION = len(MIGRATIONS)

@@ -17,7 +17,13 @@ from exitwrap.wrap.messages import say, shown, warn
 from exitwrap.wrap.options import OWN_FAILURE
 from exitwrap.wrap.outcome import Exit, decide, die_of
 from exitwrap.wrap.recording import Recording
-from exitwrap.wrap.signals import FORWARDED, child_defaults, ignored_on_entry, signal_source
+from exitwrap.wrap.signals import (
+    FORWARDED,
+    HARMLESS,
+    child_defaults,
+    ignored_on_entry,
+    signal_source,
+)
 from exitwrap.wrap.spawn import SpawnFailure, spawn
 from exitwrap.wrap.supervise import Ended, Supervisor
 
@@ -25,22 +31,27 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import signal as _signal
     from collections.abc import Mapping
-    from typing import IO, Callable, Optional
+    from typing import Callable, Optional
 
     from exitwrap.wrap.options import Options
+    from exitwrap.wrap.report import JsonTarget
     from exitwrap.wrap.signals import SignalSource
 else:
     import _signal
 
 
-def _open_json(path: Optional[str]) -> Optional[IO[str]]:
-    return None if path is None else open(path, "w", encoding="utf-8")
+def _open_json(path: Optional[str]) -> Optional[JsonTarget]:
+    if path is None:
+        return None
+    from exitwrap.wrap.report import JsonTarget
+
+    return JsonTarget(path)
 
 
 def _cancelled_before_start(source: SignalSource) -> Optional[int]:
     """A termination request already waiting: the command is not started at all."""
     for number, _ in source.take_pending():
-        if number not in (_signal.SIGWINCH, _signal.SIGCHLD):
+        if number not in (*HARMLESS, _signal.SIGCHLD):
             return number
     return None
 
@@ -110,14 +121,14 @@ def _execute(
 
 
 def _write_json(
-    stream: IO[str],
+    target: JsonTarget,
     argv: list[str],
     ended: Ended,
     status: int,
     elapsed_s: float,
     step: Optional[str],
 ) -> None:
-    from exitwrap.wrap.report import observation, write
+    from exitwrap.wrap.report import observation
 
     started = None if ended.error else Termination.from_wait_status(ended.wait_status)
     document = observation(
@@ -130,10 +141,9 @@ def _write_json(
         rusage=ended.rusage,
         step=step,
     )
-    try:
-        write(stream, document)
-    except OSError as failure:
-        warn(f"--json: not written: {failure.strerror or failure}")
+    failure = target.write(document)
+    if failure is not None:
+        warn(f"--json: not written: {failure}")
 
 
 def _wrap(
@@ -147,7 +157,7 @@ def _wrap(
     """Run argv (or record why it cannot run), and decide how exitwrap ends."""
     started = time.monotonic()
     try:
-        json_stream = _open_json(options.json_path)
+        json_target = _open_json(options.json_path)
     except OSError as failure:
         say(f"--json {shown(options.json_path or '')}: {failure.strerror or failure}")
         return Exit(OWN_FAILURE)
@@ -164,9 +174,9 @@ def _wrap(
         remaps=options.remaps,
         reraise=options.signal_style == "reraise",
     )
-    if json_stream is not None:
+    if json_target is not None:
         elapsed = time.monotonic() - started
-        _write_json(json_stream, argv, ended, decided.status, elapsed, recording.step)
+        _write_json(json_target, argv, ended, decided.status, elapsed, recording.step)
     return decided
 
 

@@ -13,6 +13,8 @@ import os
 import sys
 import time
 
+from exitwrap.wrap.signals import STOPS, stop
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import signal as _signal
@@ -82,7 +84,11 @@ class Supervisor:
         """Pass on a signal, given as the signal source's (number, from the terminal)."""
         number, from_terminal = event
         if from_terminal and not self.group:
-            return  # the terminal sent it to exitwrap's whole group: the child has it already
+            # the terminal sent it to exitwrap's whole group: the child has it already; a
+            # stop (Ctrl-Z) stops exitwrap too, as it would have unblocked, for the shell's fg
+            if number in STOPS:
+                stop(number)
+            return
         self._send(number)
 
     def _deadline_passed(self) -> Optional[float]:
