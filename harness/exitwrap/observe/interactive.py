@@ -4,8 +4,9 @@ Some statuses only exist at a terminal: Ctrl-C typed while a child runs in
 the foreground reaches the child through the terminal's foreground process
 group, not through kill(). This runner starts the shell interactively under a
 pty (pexpect), types the scenario's command line, waits until the probe says
-READY and its process group owns the terminal, types the control character, waits until the probe has died of the
-signal, then types the status report line and reads the shell's answer.
+READY and its process group owns the terminal, types the control character,
+waits until the probe has died of the signal, then types the status report
+line and reads the shell's answer.
 
 Nothing here waits on a prompt, whose text differs from shell to shell:
 every step waits on a line the typed command prints and its echo cannot
@@ -56,7 +57,8 @@ def _wait_foreground(terminal: int, pid: int, deadline: float) -> None:
             if os.tcgetpgrp(terminal) == os.getpgid(pid):
                 return
         except OSError as error:
-            raise _Interrupted(f"the probe (pid {pid}) is gone before the keystroke: {error}")
+            message = f"the probe (pid {pid}) is gone before the keystroke: {error}"
+            raise _Interrupted(message) from None
         time.sleep(0.002)
     raise _Interrupted(f"the probe (pid {pid}) never became the terminal's foreground group")
 
