@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 PACKAGES="bash dash ksh mksh zsh yash posh busybox fish tcsh rc 9base wine wine64 gcc-mingw-w64-x86-64 tini hyperfine"
 # the accounting's tests on a real server (scripts/postgres.sh) and on simulated hosts
 PACKAGES="$PACKAGES postgresql iproute2"
+# the HTML report's navigation is tested in a real headless browser
+PACKAGES="$PACKAGES chromium"
 
 missing=""
 for package in $PACKAGES; do

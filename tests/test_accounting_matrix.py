@@ -92,25 +92,23 @@ def test_a_sigkill_cell_is_0_9_whatever_number_the_shell_printed(
     assert extra["outer"] == {"kind": "exited", "value": 0, "core": False}
 
 
-def test_unobserved_cells_are_failed_steps_without_an_exit_code(
+def test_an_error_cell_is_a_failed_step_and_a_cell_that_ran_nothing_is_none(
     kit: ProbeKit, tmp_path: Path
 ) -> None:
     broken = tmp_path / "broken-shell"
     broken.write_text("#!/nonexistent/interpreter\n")
     broken.chmod(0o755)
     error = step_for(_cell(f"bash={broken}", "exit/42", kit, tmp_path), 0.0)
-    absent = step_for(_cell("bash=/nonexistent/bash", "exit/42", kit, tmp_path), 0.0)
     assert error is not None and (error.state, error.reason, error.wait_status) == (
         "FAILED",
         "Error",
         None,
     )
-    assert absent is not None and (absent.state, absent.reason, absent.wait_status) == (
-        "FAILED",
-        "Absent",
-        None,
-    )
-    assert error.comment == "error" and absent.comment == "absent"
+    assert error.comment == "error"
+    absent = _cell("bash=/nonexistent/bash", "exit/42", kit, tmp_path)
+    inapplicable = _cell("dash", "pipeline/pipefail", kit, tmp_path)
+    assert (absent.verdict, inapplicable.verdict) == ("absent", "n/a")
+    assert step_for(absent, 0.0) is None and step_for(inapplicable, 0.0) is None
 
 
 def test_attached_writers_share_one_jobs_dense_steps(
@@ -159,7 +157,8 @@ def test_exitcodes_matrix_records_a_run_that_sacct_reads_as_a_matrix(
     db: str, tmp_path: Path
 ) -> None:
     done = _matrix(db, tmp_path)
-    assert done.returncode == 0 and done.stderr == ""
+    assert done.returncode == 0
+    assert done.stderr.startswith("exitcodes matrix: 8 cells: ") and done.stderr.count("\n") == 1
     status, out, _ = exitcodes(
         "sacct", "-P", "-n", "-j", "1", "-o", "JobID,JobName,State,ExitCode,DerivedExitCode,Comment"
     )
@@ -172,9 +171,9 @@ def test_exitcodes_matrix_records_a_run_that_sacct_reads_as_a_matrix(
         if SHELLS[shell].present:
             assert by_name[f"{shell}/signal/9"][2:4] == ["CANCELLED", "0:9"]
             assert by_name[f"{shell}/exit/42"][2:4] == ["FAILED", "42:0"]
-    assert by_name["pwsh/exit/42"][2:] == ["FAILED", "", "", "absent"]
+    assert "pwsh/exit/42" not in by_name  # absent: nothing ran, nothing failed
     records = json.loads((tmp_path / "m.json").read_text())["records"]
-    assert len(table) - 2 == sum(1 for r in records if r["verdict"] != "n/a")
+    assert len(table) - 2 == sum(1 for r in records if r["verdict"] not in ("n/a", "absent"))
 
 
 def test_matrix_recording_can_be_turned_off(db: str, tmp_path: Path) -> None:
@@ -190,6 +189,7 @@ def test_matrix_recording_into_a_broken_file_never_changes_the_status(
     Path(db).write_bytes(b"no database here\n" * 100)
     done = _matrix(db, tmp_path)
     assert done.returncode == 0
-    assert done.stderr.startswith("exitcodes matrix: warning: not recorded: ")
-    assert len(done.stderr.splitlines()) == 1
+    warning, summary = done.stderr.splitlines()
+    assert warning.startswith("exitcodes matrix: warning: not recorded: ")
+    assert summary.startswith("exitcodes matrix: 8 cells: ")
     assert Path(db).read_bytes() == b"no database here\n" * 100

@@ -93,3 +93,49 @@ def test_top_level_help_version_and_unknown_command() -> None:
     assert _exitcodes("--version").stdout.startswith("exitcodes ")
     unknown = _exitcodes("frob")
     assert unknown.returncode == 2 and "unknown command 'frob'" in unknown.stderr
+
+
+def test_a_built_in_run_ends_with_its_counts_and_fails_only_on_errors(tmp_path: Path) -> None:
+    # bash's exec-format deviates (a finding about bash), which fails no built-in run by default
+    out = tmp_path / "m.json"
+    done = _exitcodes("matrix", "--shells", "bash,pwsh", "--scenarios", "exit/42,exec-format",
+                      "--format", "json", "-o", str(out), "--no-record")  # fmt: skip
+    summary = json.loads(out.read_text())["meta"]["summary"]
+    verdicts = [r["verdict"] for r in json.loads(out.read_text())["records"]]
+    assert summary["verdicts"] == {v: verdicts.count(v) for v in summary["verdicts"]}
+    assert summary["cells"] == 4 and summary["results"] == {}  # no suites, no Oils classes
+    assert done.stderr == f"exitcodes matrix: {summary['line']}\n"
+    assert summary["line"].startswith("4 cells: ") and summary["line"].endswith(" s")
+    assert done.returncode == 0  # whatever deviates: a finding about a shell, not a failure
+    strict = _exitcodes("matrix", "--shells", "bash", "--scenarios", "exec-format",
+                        "--fail-on", "deviates", "--no-record")  # fmt: skip
+    assert strict.returncode == (1 if "deviates" in verdicts else 0), strict.stderr
+    never = _exitcodes("matrix", "--shells", "bash", "--scenarios", "exec-format",
+                       "--fail-on", "none", "--no-record")  # fmt: skip
+    assert never.returncode == 0
+
+
+def test_the_gate_counts_error_cells_by_default_and_says_which(tmp_path: Path) -> None:
+    hung = tmp_path / "hung"
+    hung.write_text("#!/bin/sh\nexec sleep 30\n")
+    hung.chmod(0o755)
+    done = _exitcodes("matrix", "--shells", f"dash={hung}", "--scenarios", "exit/0",
+                      "--timeout", "0.2", "--no-record")  # fmt: skip
+    assert done.returncode == 1
+    summary, failed = done.stderr.splitlines()[-2:]
+    assert "1 error (1 timed out)" in summary
+    assert failed == "exitcodes matrix: failed (--fail-on error): 1 cells: dash exit/0 (error)"
+    allowed = _exitcodes("matrix", "--shells", f"dash={hung}", "--scenarios", "exit/0",
+                         "--timeout", "0.2", "--fail-on", "deviates", "--no-record")  # fmt: skip
+    assert allowed.returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("deviate", "'deviate' is not a verdict"), (",", "is not a verdict"),
+     ("error,none", "'none' is not a verdict"), ("FAIL", "'FAIL' is not a verdict")],
+)  # fmt: skip
+def test_a_bad_fail_on_is_one_line_and_exit_2(value: str, message: str) -> None:
+    done = _exitcodes("matrix", "--shells", "dash", "--fail-on", value)
+    assert done.returncode == 2 and message in done.stderr
+    assert done.stderr.count("\n") == 1

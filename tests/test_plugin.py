@@ -116,16 +116,19 @@ def test_expect_per_shell_rules_bugs_and_failure_messages(pytester: pytest.Pytes
             run = run_in_shell("true")
             with pytest.raises(TypeError, match="unknown shell 'kshh'"):
                 expect(run, status=0, kshh=1)
-            with pytest.raises(TypeError, match="no status given"):
+            with pytest.raises(TypeError, match="no status, signal or output given"):
                 expect(run)
         """
     )
     result = pytester.runpytest(f"--exitwrap-shells={NAMES}")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     # the outer layer of `kill -9 $$` is a signal death, not an exit status: every shell fails
-    result.stdout.fnmatch_lines(["*bash *: outer status signal 9, expected one of 137*"])
+    result.stdout.fnmatch_lines(
+        ["E * bash *, outer layer: 1 of 1 expectations fail", "E * outer status signal 9, "
+         "expected one of 137", 'E * script: "kill -9 $$"']
+    )  # fmt: skip
     if "dash" in PRESENT:
-        result.stdout.fnmatch_lines(["*dash *: inner status '3', expected = 4*"])
+        result.stdout.fnmatch_lines(["E * inner status '3', expected = 4"])
     outcomes = result.parseoutcomes()
     assert outcomes["failed"] == len(PRESENT) + ("dash" in PRESENT)
 
@@ -204,3 +207,51 @@ def test_the_session_is_recorded_as_a_job_unless_told_not_to(
     monkeypatch.setenv("EXITWRAP_DB", "off")
     pytester.runpytest(f"--exitwrap-shells={NAMES}").assert_outcomes(passed=len(PRESENT))
     assert _sacct(database) == lines  # both runs passed, and neither added a job
+
+
+def test_expect_signals_outputs_qualifiers_and_a_short_failure(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    pytester.makepyfile(
+        """
+        import re
+        from exitwrap.pytest_plugin import bug, expect, not_implemented, ok
+
+        def test_signal_by_each_shells_convention(run_in_shell):
+            expect(run_in_shell("sh -c 'kill -TERM $$'"), signal="TERM")
+            expect(run_in_shell("kill -TERM $$", layer="outer"), signal=15)
+
+        def test_statuses_through_stdout_in_a_fresh_directory(run_in_shell):
+            run = run_in_shell('false; echo $?; touch here; ls; echo "$TMP" | grep -c .; echo $SH')
+            expect(run, status=0, stdout=re.compile(r"^1\\nhere\\n1\\n(bash|dash|ksh)\\n$"))
+
+        def test_pipefail_is_not_implemented_in_dash(run_in_shell):
+            # dash refuses the option and exits: the shell's own exit status is checked
+            run = run_in_shell("set -o pipefail; false | true; echo $?", layer="outer")
+            expect(run, status=0, stdout="1\\n", dash=not_implemented(2, stdout=""),
+                   ksh93=ok(stdout="1\\n"))
+
+        def test_a_failure_in_about_ten_lines(run_in_shell):
+            expect(run_in_shell("echo no; echo oops >&2; (exit 3)"), status=3, stdout="yes\\n",
+                   dash=bug(4))
+        """
+    )
+    report = tmp_path / "report"
+    result = pytester.runpytest(f"--exitwrap-shells={NAMES}", f"--exitwrap-report={report}")
+    result.assert_outcomes(passed=3 * len(PRESENT), failed=len(PRESENT))
+    text = result.stdout.str()
+    assert "pytest_plugin/" not in text  # the plugin's own frames are hidden
+    section = text.split("test_a_failure_in_about_ten_lines[bash] _")[1].split("\n_")[0]
+    lines = [line for line in section.splitlines() if line.strip()]
+    assert len(lines) <= 12, section
+    assert 'E         stdout "no\\n", expected stdout "yes\\n"' in lines
+    assert 'E         script: "echo no; echo oops >&2; (exit 3)"' in lines
+    assert 'E         stderr: "oops\\n"' in lines
+    records = json.loads((report / "matrix.json").read_text())["records"]
+    results = {(r["shell"], r["scenario"].split("::")[1]): r.get("result") for r in records}
+    if "dash" in PRESENT:
+        assert results["dash", "test_pipefail_is_not_implemented_in_dash"] == "N-I"
+        assert results["dash", "test_a_failure_in_about_ten_lines"] == "FAIL"
+    if "ksh93" in PRESENT:
+        assert results["ksh93", "test_pipefail_is_not_implemented_in_dash"] == "ok"
+    assert results["bash", "test_signal_by_each_shells_convention"] == "pass"

@@ -13,6 +13,7 @@ from junitparser import Error, Failure, JUnitXml, Skipped
 from exitwrap.reports import formats
 from exitwrap.reports.cells import cell_text, column_key
 from exitwrap.reports.html import render as render_html
+from exitwrap.reports.html_navigation import NAVIGATION_SCRIPT
 from exitwrap.reports.junit import render as render_junit
 from tests.hostile import HOSTILE_TEXT as HOSTILE
 from tests.reports_helpers import (
@@ -60,10 +61,11 @@ def hostile(document: Document) -> Document:
 def test_html_is_one_self_contained_page_with_a_cell_per_record(document: Document) -> None:
     page = parse_html(render_html(document))
     tags = Counter(tag for tag, _ in page.tags)
-    assert tags["script"] == 0 and tags["link"] == 0 and tags["img"] == 0
+    assert tags["script"] == 1 and tags["link"] == 0 and tags["img"] == 0  # its own, inline
     assert all("src" not in attrs for _, attrs in page.tags)
     hrefs = [attrs["href"] or "" for tag, attrs in page.tags if tag == "a"]
-    assert hrefs and all(h.startswith("https://") for h in hrefs)  # the sources, nothing else
+    sources = [h for h in hrefs if not h.startswith("#")]  # the rest: links inside the page
+    assert sources and all(h.startswith("https://") for h in sources)
     cells = [
         attrs for tag, attrs in page.tags if tag == "td" and "cell" in (attrs.get("class") or "")
     ]
@@ -90,11 +92,11 @@ def test_html_escapes_hostile_text(document: Document) -> None:
     doc = hostile(document)
     rendered = render_html(doc)
     page = parse_html(rendered)
-    assert not [tag for tag, _ in page.tags if tag == "script"]
+    assert [tag for tag, _ in page.tags if tag == "script"] == ["script"]  # only its own
+    assert rendered.count("<script>") == 1 and f"<script>{NAVIGATION_SCRIPT}</script>" in rendered
     text = "".join(page.text)
     assert f"user/{HOSTILE}" in text  # shown as text, unchanged
     assert "javascript:" not in "".join(a.get("href") or "" for _, a in page.tags)
-    assert "<script>" not in rendered
 
 
 def test_junit_has_one_testcase_per_cell_named_as_documented(document: Document) -> None:

@@ -103,3 +103,25 @@ def test_spawn_failure_is_an_error_not_a_status(cell_env: dict[str, str]) -> Non
     obs = run(["/nonexistent/shell"], cell_env)
     assert obs.error is not None and "No such file" in obs.error
     assert obs.outer is None
+
+
+def test_code_on_stdin_in_a_directory_by_another_name(
+    cell_env: dict[str, str], tmp_path: Path
+) -> None:
+    # bash reads its script from a pipe a byte at a time, so `read` gets the line after its own
+    code = b'read -r line; echo "$0 got: $line"; pwd\nthe next line of the script\nexit 5\n'
+    here = os.getcwd()
+    obs = run(["bash"], cell_env, executable="/bin/bash", cwd=str(tmp_path), stdin=code)
+    assert obs.stdout == f"bash got: the next line of the script\n{tmp_path}\n"
+    assert obs.outer == Termination("exited", 5) and os.getcwd() == here
+    big = b"echo start\n" + b"#" * 300_000 + b"\necho end\n"  # far more than a pipe holds
+    assert run(["/bin/sh"], cell_env, stdin=big).stdout == "start\nend\n"
+
+
+def test_a_shell_that_leaves_its_input_unread_is_not_waited_for(cell_env: dict[str, str]) -> None:
+    obs = run(["/bin/sh", "-c", "exit 7"], cell_env, stdin=b"x" * 1_000_000,
+              limits=Limits(timeout_s=20))  # fmt: skip
+    assert obs.outer == Termination("exited", 7) and obs.duration_s < 5
+    hung = run(["/bin/sh", "-c", "sleep 30"], cell_env, stdin=b"x" * 1_000_000,
+               limits=Limits(timeout_s=0.3))  # fmt: skip
+    assert hung.timed_out and hung.error == "timed out after 0.3s"

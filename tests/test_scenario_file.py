@@ -11,7 +11,7 @@ import pytest
 
 from exitwrap.observe.probe import ProbeKit
 from exitwrap.suites.scenario_file import load_scenario_files
-from tests.conftest import REPO
+from tests.conftest import REPO, SHELLS
 
 EXITCODES = [sys.executable, "-m", "exitwrap"]
 SAMPLE_CLI = REPO / "fixtures" / "sample_cli.py"
@@ -63,7 +63,9 @@ bash = 4
 def test_user_scenarios_run_beside_the_catalog_with_their_verdicts(scenario_file: Path) -> None:
     done = _matrix("--shells", "bash,dash", "--scenario-file", scenario_file,
                    "--scenarios", "sample/*,exit/42", "--format", "json")  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    # dash's sample/usage deviates from its declared bug: the gate fails the run
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.splitlines()[-1].endswith("1 cells: dash sample/usage (FAIL)")
     records = {(r["shell"], r["scenario"]): r for r in json.loads(done.stdout)["records"]}
     assert {s for _, s in records} == {
         "sample/config-error", "sample/usage", "sample/shell-exit", "exit/42",
@@ -172,3 +174,98 @@ def test_every_shell_dialect_can_be_given_a_script(tmp_path: Path) -> None:
     (quoted,) = load_scenario_files([argv]).scenarios
     assert quoted.script_for("posix") == "'tool' '%x%'"
     assert "%%x%%" in (quoted.script_for("cmd") or "")  # cmd doubles the % so nothing expands
+
+
+SPEC_LIKE = """
+[[scenario]]
+id = "team/term"
+summary = "a child killed by TERM, in each shell's own words"
+script = {posix = "{probe} signal 15", rc = "{probe} signal 15"}
+signal = "TERM"
+
+[[scenario]]
+id = "team/term-outer"
+layer = "outer"
+script = "kill -TERM $$"
+signal = 15
+applies_to = ["bash", "dash", "ksh93", "yash"]
+
+[[scenario]]
+id = "team/statuses"
+summary = "several statuses, checked through stdout"
+script = "false; echo $?; (exit 3); echo $?"
+stdout = "1\\n3\\n"
+stderr = ""
+
+[[scenario]]
+id = "team/workdir"
+script = '''test "$(pwd -P)" = "$(cd "$TMP" && pwd -P)" && test ! -e mine && touch mine &&
+  echo "$SH $GREETING"'''
+stdout = {regex = '^(bash|dash|ksh|yash) hi there\\n$'}
+env = {GREETING = "hi there"}
+
+[[scenario]]
+id = "team/pipefail"
+layer = "outer"
+script = "set -o pipefail; false | true; echo $?"
+status = 0
+stdout = "1\\n"
+[scenario.not_implemented]
+dash = {status = 2, stdout = ""}
+[scenario.bugs]
+yash = {stdout = {regex = "never"}}
+"""
+
+
+def test_output_signals_applies_to_env_and_a_fresh_directory(tmp_path: Path, kit: object) -> None:
+    path = tmp_path / "team.toml"
+    path.write_text(SPEC_LIKE, encoding="utf-8")
+    done = _matrix("--shells", "bash,dash,ksh93,yash,rc", "--scenario-file", path,
+                   "--jobs", "2", "--format", "json")  # fmt: skip
+    records = {(r["shell"], r["scenario"]): r for r in json.loads(done.stdout)["records"]}
+    present = [s for s in ("bash", "dash", "ksh93", "yash", "rc") if SHELLS[s].present]
+    inner_term = {"bash": "143", "dash": "143", "ksh93": "271", "yash": "399", "rc": "sigterm"}
+    for shell in present:
+        term = records[(shell, "team/term")]
+        assert (term["inner"], term["result"]) == (inner_term[shell], "pass"), term
+    for shell in {"bash", "dash", "ksh93", "yash"} & set(present):
+        workdir = records[(shell, "team/workdir")]
+        assert workdir["result"] == "pass", workdir  # its own empty directory, though parallel
+        outer = records[(shell, "team/term-outer")]
+        assert outer["outer"]["kind"] == "signaled" and outer["result"] == "pass", outer
+        assert records[(shell, "team/statuses")]["result"] == "pass"
+    if "rc" in present:  # a POSIX script has no rc text, and applies_to leaves rc out
+        assert records[("rc", "team/term-outer")]["verdict"] == "n/a"
+    if "dash" in present:
+        assert records[("dash", "team/pipefail")]["result"] == "N-I"
+        assert records[("bash", "team/pipefail")]["result"] == "pass"
+    if "yash" in present:  # its declared bug does not show: the cell fails
+        assert records[("yash", "team/pipefail")]["result"] == "FAIL"
+    assert done.returncode == (1 if "yash" in present else 0), done.stderr
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("signal = 'NOPE'", "must be a signal name (TERM) or number"),
+        ("signal = 0", "must be a signal name"),
+        ("status = 1\nsignal = 'TERM'", "a status or a signal, not both"),
+        ("stdout = {regex = '('}", "stdout: not a regular expression"),
+        ("stdout = {re = 'x'}", "must be text or a table {regex"),
+        ("stdout = 3", "stdout must be text or a regular expression"),
+        ("applies_to = ['kshh']", "unknown shell 'kshh' in 'applies_to'"),
+        ("applies_to = []", "'applies_to' must be a non-empty list"),
+        ("env = {X = 1}", "env.X must be text"),
+        ("env = 'X=1'", "'env' must be a table"),
+        ("[scenario.bugs]\ndash = {stdout = 'x', color = 1}", "bugs.dash: keys are"),
+        ("[scenario.bugs]\ndash = 1\n[scenario.not_implemented]\ndash = 2", "more than one of"),
+    ],
+)
+def test_malformed_expectations_are_one_line_exit_2(
+    tmp_path: Path, body: str, message: str
+) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(f"[[scenario]]\nid = 'x'\nscript = 'true'\n{body}\n", encoding="utf-8")
+    done = _matrix("--shells", "dash", "--scenario-file", path)
+    assert done.returncode == 2, done.stdout
+    assert done.stderr.count("\n") == 1 and message in done.stderr, done.stderr

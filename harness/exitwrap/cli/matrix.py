@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from exitwrap.cli.parsing import Parser, parse
 from exitwrap.conventions.catalog import CONVENTIONS
 from exitwrap.errors import UsageError
 from exitwrap.matrix.feed import finish_recording, start_recording
+from exitwrap.matrix.gate import default_fail_on, failing, failure_message, parse_fail_on
 from exitwrap.matrix.run import run_matrix
 from exitwrap.observe.runner import DEFAULT_TIMEOUT_S, Limits
 from exitwrap.reports import formats
@@ -19,6 +21,7 @@ from exitwrap.scenarios.catalog import SCENARIOS, select
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.shell import parse_selection, resolve_all
 from exitwrap.suites.scenario_file import load_scenario_files
+from exitwrap.suites.spec_file import load_spec_files
 
 PROG = "exitcodes matrix"
 
@@ -27,8 +30,8 @@ def build_parser() -> Parser:
     parser = Parser(
         prog=PROG,
         description="Run each scenario under each shell, check what the shell reports against "
-        "the documented conventions, and write the matrix. Exit status: 0 when no cell is an "
-        "error (a deviation is a finding, not a failure), 1 otherwise, 2 for bad usage.",
+        "the documented conventions, and write the matrix; a summary line ends on stderr. "
+        "Exit status: 1 when a cell has a verdict --fail-on names, else 0; 2 for bad usage.",
     )
     parser.add_argument(
         "--shells",
@@ -37,15 +40,34 @@ def build_parser() -> Parser:
         "it with (bash@posix:--posix) or :argv0=NAME (bash@sh:argv0=sh) (default: every known "
         "shell; the ones not installed show as absent)",
     )
-    parser.add_argument("--scenarios", default="*", help="comma-separated globs over scenario ids")
+    parser.add_argument(
+        "--scenarios",
+        default=None,
+        help="comma-separated globs over scenario ids (default: every built-in one, or only "
+        "your own when --scenario-file or --spec is given; '*' runs both)",
+    )
     parser.add_argument(
         "--scenario-file",
         action="append",
         default=[],
         type=Path,
         metavar="FILE",
-        help="your own scenarios (TOML, or JSON by suffix), run beside the built-in ones; "
-        "may be given more than once",
+        help="your own scenarios (TOML, or JSON by suffix); may be given more than once",
+    )
+    parser.add_argument(
+        "--spec",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE.test.sh",
+        help="an Oils-format spec file, each case a scenario; may be given more than once",
+    )
+    parser.add_argument(
+        "--fail-on",
+        metavar="VERDICTS",
+        default=None,
+        help="exit 1 when a cell has one of these comma-separated verdicts, or 'none' "
+        "(default: deviates,error with your own scenarios or spec files, else error)",
     )
     parser.add_argument("--jobs", type=int, default=None, help="cells run at once (default: cores)")
     parser.add_argument(
@@ -83,11 +105,24 @@ def run(argv: Sequence[str]) -> int:
     if args.output and not args.format:
         raise UsageError("-o needs --format")
     user = load_scenario_files(args.scenario_file)
-    scenarios = select(args.scenarios, [*SCENARIOS, *user.scenarios])
+    specs = load_spec_files(args.spec)
+    for warning in specs.warnings:
+        _warn(warning)
+    own = [*user.scenarios, *specs.scenarios]
+    twice = sorted(i for i, n in Counter(s.id for s in own).items() if n > 1)
+    if twice:
+        raise UsageError(f"scenario {twice[0]!r} is defined by two of the files given")
+    fail_on = (
+        parse_fail_on(args.fail_on)
+        if args.fail_on is not None
+        else default_fail_on(with_suites=bool(own))
+    )
+    patterns = args.scenarios or (",".join(s.id for s in own) if own else "*")
+    scenarios = select(patterns, [*SCENARIOS, *own])
     shells = resolve_all(parse_selection(args.shells))
     progress = _progress if sys.stderr.isatty() else None
     limits = Limits(timeout_s=args.timeout)
-    conventions = [*CONVENTIONS, *user.conventions]
+    conventions = [*CONVENTIONS, *user.conventions, *specs.conventions]
     command = ["exitcodes", "matrix", *argv]
     recording = None if args.no_record else start_recording(os.environ, command, _warn)
     result = run_matrix(shells, scenarios, args.jobs, limits, progress, conventions)
@@ -99,8 +134,12 @@ def run(argv: Sequence[str]) -> int:
         formats.write(document, args.format, args.output, strict=args.strict)
     elif args.format or not args.out_dir:
         sys.stdout.write(formats.renderer(args.format or "md", strict=args.strict)(document))
-    status = EXIT_FAILURE if result.errors else EXIT_OK
+    failed = failing(result.cells, fail_on)
+    status = EXIT_FAILURE if failed else EXIT_OK
     finish_recording(recording, result.cells, status, _warn)
+    print(f"{PROG}: {document['meta']['summary']['line']}", file=sys.stderr)
+    if failed:
+        print(f"{PROG}: {failure_message(failed, fail_on)}", file=sys.stderr)
     return status
 
 

@@ -8,11 +8,12 @@ fit an expectation: the verdicts sit beside it.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
-from exitwrap.conventions.model import Convention
+from exitwrap.conventions.model import OILS_CLASSES, OUTPUTS, Convention
 from exitwrap.observe.observation import Observation
 from exitwrap.scenarios.catalog import INNER, Scenario
 from exitwrap.status import Termination
@@ -32,6 +33,18 @@ class CellCheck:
     verdict: Verdict
     results: tuple[ConventionResult, ...] = ()
     note: str = ""
+    qualifier: str = ""  # the Oils class (ok, N-I, BUG) of a cell that conforms through one
+
+    def qualified(self) -> CellCheck:
+        """This check with the Oils class of a users' suite cell: the worst qualifier among
+        the binding expectations it conforms to (Oils: BUG, then N-I, then OK)."""
+        if self.verdict != CONFORMS:
+            return self
+        found = {
+            r.convention.qualifier for r in self.results if r.convention.binding
+        } & OILS_CLASSES.keys()
+        worst = next((q for q in OILS_CLASSES if q in found), "")
+        return dataclasses.replace(self, qualifier=OILS_CLASSES.get(worst, ""))
 
 
 def _evaluate(
@@ -44,8 +57,9 @@ def _evaluate(
     def verdict(*, holds: bool, note: str = "") -> ConventionResult:
         return ConventionResult(convention, expected, CONFORMS if holds else DEVIATES, note)
 
-    if expect.kind == "stderr":
-        return verdict(holds=expect.text_holds(obs.stderr, n))
+    if expect.kind in OUTPUTS:
+        printed = obs.stdout if expect.kind == "stdout" else obs.stderr
+        return verdict(holds=expect.text_holds(printed, n))
     if convention.layer == INNER:
         if obs.inner is None:
             return verdict(holds=False, note="the shell printed no status")
@@ -71,6 +85,9 @@ def _evaluate(
     return verdict(holds=holds and (outer.core or expect.kind != "core"))
 
 
+_GLOB_CHARACTERS = frozenset("*?[")
+
+
 class ConventionIndex:
     """The conventions of a run, looked up by scenario once and then only filtered by shell.
 
@@ -81,13 +98,24 @@ class ConventionIndex:
     def __init__(self, conventions: Iterable[Convention]) -> None:
         self.conventions = tuple(conventions)
         self._by_scenario: dict[tuple[str, Optional[int]], list[Convention]] = {}
+        # a users' suite names its scenarios exactly: those are found by id, not matched
+        self._exact: dict[str, list[int]] = {}
+        self._globbed: list[int] = []
+        for number, convention in enumerate(self.conventions):
+            if any(set(glob) & _GLOB_CHARACTERS for glob in convention.scenarios):
+                self._globbed.append(number)
+            else:
+                for scenario_id in dict.fromkeys(convention.scenarios):
+                    self._exact.setdefault(scenario_id, []).append(number)
 
     def covering(self, shell: str, scenario: Scenario, family: Sequence[str]) -> list[Convention]:
         """The conventions that speak about this shell and scenario."""
         key = (scenario.id, scenario.n)
         candidates = self._by_scenario.get(key)
         if candidates is None:
-            candidates = [c for c in self.conventions if c.covers_scenario(scenario.id, scenario.n)]
+            numbers = sorted([*self._exact.get(scenario.id, ()), *self._globbed])
+            found = (self.conventions[n] for n in numbers)
+            candidates = [c for c in found if c.covers_scenario(scenario.id, scenario.n)]
             self._by_scenario[key] = candidates
         return [c for c in candidates if c.covers_shell(shell, family)]
 

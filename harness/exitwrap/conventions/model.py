@@ -11,6 +11,8 @@ own rule, or the entry records a known bug.
 from __future__ import annotations
 
 import fnmatch
+import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Optional
@@ -20,9 +22,16 @@ from exitwrap.conventions.expr import evaluate
 from exitwrap.shell_names import documented_by
 from exitwrap.shells.status_words import plan9_note
 
-# Qualifiers
+# Qualifiers, with the Oils spec tests' names for them (OK, BUG, N-I)
 SHELL_RULE = "shell-rule"  # the shell's manual documents its own rule for this cell
 KNOWN_BUG = "known-bug"  # a documented defect: the expectation is what the bug does
+NOT_IMPLEMENTED = "not-implemented"  # the shell lacks the feature: the expectation is its failure
+# the class a cell takes when it conforms through a qualified expectation, as Oils shows it;
+# the worst one decides, in this order (Oils: BUG < N-I < OK < pass)
+OILS_CLASSES: dict[str, str] = {KNOWN_BUG: "BUG", NOT_IMPLEMENTED: "N-I", SHELL_RULE: "ok"}
+
+# Expectations about what the shell printed rather than a status
+OUTPUTS = ("stdout", "stderr")
 
 
 @dataclass(frozen=True)
@@ -36,7 +45,15 @@ class Source:
 
 
 # kinds whose value is text, not a formula
-TEXT_KINDS = ("text", "stderr")
+TEXT_KINDS = ("text", *OUTPUTS)
+# a text kind's operators -> how a report words them
+TEXT_OPS = {
+    "==": "",
+    "!=": "other than ",
+    "contains": "containing ",
+    "lacks": "without ",
+    "matches": "matching ",
+}
 # numeric kinds -> how a report prefixes the worked-out value
 _PREFIXES = {
     "status": "",
@@ -53,16 +70,19 @@ class Expect:
 
     kind ``status``: the number (the inner status, or the outer exit code);
     kind ``signal``: the outer process died of that signal;
+    kind ``status``: the number (the inner status, or the outer exit code);
+    kind ``signal``: the outer process died of that signal;
     kind ``core``: the outer process died of that signal and dumped core;
     kind ``dword``: the outer Windows exit code, as a Windows parent reads it;
     kind ``wait``: the exit code in the outer POSIX wait status (under Wine, what Linux
     sees); a run with no POSIX wait status (native Windows) is not judged by it;
     kind ``text``: the inner status text, with {signame} (lower-case, no SIG), {plan9note}
     (9base's note for the signal: ``sys: kill``) and {N};
-    kind ``stderr``: a text the shell writes to its standard error.
-    op is one of ``==``, ``>``, ``!=``, ``in`` (value: formulas separated by commas) and
-    ``between`` (value: ``LO,HI``, both inclusive); the text kinds take ``==``, ``!=``
-    and ``contains``.
+    kind ``stdout``/``stderr``: what the shell printed on that stream, taken literally.
+    The numeric kinds take ``==``, ``>``, ``!=``, ``in`` (value: formulas separated by
+    commas) and ``between`` (value: ``LO,HI``, both inclusive); the text kinds take
+    ``==``, ``!=``, ``contains``, ``lacks`` (value is not in it) and ``matches`` (the
+    regular expression value is found in it).
     """
 
     op: str
@@ -72,8 +92,8 @@ class Expect:
     def describe(self, n: Optional[int]) -> str:
         """The expectation with its formula worked out for this N, as a report shows it."""
         if self.kind in TEXT_KINDS:
-            wanted = {"==": "", "!=": "other than ", "contains": "containing "}[self.op]
-            return f'{self.kind} {wanted}"{self.text(n)}"'
+            wording = TEXT_OPS[self.op]
+            return f"{self.kind} {wording}{json.dumps(self.text(n), ensure_ascii=False)}"
         values = ", ".join(self._show(v, n) for v in self.formulas)
         prefix = _PREFIXES[self.kind]
         suffix = " with a core dump" if self.kind == "core" else ""
@@ -84,8 +104,8 @@ class Expect:
         return f"{prefix}{op}{values}{suffix}"
 
     def text(self, n: Optional[int]) -> str:
-        """A text kind's value with the signal's names and N filled in."""
-        if n is None:
+        """A text kind's value; the inner status text's with the signal's names and N filled in."""
+        if n is None or self.kind != "text":
             return self.value
         name = signal_names.name(n)
         return (
@@ -102,6 +122,10 @@ class Expect:
             return actual != wanted
         if self.op == "contains":
             return wanted in actual
+        if self.op == "lacks":
+            return wanted not in actual
+        if self.op == "matches":
+            return re.search(wanted, actual) is not None
         raise ValueError(f"unknown text operator {self.op!r}")
 
     @staticmethod

@@ -9,9 +9,10 @@ decoded through that shell's documented convention (``decode_reported``:
 bash's 137 and ksh93's 265 are both ``0:9``, rc's ``sigkill`` too, a plain
 3 is ``3:0``); an outer-layer cell's is how the shell itself ended. The
 shell's raw text, the outer status and the verdict stay in the step's
-record, and the verdict is its comment. A cell that was not observed
-(``error``, ``absent``) is a FAILED step with reason Error or Absent and no
-exit code; an ``n/a`` cell ran nothing and is not recorded.
+record, and the verdict is its comment. An ``error`` cell (the harness
+got no observation) is a FAILED step with reason Error and no exit code; a
+cell that ran nothing (``n/a``, ``absent``: the scenario does not apply,
+the shell is not installed) is no step at all: nothing failed there.
 
 The running matrix process is the job's batch step, so ``exitcodes cancel``
 stops it and a killed run shows NODE_FAIL. The cells go to the spool like
@@ -49,7 +50,8 @@ if TYPE_CHECKING:
 
 JOB_NAME = "matrix"
 UNDECODED = "UndecodedStatus"  # the shell printed a status its convention does not explain
-_REASONS = {ERROR: "Error", ABSENT: "Absent"}
+_REASONS = {ERROR: "Error"}
+_NOT_RUN = (NOT_APPLICABLE, ABSENT)  # cells that ran nothing: not steps
 
 
 # FinishedStep's attributes and the step columns they fill
@@ -144,9 +146,9 @@ def _observed_status(cell: CellResult) -> Optional[int]:
 
 
 def step_for(cell: CellResult, end: float) -> Optional[FinishedStep]:
-    """The step a cell becomes (None for an ``n/a`` cell, which ran nothing)."""
+    """The step a cell becomes (None for an ``n/a`` or ``absent`` cell, which ran nothing)."""
     verdict = cell.verdict
-    if verdict == NOT_APPLICABLE:
+    if verdict in _NOT_RUN:
         return None
     obs = cell.observation
     outer = obs.outer if obs is not None else None
@@ -155,6 +157,7 @@ def step_for(cell: CellResult, end: float) -> Optional[FinishedStep]:
         "scenario": cell.scenario.id,
         "layer": cell.scenario.layer,
         "verdict": verdict,
+        "result": cell.result,
         "inner": obs.inner if obs is not None else None,
         "outer": outer.to_json() if outer is not None else None,
         "dword": obs.dword if obs is not None else None,
@@ -203,7 +206,7 @@ class MatrixRun:
         return cls(recorder, ticket.job_id, ticket)
 
     def add(self, cells: Iterable[CellResult]) -> list[StepTicket]:
-        """Record finished cells as steps; returns their ids (n/a cells get none)."""
+        """Record finished cells as steps; returns their ids (n/a and absent cells get none)."""
         now = time.time()
         steps = [step for step in (step_for(cell, now) for cell in cells) if step is not None]
         return (

@@ -4,7 +4,9 @@ A cell renders its scenario's script for the shell's dialect, runs it with
 the batch runner, and hands the observation to the checker. Cells share
 nothing but a scratch HOME, so they run on a thread pool (the work is in the
 child processes); results come back in catalog order whatever finished
-first.
+first. A cell of a user's suite (a scenario file, an Oils spec file) also
+gets a fresh working directory, ``$SH`` and ``$TMP`` (harness/exitwrap/matrix/suite_cells.py),
+and a result in the Oils classes beside its verdict.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import shutil
 import socket
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -26,6 +29,7 @@ from exitwrap import __version__
 from exitwrap.conventions.catalog import CONVENTIONS
 from exitwrap.conventions.checker import CellCheck, ConventionIndex, check
 from exitwrap.conventions.model import Convention
+from exitwrap.matrix.suite_cells import suite_cell
 from exitwrap.observe.cores import core_cell
 from exitwrap.observe.cores import policy as core_policy
 from exitwrap.observe.interactive import run_interactive
@@ -37,10 +41,12 @@ from exitwrap.observe.session import child_kit, session
 from exitwrap.observe.windows_parent import with_windows_exit_code
 from exitwrap.platforms import host_platform
 from exitwrap.reports.document import CellRecord, MatrixDocument, Meta, expectation_entry
+from exitwrap.reports.summary import summarize
 from exitwrap.scenarios.catalog import INNER, MISSING_FILE, Scenario
 from exitwrap.shells.catalog import POSIX_FAMILY
 from exitwrap.shells.shell import Shell
-from exitwrap.verdicts import ABSENT, ERROR, Verdict
+from exitwrap.suites.suite_scenario import SuiteScenario
+from exitwrap.verdicts import ABSENT, ERROR, Verdict, result_of
 
 SCHEMA_VERSION = 1
 STATUS_MARKER = "exitwrap-status:"
@@ -61,7 +67,23 @@ class CellResult:
     def verdict(self) -> Verdict:
         return self.check.verdict
 
+    @property
+    def result(self) -> Optional[str]:
+        """The Oils class of a suite's cell (pass, ok, N-I, BUG, FAIL, TIME); else None."""
+        if not isinstance(self.scenario, SuiteScenario):
+            return None
+        timed_out = self.observation is not None and self.observation.timed_out
+        return result_of(self.verdict, self.check.qualifier, timed_out=timed_out)
+
     def to_record(self) -> CellRecord:
+        record = self._observed_record()
+        if isinstance(self.scenario, SuiteScenario):
+            record["suite"] = self.scenario.origin
+            record["summary"] = self.scenario.summary
+            record["result"] = self.result
+        return record
+
+    def _observed_record(self) -> CellRecord:
         obs = self.observation
         outer = obs.outer if obs else None
         return {
@@ -82,6 +104,7 @@ class CellResult:
             "dword": obs.dword if obs else None,
             "expected": [expectation_entry(r) for r in self.check.results],
             "verdict": self.verdict,
+            "timed_out": bool(obs and obs.timed_out),
             "note": self.check.note or (obs.note if obs else "") or None,
             "duration_s": round(obs.duration_s, 6) if obs else 0.0,
             "stdout": obs.stdout[:RECORD_OUTPUT_CAP] if obs else "",
@@ -93,9 +116,12 @@ class CellResult:
 class MatrixResult:
     meta: Meta
     cells: list[CellResult] = field(default_factory=list)
+    duration_s: Optional[float] = None  # the whole run, start to last cell
 
     def to_json(self) -> MatrixDocument:
-        return {"meta": self.meta, "records": [c.to_record() for c in self.cells]}
+        records = [c.to_record() for c in self.cells]
+        meta: Meta = {**self.meta, "summary": summarize(records, self.duration_s)}
+        return {"meta": meta, "records": records}
 
     @property
     def errors(self) -> int:
@@ -144,39 +170,16 @@ class Observed:
     note: str = ""  # why a cell that did not run does not apply (no core can be dumped here)
 
 
-def observe(
-    shell: Shell, scenario: Scenario, kit: ProbeKit, env: Mapping[str, str], limits: Limits
-) -> Observed:
-    """Run one cell, if it can run: an absent shell or a dialect with no script runs nothing.
-
-    A cell that allows a core runs with its own core directory (observe/cores.py), or
-    not at all where no core can be dumped and kept from being left behind.
-    """
-    dialect = shell.spec.dialect
-    template = scenario.script_for(dialect.name)
-    if not shell.present or template is None:
-        return Observed()
-    if scenario.core:
-        cores = core_policy()
-        if not cores.possible:
-            return Observed(note=cores.note)
-        with core_cell(env) as core_env:
-            observed = _observe_script(shell, scenario, template, kit, core_env, limits)
-        if observed.observation is not None:
-            observation = dataclasses.replace(observed.observation, note=cores.note)
-            observed = dataclasses.replace(observed, observation=observation)
-        return observed
-    return _observe_script(shell, scenario, template, kit, env, limits)
-
-
-def _observe_script(
+def _run_script(
     shell: Shell,
     scenario: Scenario,
     template: str,
     kit: ProbeKit,
     env: Mapping[str, str],
     limits: Limits,
+    cwd: Optional[str] = None,
 ) -> Observed:
+    """Render the script for the shell and run it as a batch cell."""
     dialect = shell.spec.dialect
     script = render(
         template, child_kit(shell, kit), lambda value: dialect.quote(shell.native_path(value))
@@ -189,10 +192,85 @@ def _observe_script(
     full = dialect.with_status_report(script, STATUS_MARKER) if inner else script
     with shell.launch(full, env) as launch:
         marker = STATUS_MARKER if inner else None
-        observation = run(launch.argv, launch.env, limits=limits, marker=marker)
+        observation = run(launch.argv, launch.env, limits=limits, marker=marker, cwd=cwd)
         if not inner:  # under Wine, the DWORD beside the wait status
             observation = with_windows_exit_code(shell, launch, observation, limits)
         return Observed(launch.argv, script, observation)
+
+
+def _observe_suite(
+    shell: Shell,
+    scenario: SuiteScenario,
+    template: str,
+    kit: ProbeKit,
+    env: Mapping[str, str],
+    limits: Limits,
+    scratch: str,
+) -> Observed:
+    """A suite's cell, in its own directory; an Oils spec case reads its code on stdin."""
+    with suite_cell(shell, scenario, env, scratch) as cell:
+        if not scenario.spec_case:
+            return _run_script(shell, scenario, template, kit, cell.env, limits, cell.cwd)
+        argv = [cell.env["SH"]]  # the name Oils runs it by, so $0 and messages read the same
+        observation = run(
+            argv,
+            cell.env,
+            limits=limits,
+            executable=cell.command,
+            cwd=cell.cwd,
+            stdin=scenario.code,
+        )
+        return Observed(argv, template, observation)
+
+
+def observe(
+    shell: Shell,
+    scenario: Scenario,
+    kit: ProbeKit,
+    env: Mapping[str, str],
+    limits: Limits,
+    scratch: Optional[str] = None,
+) -> Observed:
+    """Run one cell, if it can run: an absent shell or a dialect with no script runs nothing,
+    nor does a suite's scenario for a shell it does not apply to.
+
+    ``scratch``: a directory of the run's own for suite cells' directories (default: one
+    made for this cell).
+    """
+    template = scenario.script_for(shell.spec.dialect.name)
+    if not shell.present or template is None:
+        return Observed()
+    if isinstance(scenario, SuiteScenario):
+        if not scenario.applies(shell.name):
+            return Observed()
+        if scratch is None:
+            with tempfile.TemporaryDirectory(prefix="exitwrap-cells-") as own:
+                return _observe_suite(shell, scenario, template, kit, env, limits, own)
+        return _observe_suite(shell, scenario, template, kit, env, limits, scratch)
+    if scenario.core:
+        return _run_with_core(shell, scenario, template, kit, env, limits)
+    return _run_script(shell, scenario, template, kit, env, limits)
+
+
+def _run_with_core(
+    shell: Shell,
+    scenario: Scenario,
+    template: str,
+    kit: ProbeKit,
+    env: Mapping[str, str],
+    limits: Limits,
+) -> Observed:
+    """A cell that allows a core runs with its own core directory (observe/cores.py), or
+    not at all where no core can be dumped and kept from being left behind."""
+    cores = core_policy()
+    if not cores.possible:
+        return Observed(note=cores.note)
+    with core_cell(env) as core_env:
+        observed = _run_script(shell, scenario, template, kit, core_env, limits)
+    if observed.observation is not None:
+        observation = dataclasses.replace(observed.observation, note=cores.note)
+        observed = dataclasses.replace(observed, observation=observation)
+    return observed
 
 
 def judge(
@@ -210,13 +288,19 @@ def judge(
     applicable = scenario.needs <= shell.spec.features
     relevant = conventions.covering(shell.name, scenario, POSIX_FAMILY)
     verdicts = check(obs, scenario, relevant, applicable=applicable)
+    if isinstance(scenario, SuiteScenario):
+        verdicts = verdicts.qualified()
     return CellResult(shell, scenario, observed.command, obs, verdicts, observed.script)
 
 
 def _observe_cell(
-    cell: tuple[Shell, Scenario], kit: ProbeKit, env: Mapping[str, str], limits: Limits
+    cell: tuple[Shell, Scenario],
+    kit: ProbeKit,
+    env: Mapping[str, str],
+    limits: Limits,
+    scratch: str,
 ) -> Observed:
-    return observe(*cell, kit, env, limits)
+    return observe(*cell, kit, env, limits, scratch)
 
 
 def run_cell(
@@ -256,18 +340,22 @@ def iter_cells(
     """
     kit = probe_kit()
     home = tempfile.mkdtemp(prefix="exitwrap-home-")
+    scratch = tempfile.mkdtemp(prefix="exitwrap-cells-")  # suite cells' own directories
     try:
         with contextlib.ExitStack() as sessions:
             shells = [sessions.enter_context(session(shell)) for shell in shells]
             env = cell_environment(home)
             index = ConventionIndex(conventions)
             cells = [(shell, scenario) for shell in shells for scenario in scenarios]
-            work = functools.partial(_observe_cell, kit=kit, env=env, limits=limits)
+            work = functools.partial(
+                _observe_cell, kit=kit, env=env, limits=limits, scratch=scratch
+            )
             workers = max(1, jobs or os.cpu_count() or 1)
             for (shell, scenario), observed in zip(cells, ordered_map(work, cells, workers)):
                 yield judge(shell, scenario, observed, index)
     finally:
         shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def run_matrix(
@@ -283,9 +371,11 @@ def run_matrix(
     ``conventions`` is the built-in catalog, plus whatever a user's scenario file expects.
     """
     result = MatrixResult(run_meta(datetime.datetime.now(datetime.timezone.utc)))
+    started = time.perf_counter()
     total = len(shells) * len(scenarios)
     for cell in iter_cells(shells, scenarios, jobs, limits, conventions):
         result.cells.append(cell)
         if on_cell:
             on_cell(len(result.cells), total)
+    result.duration_s = time.perf_counter() - started
     return result

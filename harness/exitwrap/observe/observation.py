@@ -15,7 +15,8 @@ class Observation:
     ``wait_status`` is the POSIX word, ``dword`` the Windows exit code; under
     Wine both are kept. ``error`` is set only when the harness itself got no
     observation (spawn failure, timeout, unreadable status): whatever a shell
-    does is an observation, never an error.
+    does is an observation, never an error. ``timed_out`` tells a timeout
+    (Oils' TIME) from the other errors.
     """
 
     wait_status: Optional[int] = None
@@ -26,6 +27,7 @@ class Observation:
     duration_s: float = 0.0
     error: Optional[str] = None
     note: str = ""  # how the run was made, where a report should say so (where a core went)
+    timed_out: bool = False
 
     @property
     def outer(self) -> Optional[Termination]:

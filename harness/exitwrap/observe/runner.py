@@ -3,11 +3,18 @@
 Each run starts in its own process group with default signal dispositions
 and an empty signal mask (what a login shell gives its children; Python
 itself ignores SIGPIPE and SIGXFSZ and must not pass that on), stdin from
-/dev/null, stdout and stderr captured up to a cap. When the process ends,
-whatever it left behind in its group is killed; when the per-run timeout
-fires, the whole group is. The raw wait status is kept as it came. Cores are
-off for everything it starts (its own soft RLIMIT_CORE is 0) unless a cell
-asks for one (harness/exitwrap/observe/cores.py).
+/dev/null (or a pipe carrying given bytes, then closed: how the Oils spec
+runner feeds a case's code), stdout and stderr captured up to a cap. When
+the process ends, whatever it left behind in its group is killed; when the
+per-run timeout fires, the whole group is. The raw wait status is kept as
+it came. Cores are off for everything it starts (its own soft RLIMIT_CORE
+is 0) unless a cell asks for one (harness/exitwrap/observe/cores.py).
+
+A run may start in a given working directory. ``os.posix_spawn`` has no
+chdir action, so the calling process changes into the directory for the
+instant of the spawn and back, under a lock (the spawn holds the GIL): the
+runner's own threads never see it, and a caller's other threads only if
+they resolve a relative path in that instant.
 """
 
 from __future__ import annotations
@@ -19,8 +26,9 @@ import selectors
 import signal
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
@@ -32,6 +40,9 @@ DEFAULT_OUTPUT_CAP = 64 * 1024
 _TAIL = 4096  # bytes of stdout kept past the cap, so a status marker at the end is never lost
 _DRAIN_GRACE_S = 1.0
 _POLL_S = 0.02  # only where pidfd_open is missing (macOS): how often to look for the exit
+_CWD_LOCK = threading.Lock()
+# a handle on the directory to come back to that needs no read permission (Linux: O_PATH)
+_DIRECTORY_HANDLE = getattr(os, "O_PATH", os.O_RDONLY) | getattr(os, "O_DIRECTORY", 0)
 
 
 @dataclass(frozen=True)
@@ -90,33 +101,61 @@ def _all_signals() -> frozenset[int]:
     return frozenset(int(s) for s in signal.valid_signals()) - {signal.SIGKILL, signal.SIGSTOP}
 
 
-def _spawn(argv: Sequence[str], env: Mapping[str, str]) -> tuple[int, int, int]:
-    """Start argv; return (pid, stdout read end, stderr read end)."""
+@contextlib.contextmanager
+def _working_directory(path: Optional[str]) -> Iterator[None]:
+    """The calling process in ``path`` for the spawn, and back (see the module docstring)."""
+    if path is None:
+        yield
+        return
+    with _CWD_LOCK:
+        saved = os.open(".", _DIRECTORY_HANDLE)
+        try:
+            os.chdir(path)
+            yield
+        finally:
+            os.fchdir(saved)
+            os.close(saved)
+
+
+def _spawn(
+    argv: Sequence[str],
+    env: Mapping[str, str],
+    *,
+    executable: Optional[str],
+    cwd: Optional[str],
+    feed: bool,
+) -> tuple[int, int, int, Optional[int]]:
+    """Start argv; return (pid, stdout read end, stderr read end, stdin write end if fed)."""
     out_r, out_w = os.pipe()
     err_r, err_w = os.pipe()
-    actions = [
-        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
-        (os.POSIX_SPAWN_DUP2, out_w, 1),
-        (os.POSIX_SPAWN_DUP2, err_w, 2),
-    ]
+    in_r, in_w = os.pipe() if feed else (None, None)
+    stdin = (
+        (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)
+        if in_r is None
+        else (os.POSIX_SPAWN_DUP2, in_r, 0)
+    )
+    actions = [stdin, (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
     try:
-        pid = os.posix_spawn(
-            argv[0],
-            list(argv),
-            dict(env),
-            file_actions=actions,
-            setpgroup=0,
-            setsigdef=_all_signals(),
-            setsigmask=(),
-        )
+        with _working_directory(cwd):
+            pid = os.posix_spawn(
+                executable or argv[0],
+                list(argv),
+                dict(env),
+                file_actions=actions,
+                setpgroup=0,
+                setsigdef=_all_signals(),
+                setsigmask=(),
+            )
     except BaseException:
-        os.close(out_r)
-        os.close(err_r)
+        for fd in (out_r, err_r, in_w):
+            if fd is not None:
+                os.close(fd)
         raise
     finally:
-        os.close(out_w)
-        os.close(err_w)
-    return pid, out_r, err_r
+        for fd in (out_w, err_w, in_r):
+            if fd is not None:
+                os.close(fd)
+    return pid, out_r, err_r, in_w
 
 
 def _kill_group(pgid: int) -> None:
@@ -138,16 +177,38 @@ def _read_back(stdout: _Capture, marker: Optional[str]) -> Optional[str]:
     return None if found is None else found.decode("utf-8", "replace").strip()
 
 
-def _run_posix(
-    argv: Sequence[str], env: Mapping[str, str], limits: Limits, marker: Optional[str]
-) -> Observation:
-    started = time.perf_counter()
-    try:
-        pid, out_r, err_r = _spawn(argv, env)
-    except OSError as error:
-        return Observation(error=f"cannot start {argv[0]}: {error.strerror or error}")
-    captures = {out_r: _Capture(limits.output_cap), err_r: _Capture(limits.output_cap)}
-    deadline = started + limits.timeout_s
+class _Feed:
+    """Bytes for the child's stdin, written as the pipe takes them, then closed."""
+
+    def __init__(self, fd: int, data: bytes) -> None:
+        self.fd = fd
+        self.rest = memoryview(data)
+        os.set_blocking(fd, False)
+
+    def write(self) -> bool:
+        """Write what the pipe takes now; True when done (all written, or the reader is gone)."""
+        try:
+            self.rest = self.rest[os.write(self.fd, self.rest[:65536]) :]
+        except BlockingIOError:
+            return False
+        except BrokenPipeError:
+            return True  # the shell ended, or closed its stdin, before reading it all
+        return not self.rest
+
+    def close(self, selector: selectors.BaseSelector) -> None:
+        if self.fd < 0:
+            return
+        if self.fd in selector.get_map():
+            selector.unregister(self.fd)
+        os.close(self.fd)
+        self.fd = -1
+
+
+def _watch(
+    pid: int, captures: Mapping[int, _Capture], feed: Optional[_Feed], deadline: float
+) -> tuple[Optional[int], bool]:
+    """Read the output and feed the input until the process ends or the deadline passes:
+    (its wait status, whether the deadline killed it)."""
     status: Optional[int] = None
     timed_out = False
     pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
@@ -157,6 +218,11 @@ def _run_posix(
             selector.register(fd, selectors.EVENT_READ)
         if pidfd is not None:
             selector.register(pidfd, selectors.EVENT_READ)
+        if feed is not None:  # what fits in the pipe goes at once: most code does
+            if feed.write():
+                feed.close(selector)
+            else:
+                selector.register(feed.fd, selectors.EVENT_WRITE)
         while selector.get_map():
             now = time.perf_counter()
             if status is None and now >= deadline:
@@ -172,21 +238,60 @@ def _run_posix(
                 fd = int(key.fd)
                 if fd == pidfd:
                     selector.unregister(fd)
-                    continue
-                chunk = os.read(fd, 65536)
-                if chunk:
-                    captures[fd].add(chunk)
+                elif feed is not None and fd == feed.fd:
+                    if feed.write():
+                        feed.close(selector)
                 else:
-                    selector.unregister(fd)
+                    chunk = os.read(fd, 65536)
+                    if chunk:
+                        captures[fd].add(chunk)
+                    else:
+                        selector.unregister(fd)
             if status is None and (pidfd is None or pidfd not in selector.get_map()):
                 status = _reap(pid, block=pidfd is not None)
                 if status is not None:
                     _kill_group(pid)
                     deadline = time.perf_counter() + _DRAIN_GRACE_S
+            if status is not None and feed is not None:
+                feed.close(selector)  # nobody is left to read the rest
         if status is None:
             status = _reap(pid, block=True)
+        if feed is not None:
+            feed.close(selector)
+    if pidfd is not None:
+        os.close(pidfd)
+    return status, timed_out
+
+
+@dataclass(frozen=True)
+class _Process:
+    """What to start: the command line, its environment, and where its input comes from."""
+
+    argv: Sequence[str]
+    env: Mapping[str, str]
+    executable: Optional[str]
+    cwd: Optional[str]
+    stdin: Optional[bytes]
+
+
+def _run_posix(process: _Process, limits: Limits, marker: Optional[str]) -> Observation:
+    argv, stdin = process.argv, process.stdin
+    started = time.perf_counter()
+    try:
+        pid, out_r, err_r, in_w = _spawn(
+            argv,
+            process.env,
+            executable=process.executable,
+            cwd=process.cwd,
+            feed=stdin is not None,
+        )
+    except OSError as error:
+        return Observation(error=f"cannot start {argv[0]}: {error.strerror or error}")
+    captures = {out_r: _Capture(limits.output_cap), err_r: _Capture(limits.output_cap)}
+    feed = _Feed(in_w, stdin or b"") if in_w is not None else None
+    status, timed_out = _watch(pid, captures, feed, started + limits.timeout_s)
     duration = time.perf_counter() - started
-    for fd in (out_r, err_r, *([pidfd] if pidfd is not None else [])):
+    for fd in (out_r, err_r):
         os.close(fd)
     stdout, stderr = captures[out_r], captures[err_r]
     if timed_out:
@@ -195,6 +300,7 @@ def _run_posix(
             stderr=stderr.text(),
             duration_s=duration,
             error=f"timed out after {limits.timeout_s:g}s",
+            timed_out=True,
         )
     inner = _read_back(stdout, marker)
     return Observation(
@@ -206,21 +312,23 @@ def _run_posix(
     )
 
 
-def _run_windows(
-    argv: Sequence[str], env: Mapping[str, str], limits: Limits, marker: Optional[str]
-) -> Observation:
+def _run_windows(process: _Process, limits: Limits, marker: Optional[str]) -> Observation:
+    argv = process.argv
     started = time.perf_counter()
     try:
         done = subprocess.run(
             list(argv),
-            env=dict(env),
-            stdin=subprocess.DEVNULL,
+            executable=process.executable,
+            env=dict(process.env),
+            cwd=process.cwd,
+            input=process.stdin,
+            stdin=subprocess.DEVNULL if process.stdin is None else None,
             capture_output=True,
             timeout=limits.timeout_s,
             check=False,
         )
     except subprocess.TimeoutExpired:
-        return Observation(error=f"timed out after {limits.timeout_s:g}s")
+        return Observation(error=f"timed out after {limits.timeout_s:g}s", timed_out=True)
     except OSError as error:
         return Observation(error=f"cannot start {argv[0]}: {error.strerror or error}")
     stdout = _Capture(limits.output_cap)
@@ -243,12 +351,19 @@ def run(
     *,
     limits: Limits = DEFAULT_LIMITS,
     marker: Optional[str] = None,
+    executable: Optional[str] = None,
+    cwd: Optional[str] = None,
+    stdin: Optional[bytes] = None,
 ) -> Observation:
     """Run argv to completion and observe it; with marker, also read the inner status line.
 
+    ``executable``: the file to run, when argv[0] is only the name it is given (as a shell
+    found on PATH is); ``cwd``: the directory it starts in (default: the caller's);
+    ``stdin``: bytes it reads on a pipe that is closed after them (default: /dev/null).
     Nothing it starts dumps core unless asked (harness/exitwrap/observe/cores.py).
     """
+    process = _Process(argv, env, executable, cwd, stdin)
     if sys.platform == "win32":
-        return _run_windows(argv, env, limits, marker)
+        return _run_windows(process, limits, marker)
     cores_off()
-    return _run_posix(argv, env, limits, marker)
+    return _run_posix(process, limits, marker)

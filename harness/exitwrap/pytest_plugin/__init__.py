@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from exitwrap.pytest_plugin.runs import ShellRun, ShellRunner
     from exitwrap.reports.document import CellRecord
     from exitwrap.shells.shell import Shell
-    from exitwrap.suites.expectations import KnownBug, PerShell, Status
+    from exitwrap.suites.expectations import Expected, Output, PerShell, Status
 
 _RECORDS = "exitwrap_records"  # the workeroutput key a worker's cells travel under
 
@@ -72,15 +72,37 @@ def _runs() -> ModuleType:
     return importlib.import_module("exitwrap.pytest_plugin.runs")
 
 
-def expect(run: ShellRun, status: Optional[Status] = None, **per_shell: PerShell) -> None:
-    """Check a run the Oils way: ``status`` for every shell, ``ksh93=2`` for one shell."""
-    _runs().expect(run, status, **per_shell)
+def expect(
+    run: ShellRun,
+    status: Optional[Status] = None,
+    *,
+    signal: int | str | None = None,
+    stdout: Optional[Output] = None,
+    stderr: Optional[Output] = None,
+    **per_shell: PerShell,
+) -> None:
+    """Check a run the Oils way: ``status``, ``signal``, ``stdout``, ``stderr`` for every
+    shell, ``ksh93=2`` or ``dash=not_implemented(2)`` for one shell."""
+    __tracebackhide__ = True  # a failure shows the test's own line, not the plugin's
+    _runs().expect(run, status, signal=signal, stdout=stdout, stderr=stderr, **per_shell)
 
 
-def bug(status: Status) -> KnownBug:
-    """A per-shell expectation that records the shell's known defect, e.g. ``posh=bug(1)``."""
-    known: KnownBug = _runs().bug(status)
-    return known
+def bug(status: Optional[Status] = None, **rest: object) -> Expected:
+    """A shell's known defect (Oils' BUG), e.g. ``posh=bug(1)``, ``zsh=bug(stdout="1\\n")``."""
+    made: Expected = _runs().bug(status, **rest)
+    return made
+
+
+def ok(status: Optional[Status] = None, **rest: object) -> Expected:
+    """A shell's own documented rule (Oils' OK) with more than a status: ``bash=ok(stdout=...)``."""
+    made: Expected = _runs().ok(status, **rest)
+    return made
+
+
+def not_implemented(status: Optional[Status] = None, **rest: object) -> Expected:
+    """A feature the shell lacks (Oils' N-I): how it fails, e.g. ``dash=not_implemented(2)``."""
+    made: Expected = _runs().not_implemented(status, **rest)
+    return made
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

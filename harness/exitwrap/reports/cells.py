@@ -62,12 +62,21 @@ def command_text(record: Record) -> str:
     return json.dumps(record.get("command"), ensure_ascii=False)
 
 
+def mark(record: Record) -> str:
+    """A suite cell's Oils class (pass, ok, N-I, BUG, FAIL, TIME), else the verdict's mark."""
+    return record.get("result") or VERDICT_MARKS.get(record["verdict"], record["verdict"])
+
+
 def cell_text(record: Record) -> str:
     """Observed value and verdict mark, as a table cell shows them (and a merge's conflict)."""
     observed = observed_text(record)
-    mark = VERDICT_MARKS.get(record["verdict"], record["verdict"])
     conflict = " (conflict)" if record.get("conflicts") else ""
-    return f"{observed} {mark}{conflict}".strip()
+    return f"{observed} {mark(record)}{conflict}".strip()
+
+
+def row_summary(record: Record) -> str:
+    """What a row shows after a suite's scenario id: its summary (a spec case's description)."""
+    return str(record.get("summary") or "") if record.get("suite") else ""
 
 
 def finding_detail(record: Record) -> str:
@@ -93,6 +102,7 @@ def outcome(record: Record) -> tuple[object, ...]:
         bool(outer.get("core")),
         record.get("dword"),
         record["verdict"],
+        record.get("result"),
     )
 
 

@@ -19,6 +19,17 @@ if TYPE_CHECKING:
     from exitwrap.status import Outcome  # how a process ended, as JSON
 
 
+class SummaryEntry(TypedDict):
+    """A run's counts (harness/exitwrap/reports/summary.py)."""
+
+    cells: int
+    verdicts: dict[str, int]  # every verdict, zeros included
+    timed_out: int  # of the error cells
+    results: dict[str, int]  # the suites' cells by Oils class (empty without suites)
+    duration_s: Optional[float]
+    line: str
+
+
 class Meta(TypedDict, total=False):
     schema_version: int
     tool_version: str
@@ -27,6 +38,7 @@ class Meta(TypedDict, total=False):
     started: str
     python: str
     merged_from: list[dict[str, Any]]  # a merged document: each input's meta, with its path
+    summary: SummaryEntry  # the run's counts, as its last line on stderr said them
 
 
 class SourceEntry(TypedDict):
@@ -89,6 +101,10 @@ class CellRecord(_RecordFields, total=False):
     note: Optional[str]
     stdout: str
     stderr: str
+    timed_out: bool  # an error cell whose timeout fired (Oils' TIME)
+    suite: str  # a user's scenario or spec file the scenario comes from
+    summary: str  # that scenario's summary (a spec case's description)
+    result: Optional[str]  # a suite cell's Oils class: pass, ok, N-I, BUG, FAIL, TIME
     sources: list[str]  # a merged record: the files it came from
     conflicts: Optional[list[Conflict]]  # a merged record: outcomes that differ
 

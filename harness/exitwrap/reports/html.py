@@ -1,11 +1,20 @@
 """The HTML matrix: scenarios down, shells across, coloured by verdict, details on hover.
 
 Each cell shows the observed value and the verdict mark as the Markdown
-matrix does; hovering it (or focusing it) shows what ran and why the verdict
-is what it is: the script and the exact command, what the shell and the
-operating system reported, each convention's expected value and verdict,
-and the source each expectation rests on, quoted and linked; then what the
-observed number can mean, from ``exitcodes explain`` (harness/exitwrap/explain/).
+matrix does (a suite's cell its Oils class); hovering it (or focusing it)
+shows what ran and why the verdict is what it is: the script and the exact
+command, what the shell and the operating system reported, each
+convention's expected value and verdict, and the source each expectation
+rests on, quoted and linked; then what the observed number can mean, from
+``exitcodes explain`` (harness/exitwrap/explain/).
+
+The page can be navigated: every row and cell has an id (``r:SCENARIO``,
+``c:SHELL:SCENARIO``), each finding links to its cell, radio buttons show
+only the rows with findings, or only the failures of one scenario or spec
+file (CSS alone). Tab moves from row to row (not through every cell); the
+arrow keys move between cells, Escape back to the row. One small inline
+script does that and keeps a cell's details inside the window; without it
+the details still show on hover, below the cell.
 """
 
 from __future__ import annotations
@@ -23,12 +32,16 @@ from exitwrap.reports.cells import (
     column_title,
     command_text,
     finding_detail,
+    mark,
     observed_text,
     outer_text,
+    row_summary,
 )
 from exitwrap.reports.document import MatrixDocument
+from exitwrap.reports.html_navigation import NAVIGATION_SCRIPT, Ids, fragment
 from exitwrap.reports.htmlpage import esc, expectation_items, legend, link, page, verdict_class
 from exitwrap.reports.markdown import columns
+from exitwrap.reports.summary import document_summary
 from exitwrap.scenarios.catalog import INNER
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.verdicts import FINDINGS, NOT_RUN
@@ -106,6 +119,9 @@ def tip(record: Record) -> str:
         parts.append(f"<p>{esc(record['note'])}</p>")
     if record.get("script"):
         parts.append(f"<p>script:</p><pre>{esc(record['script'])}</pre>")
+    if record.get("suite"):  # a suite's expectations may be about what the shell printed
+        for stream in ("stdout", "stderr"):
+            parts.append(f"<p>{stream}:</p><pre>{esc(record.get(stream) or '(nothing)')}</pre>")
     if record.get("command"):
         parts.append(f"<p>command:</p><pre>{esc(command_text(record))}</pre>")
     parts.append(expectation_items(record.get("expected") or []))
@@ -114,23 +130,68 @@ def tip(record: Record) -> str:
     return "".join(parts)
 
 
-def _cell(record: Record) -> str:
+def _cell(record: Record, cell_id: str, *, flip: bool) -> str:
+    classes = f"cell {verdict_class(record['verdict'])}" + (" flip" if flip else "")
     return (
-        f'<td class="cell {verdict_class(record["verdict"])}" tabindex="0">'
+        f'<td class="{classes}" id="{esc(cell_id)}" tabindex="-1">'
         f'{esc(cell_text(record))}<div class="tip" role="tooltip">{tip(record)}</div></td>'
     )
 
 
-def _findings(records: list[Record]) -> str:
+def _findings(records: list[Record], ids: Ids) -> str:
     found = [r for r in records if r["verdict"] in FINDINGS]
     if not found:
-        return "<h2>Findings</h2>\n<p>No cell deviates from a binding convention.</p>"
+        return '<h2 id="findings">Findings</h2>\n<p>No cell deviates from a binding convention.</p>'
     items = [
-        f"<li><b>{esc(r['shell'])}</b> <code>{esc(r['scenario'])}</code>: observed "
-        f"{esc(observed_text(r))}: {esc(finding_detail(r))}</li>"
+        f'<li><a href="{fragment(ids.cell(r))}"><b>{esc(r["shell"])}</b> '
+        f"<code>{esc(r['scenario'])}</code></a>: observed "
+        f"{esc(observed_text(r))} {esc(mark(r))}: {esc(finding_detail(r))}</li>"
         for r in found
     ]
-    return "<h2>Findings</h2>\n<ul>" + "".join(items) + "</ul>"
+    return '<h2 id="findings">Findings</h2>\n<ul>' + "".join(items) + "</ul>"
+
+
+def _filters(suites: list[str]) -> str:
+    """Radio buttons the table's CSS reads (they precede it): every row, the rows with
+    findings, or the failures of one user's file."""
+    choices = [("f-all", "every row"), ("f-findings", "only rows with findings")]
+    choices += [(f"f-suite-{n}", f"only failures of {name}") for n, name in enumerate(suites)]
+    return "\n".join(
+        f'<input type="radio" name="filter" id="{key}"{" checked" if key == "f-all" else ""}>'
+        f'<label for="{key}">{esc(text)}</label>'
+        for key, text in choices
+    )
+
+
+def _filter_css(suites: list[str]) -> str:
+    rules = ["#f-findings:checked ~ table tbody tr:not(.finding) { display: none; }"]
+    rules += [
+        f"#f-suite-{n}:checked ~ table tbody tr:not(.finding.suite-{n}) {{ display: none; }}"
+        for n in range(len(suites))
+    ]
+    return "<style>" + "\n".join(rules) + "</style>"
+
+
+def _row(scenario: str, cells: list[Optional[Record]], ids: Ids, suites: list[str]) -> str:
+    present = [r for r in cells if r is not None]
+    first = present[0]
+    classes = ["row"]
+    if any(r["verdict"] in FINDINGS for r in present):
+        classes.append("finding")
+    if first.get("suite"):
+        classes.append(f"suite-{suites.index(str(first['suite']))}")
+    flip_from = (len(cells) + 1) // 2  # without the script, the right half's open leftwards
+    row = "".join(
+        "<td></td>" if r is None else _cell(r, ids.cell(r), flip=n >= flip_from)
+        for n, r in enumerate(cells)
+    )
+    summary = row_summary(first)
+    title = f"<code>{esc(scenario)}</code>" + (f" {esc(summary)}" if summary else "")
+    return (
+        f'<tr class="{" ".join(classes)}" id="{esc(ids.row(scenario))}" tabindex="0">'
+        f'<th scope="row">{title} <span class="layer">{esc(first["layer"])}</span></th>'
+        f"{row}</tr>"
+    )
 
 
 def render(document: MatrixDocument) -> str:
@@ -139,26 +200,24 @@ def render(document: MatrixDocument) -> str:
     cols = columns(records)
     cells = {(r["scenario"], column_key(r)): r for r in records}
     scenarios = list(dict.fromkeys(r["scenario"] for r in records))
-    layers = {r["scenario"]: r["layer"] for r in reversed(records)}
+    suites = list(dict.fromkeys(str(r["suite"]) for r in records if r.get("suite")))
+    ids = Ids(records)
     header = "".join(f'<th scope="col">{esc(column_title(c))}</th>' for c in cols)
-    rows = []
-    for scenario in scenarios:
-        row = "".join(
-            _cell(cells[(scenario, c)]) if (scenario, c) in cells else "<td></td>" for c in cols
-        )
-        rows.append(
-            f'<tr><th scope="row"><code>{esc(scenario)}</code> '
-            f'<span class="layer">{esc(layers[scenario])}</span></th>{row}</tr>'
-        )
+    rows = [_row(s, [cells.get((s, c)) for c in cols], ids, suites) for s in scenarios]
+    summary = document_summary(records, meta)["line"]
     body = (
         f"<p>exitwrap {esc(meta.get('tool_version', '?'))} on {esc(meta.get('host', '?'))} "
         f"({esc(meta.get('platform', '?'))}), started {esc(meta.get('started', '?'))}. "
         "Each cell shows the observed value; hover or focus it for the command, the expected "
         "values and their sources. Inner-layer cells show the shell's status variable, "
-        "outer-layer cells how the shell process ended.</p>\n"
-        f"{legend()}\n<table>\n<thead><tr><th>scenario</th>{header}</tr></thead>\n<tbody>\n"
+        "outer-layer cells how the shell process ended. Tab moves between rows, the arrow "
+        "keys between cells.</p>\n"
+        f'<p class="summary"><b>{esc(summary)}</b> (<a href="#findings">findings</a>)</p>\n'
+        f"{legend()}\n{_filter_css(suites)}\n{_filters(suites)}\n"
+        f"<table>\n<thead><tr><th>scenario</th>{header}</tr></thead>\n<tbody>\n"
         + "\n".join(rows)
         + "\n</tbody>\n</table>\n"
-        + _findings(records)
+        + _findings(records, ids)
+        + f"\n<script>{NAVIGATION_SCRIPT}</script>"
     )
     return page("Exit-status conformance matrix", body)

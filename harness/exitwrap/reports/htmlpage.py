@@ -1,10 +1,11 @@
 """What every HTML report shares: one self-contained page, escaping, and the verdict colours.
 
 A report is a single file a CI system can keep as an artifact and anyone can
-open offline: the style sheet is inline, there are no external assets and no
-script. Hover details are CSS only (``:hover`` and ``:focus-within``, so a
-keyboard reaches them too). Every piece of text from a record is escaped: a
-record may hold whatever a shell printed, and a scenario file is user input.
+open offline: the style sheet is inline and there are no external assets
+(the matrix adds one small inline script, harness/exitwrap/reports/html_navigation.py).
+Hover details are CSS (``:hover`` and ``:focus``, so a keyboard reaches them
+too). Every piece of text from a record is escaped: a record may hold
+whatever a shell printed, and a scenario file is user input.
 """
 
 from __future__ import annotations
@@ -41,9 +42,14 @@ thead th { background: #f0f0f0; position: sticky; top: 0; z-index: 2; }
 th[scope=row] { text-align: left; font-weight: normal; white-space: nowrap; }
 td.cell { position: relative; white-space: nowrap; cursor: default; }
 td.cell .tip { display: none; position: absolute; left: 0; top: 100%; z-index: 5;
-  width: 36em; white-space: normal; background: #fffff4; border: 1px solid #888;
+  width: 36em; max-width: calc(100vw - 2em); max-height: calc(100vh - 1em); overflow: auto;
+  box-sizing: border-box; white-space: normal; background: #fffff4; border: 1px solid #888;
   padding: 0.5em 0.8em; box-shadow: 0 2px 8px rgba(0,0,0,.25); font-size: 0.92em; }
-td.cell:hover .tip, td.cell:focus .tip, td.cell:focus-within .tip { display: block; }
+td.cell.flip .tip { left: auto; right: 0; }
+td.cell:hover .tip, td.cell:focus .tip { display: block; }
+tr.row:focus, td.cell:focus { outline: 2px solid #1a5fb4; outline-offset: -2px; }
+tr.row:target th, td.cell:target { outline: 3px solid #e66100; outline-offset: -3px; }
+input[name=filter] { margin-left: 1em; }
 .tip pre { white-space: pre-wrap; word-break: break-all; margin: 0.2em 0; }
 .tip ul { padding-left: 1.2em; margin: 0.3em 0; }
 .layer { color: #666; font-size: 0.85em; }

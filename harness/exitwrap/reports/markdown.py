@@ -9,9 +9,16 @@ from exitwrap.reports.cells import (
     column_key,
     column_title,
     finding_detail,
+    row_summary,
 )
 from exitwrap.reports.document import MatrixDocument
+from exitwrap.reports.summary import document_summary
 from exitwrap.verdicts import FINDINGS
+
+SUITE_LEGEND = (
+    "Cells of your own scenario and spec files show Oils' classes: pass, ok (a shell's own "
+    "rule), N-I (not implemented), BUG (a known bug), FAIL, TIME (timed out)."
+)
 
 
 def escape(text: str) -> str:
@@ -30,6 +37,7 @@ def render(document: MatrixDocument) -> str:
     cells: dict[tuple[str, tuple[str, str, str]], Record] = {
         (r["scenario"], column_key(r)): r for r in records
     }
+    firsts = {r["scenario"]: r for r in reversed(records)}
     scenarios = list(dict.fromkeys(r["scenario"] for r in records))
     lines = [
         "# Exit-status conformance matrix",
@@ -37,18 +45,22 @@ def render(document: MatrixDocument) -> str:
         f"exitwrap {meta.get('tool_version', '?')} on {meta.get('host', '?')} "
         f"({meta.get('platform', '?')}), started {meta.get('started', '?')}.",
         "",
+        f"**{escape(document_summary(records, meta)['line'])}**",
+        "",
         "Legend: " + ", ".join(f"{mark} {name}" for name, mark in VERDICT_MARKS.items()) + ".",
         "Inner-layer cells show the shell's status variable; outer cells how the shell ended.",
+        *([SUITE_LEGEND] if any(r.get("suite") for r in records) else []),
         "",
         "| scenario | layer | " + " | ".join(escape(column_title(c)) for c in cols) + " |",
         "|---|---|" + "---|" * len(cols),
     ]
     for scenario in scenarios:
-        layer = next(r["layer"] for r in records if r["scenario"] == scenario)
+        first = firsts[scenario]
+        title = f"`{scenario}` {escape(row_summary(first))}".rstrip()
         row = [
             escape(cell_text(cells[scenario, c])) if (scenario, c) in cells else "" for c in cols
         ]
-        lines.append(f"| `{scenario}` | {layer} | " + " | ".join(row) + " |")
+        lines.append(f"| {title} | {first['layer']} | " + " | ".join(row) + " |")
     lines += ["", "## Shells", ""]
     for col in cols:
         first = next(r for r in records if column_key(r) == col)

@@ -33,6 +33,9 @@ class Shell:
     platform: str
     absent_reason: str = ""
 
+    def __repr__(self) -> str:  # short: pytest shows it for every failing test's 'shell'
+        return f"<Shell {self.label} {self.version} {self.path or 'absent'}>"
+
     @property
     def name(self) -> str:
         return self.spec.name

@@ -1,2 +1,2 @@
-"""The users' own suites: scenario files and their expectations, turned into scenarios and
-conventions the matrix runs beside the built-in ones."""
+"""The users' own suites: scenario files, Oils-format spec files and their expectations,
+turned into scenarios and conventions the matrix runs like the built-in ones."""

@@ -2,25 +2,32 @@
 
 A team gates CI on its own tool without writing Python: each scenario names
 a command (an argv, quoted for every shell's dialect) or a script (POSIX
-shell text, or one per dialect), the layer it checks, and the status it
-expects, for every shell and per shell::
+shell text, or one per dialect), the layer it checks, and what it expects
+(a status or a signal, stdout and stderr, exactly or as a regular
+expression), for every shell and per shell::
 
     [[scenario]]
     id = "mytool/config-error"
     summary = "a missing configuration file exits 3"
     command = ["mytool", "check", "missing.toml"]
     status = 3
+    stderr = {regex = "cannot read"}
     source = "mytool(1), EXIT STATUS: 3 means the configuration could not be read"
 
-    [scenario.shells]   # a shell's own documented rule
+    [scenario.shells]            # a shell's own documented rule (Oils' OK)
     ksh93 = 3
 
-    [scenario.bugs]     # a shell's known defect
-    posh = 1
+    [scenario.bugs]              # a shell's known defect (Oils' BUG)
+    posh = {status = 1, stdout = ""}
+
+    [scenario.not_implemented]   # a feature the shell lacks (Oils' N-I)
+    dash = 2
 
 The expectations become conventions (see harness/exitwrap/suites/expectations.py),
-with the file and the ``source`` text as their source. Anything malformed
-is a usage error naming the file and the scenario.
+with the file and the ``source`` text as their source. Each cell runs in a
+fresh directory (``$TMP``), with ``$SH`` naming the shell under test and the
+scenario's ``env``; ``applies_to`` lists the shells it is for. Anything
+malformed is a usage error naming the file and the scenario.
 """
 
 from __future__ import annotations
@@ -31,36 +38,43 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from exitwrap.conventions.catalog import CONVENTIONS
-from exitwrap.conventions.model import Convention, Source
+from exitwrap.conventions.model import KNOWN_BUG, NOT_IMPLEMENTED, SHELL_RULE, Convention, Source
 from exitwrap.errors import UsageError
-from exitwrap.scenarios.catalog import BY_ID, INNER, OUTER, Scenario
+from exitwrap.scenarios.catalog import BY_ID, INNER, OUTER
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.catalog import DIALECTS
 from exitwrap.shells.dialects import Unquotable
 from exitwrap.suites.expectations import (
-    KnownBug,
-    PerShell,
+    Expected,
+    Origin,
     check_id,
-    check_status,
-    status_conventions,
+    expected,
+    expected_conventions,
+    regex,
 )
+from exitwrap.suites.suite_scenario import SuiteScenario, check_env
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python < 3.11 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
+EXPECTATION_KEYS = ("status", "signal", "stdout", "stderr")
+# per-shell tables and the qualifier each gives its entries
+PER_SHELL = {"shells": SHELL_RULE, "bugs": KNOWN_BUG, "not_implemented": NOT_IMPLEMENTED}
 KEYS = frozenset(
-    {"id", "summary", "command", "script", "layer", "status", "shells", "bugs", "source", "url"}
+    {"id", "summary", "command", "script", "layer", "source", "url", "applies_to", "env"}
+    | set(EXPECTATION_KEYS)
+    | set(PER_SHELL)
 )
 
 
 @dataclass(frozen=True)
 class UserScenarios:
-    scenarios: tuple[Scenario, ...]
+    scenarios: tuple[SuiteScenario, ...]
     conventions: tuple[Convention, ...]
 
 
@@ -104,20 +118,63 @@ def _scripts(entry: Mapping[str, Any], where: str) -> dict[str, str]:
     return dict(script)
 
 
-def _per_shell(entry: Mapping[str, Any], where: str) -> dict[str, PerShell]:
-    per_shell: dict[str, PerShell] = {}
-    for table, wrap in (("shells", False), ("bugs", True)):
+def _output(value: object, what: str) -> object:
+    """An output expectation as the file writes it: text, or a table ``{regex = "..."}``."""
+    if isinstance(value, dict):
+        if set(value) != {"regex"} or not isinstance(value["regex"], str):
+            raise UsageError(f'{what} must be text or a table {{regex = "..."}}')
+        return regex(value["regex"], what)
+    return value
+
+
+def _expected(table: Mapping[str, Any], qualifier: str, where: str) -> Optional[Expected]:
+    """The expectation keys of a scenario or of one shell's table (None when it sets none)."""
+    if not any(key in table for key in EXPECTATION_KEYS):
+        return None
+    return expected(
+        table.get("status"),
+        signal=table.get("signal"),
+        stdout=_output(table["stdout"], f"{where}: stdout") if "stdout" in table else None,
+        stderr=_output(table["stderr"], f"{where}: stderr") if "stderr" in table else None,
+        qualifier=qualifier,
+        what=where,
+    )
+
+
+def _per_shell(entry: Mapping[str, Any], where: str) -> dict[str, Expected]:
+    per_shell: dict[str, Expected] = {}
+    for table, qualifier in PER_SHELL.items():
         given = entry.get(table, {})
         if not isinstance(given, dict):
-            raise UsageError(f"{where}: '{table}' must be a table of shell = status")
+            raise UsageError(f"{where}: '{table}' must be a table of shell = status or table")
         for name, value in given.items():
             if name not in KNOWN_NAMES:
                 raise UsageError(f"{where}: unknown shell {name!r} in '{table}'")
             if name in per_shell:
-                raise UsageError(f"{where}: {name} is in both 'shells' and 'bugs'")
-            status = check_status(value, f"{where}: {table}.{name}")
-            per_shell[name] = KnownBug(status) if wrap else status
+                raise UsageError(f"{where}: {name} is in more than one of {', '.join(PER_SHELL)}")
+            what = f"{where}: {table}.{name}"
+            if isinstance(value, dict):
+                unknown = sorted(set(value) - set(EXPECTATION_KEYS))
+                if unknown or not value:
+                    raise UsageError(f"{what}: keys are {', '.join(EXPECTATION_KEYS)}")
+                found = _expected(value, qualifier, what)
+            else:
+                found = expected(value, qualifier=qualifier, what=what)
+            assert found is not None
+            per_shell[name] = found
     return per_shell
+
+
+def _applies_to(entry: Mapping[str, Any], where: str) -> Optional[frozenset[str]]:
+    if "applies_to" not in entry:
+        return None
+    names = entry["applies_to"]
+    if not (isinstance(names, list) and names and all(isinstance(n, str) for n in names)):
+        raise UsageError(f"{where}: 'applies_to' must be a non-empty list of shell names")
+    unknown = sorted(set(names) - set(KNOWN_NAMES))
+    if unknown:
+        raise UsageError(f"{where}: unknown shell {unknown[0]!r} in 'applies_to'")
+    return frozenset(names)
 
 
 def _built_in(scenario_id: str) -> bool:
@@ -126,7 +183,7 @@ def _built_in(scenario_id: str) -> bool:
     return scenario_id in BY_ID or any(fnmatch.fnmatchcase(scenario_id, g) for g in globs)
 
 
-def _scenario(entry: Any, number: int, path: Path) -> tuple[Scenario, list[Convention]]:
+def _scenario(entry: Any, number: int, path: Path) -> tuple[SuiteScenario, list[Convention]]:
     where = f"{path}: scenario {number}"
     if not isinstance(entry, dict):
         raise UsageError(f"{where}: must be a table")
@@ -143,23 +200,31 @@ def _scenario(entry: Any, number: int, path: Path) -> tuple[Scenario, list[Conve
     for key in ("summary", "source", "url"):
         if not isinstance(entry.get(key, ""), str):
             raise UsageError(f"{where}: {key!r} must be text")
-    default = check_status(entry["status"], f"{where}: status") if "status" in entry else None
+    default = _expected(entry, "", where)
     source = Source(
         f"{path.name}, scenario {scenario_id}",
         entry.get("url", ""),
         entry.get("source") or f"expected by {path}",
     )
     summary = entry.get("summary") or f"{scenario_id} (from {path.name})"
-    scenario = Scenario(scenario_id, "user", layer, _scripts(entry, where), summary)
-    conventions = status_conventions(
-        scenario_id, layer, default, _per_shell(entry, where), source, KNOWN_NAMES
+    scenario = SuiteScenario(
+        scenario_id,
+        "user",
+        layer,
+        _scripts(entry, where),
+        summary,
+        origin=str(path),
+        applies_to=_applies_to(entry, where),
+        env=check_env(entry.get("env", {}), where),
     )
+    origin = Origin("user", scenario_id, layer, source)
+    conventions = expected_conventions(origin, default, _per_shell(entry, where), KNOWN_NAMES)
     return scenario, conventions
 
 
 def load_scenario_files(paths: Sequence[str | Path]) -> UserScenarios:
     """Read scenario files; every problem is a UsageError naming the file and the scenario."""
-    scenarios: list[Scenario] = []
+    scenarios: list[SuiteScenario] = []
     conventions: list[Convention] = []
     for path in map(Path, paths):
         data = _read(path)
