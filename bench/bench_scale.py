@@ -47,7 +47,7 @@ SIGNAL_BASES = {"ksh93": 256, "yash": 384}
 SPOOL_BATCH = 1000  # steps a matrix run spools at once, at most
 
 
-def _sizes(quick: bool, normal: Sequence[int], full: int) -> list[int]:
+def _sizes(normal: Sequence[int], full: int, *, quick: bool) -> list[int]:
     """The sizes to measure: the smaller ones when quick, the largest only when asked for."""
     if quick:
         return list(normal[:2])
@@ -140,7 +140,7 @@ def _matrix_run(scratch: Path, scenarios: Path, label: str) -> tuple[Sample, Pat
 
 
 def matrix_rows(*, quick: bool) -> list[Row]:
-    sizes = _sizes(quick, (100, 1000, 5000), 20000)
+    sizes = _sizes((100, 1000, 5000), 20000, quick=quick)
     jobs = cores()
     per_cell: dict[int, float] = {}
     result: list[Row] = []
@@ -199,7 +199,7 @@ def _interleaved(
 
 
 def sacct_rows(*, quick: bool) -> list[Row]:
-    sizes = _sizes(quick, (1000, 10_000, 100_000), 1_000_000)
+    sizes = _sizes((1000, 10_000, 100_000), 1_000_000, quick=quick)
     sacct = _command("exitcodes")
     result: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="bench-scale-sacct-") as directory:
@@ -303,10 +303,11 @@ def ingest_rows(*, quick: bool) -> list[Row]:
             _check_ingested(path, job, steps)
             again = [run_measured(argv, env) for _ in range(3 if quick else 10)]
             floor_ms = statistics.median(s.seconds for s in again) * 1000
+            floor_peak = max(s.max_rss_kib for s in again)
             ingest_s = first.seconds - floor_ms / 1000
             floor = f"the same sacct -X -j again ({_count(steps)} steps ingested)"
             result += [
-                Row(GROUP, floor, floor_ms, "ms", note=f"peak {_mib(max(s.max_rss_kib for s in again))}"),
+                Row(GROUP, floor, floor_ms, "ms", note=f"peak {_mib(floor_peak)}"),
                 Row(GROUP, f"first sacct -X -j: ingest {_count(steps)} spooled steps",
                     first.seconds * 1000, "ms", floor, first.seconds * 1000 / floor_ms,
                     note=f"peak {_mib(first.max_rss_kib)}; spooled in {spooled:.1f} s"),

@@ -106,7 +106,6 @@ def run_measured(
 ) -> Sample:
     """One run of argv (argv[0] a path), output discarded or its stderr kept in a file."""
     read, write = os.pipe()
-    os.set_inheritable(write, True)
     with open(stderr, "wb") as errors:
         subprocess.run(
             [VENV_PYTHON, "-S", "-c", MEASURE, str(write), *argv],
@@ -114,10 +113,14 @@ def run_measured(
             stdout=subprocess.DEVNULL,
             stderr=errors,
             env=dict(env) if env is not None else None,
-            close_fds=False,
+            pass_fds=(write,),
             check=True,
         )
     os.close(write)
     with os.fdopen(read, "rb") as report:
         seconds, max_rss, status = report.read().split()
     return Sample(float(seconds), int(max_rss), int(status))
+
+
+class Skipped(Exception):
+    """A benchmark that cannot run here: the reason shows in the table in place of its rows."""
