@@ -31,9 +31,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.bench_scale import SHELLS
 from bench.bench_spec import spec_floor_seconds
 from bench.common import VENV_PYTHON, Row, Sample, Skipped, run_measured
-from exitwrap.shells.catalog import POSIX_FAMILY
 from exitwrap.shells.shell import Shell, parse_selection, resolve
 from exitwrap.suites.spec_file import load_spec_files, oils_name
 
@@ -115,7 +115,7 @@ def find_peer(environ: Mapping[str, str]) -> Peer:
 
 
 def _shells(*, quick: bool) -> list[Shell]:
-    names = ("bash", "dash") if quick else POSIX_FAMILY
+    names = SHELLS[:2] if quick else SHELLS
     return [s for s in (resolve(n) for n in parse_selection(",".join(names))) if s.present]
 
 

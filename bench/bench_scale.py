@@ -139,43 +139,62 @@ def _matrix_run(scratch: Path, scenarios: Path, label: str) -> tuple[Sample, Pat
     return sample, output
 
 
+def _matrix_size(scratch: Path, size: int, rounds: int) -> tuple[int, float, float, int]:
+    """Cells, median seconds of the matrix and of its floor, peak KiB, at one size."""
+    scenarios = scratch / f"scale-{size}.toml"
+    scenarios.write_text(scenario_file(size), encoding="utf-8")
+    runs: list[Sample] = []
+    floors: list[float] = []
+    commands: list[list[str]] = []
+    for round_number in range(rounds):
+        sample, output = _matrix_run(scratch, scenarios, f"{size}-{round_number}")
+        runs.append(sample)
+        commands = commands or _cell_commands(output)
+        floors.append(parallel_floor_seconds(commands, cell_environment(str(scratch)), cores()))
+    seconds = statistics.median(s.seconds for s in runs)
+    return len(commands), seconds, statistics.median(floors), max(s.max_rss_kib for s in runs)
+
+
 def matrix_rows(*, quick: bool) -> list[Row]:
+    """A row a size (the cost a cell, against the floor's), then the cost of a cell more
+    between two sizes: what grows with the work, the fixed cost left out."""
     sizes = _sizes((100, 1000, 5000), 20000, quick=quick)
-    jobs = cores()
-    per_cell: dict[int, float] = {}
-    result: list[Row] = []
+    measured: dict[int, tuple[int, float, float, int]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-scale-matrix-") as directory:
-        scratch = Path(directory)
-        env = cell_environment(directory)
         for size in sizes:
-            scenarios = scratch / f"scale-{size}.toml"
-            scenarios.write_text(scenario_file(size), encoding="utf-8")
             rounds = 1 if quick or size >= 5000 else (5 if size <= 100 else 3)
-            runs: list[Sample] = []
-            floors: list[float] = []
-            commands: list[list[str]] = []
-            for round_number in range(rounds):
-                sample, output = _matrix_run(scratch, scenarios, f"{size}-{round_number}")
-                runs.append(sample)
-                commands = commands or _cell_commands(output)
-                floors.append(parallel_floor_seconds(commands, env, jobs))
-            cells = len(commands)
-            matrix_ms = statistics.median(s.seconds for s in runs) * 1000 / cells
-            floor_ms = statistics.median(floors) * 1000 / cells
-            per_cell[size] = matrix_ms
-            floor = f"floor, {size} scenarios: bare posix_spawn + waitpid, {jobs} at once"
-            result += [
-                Row(GROUP, floor, floor_ms, "ms/cell", note=f"{cells} cells"),
-                Row(GROUP, f"exitcodes matrix, {size} scenarios x {len(SHELLS)} shells",
-                    matrix_ms, "ms/cell", floor, matrix_ms / floor_ms,
-                    note=f"{matrix_ms * cells / 1000:.1f} s; peak "
-                         f"{_mib(max(s.max_rss_kib for s in runs))}; {rounds} run(s)"),
-            ]  # fmt: skip
-    smallest, largest = sizes[0], sizes[-1]
-    result.append(
-        Row(GROUP, f"matrix: cost a cell at {largest} scenarios over at {smallest}",
-            per_cell[largest] / per_cell[smallest], "x", goal="~1x (linear)")
-    )  # fmt: skip
+            measured[size] = _matrix_size(Path(directory), size, rounds)
+    result: list[Row] = []
+    for size, (cells, seconds, floor_s, peak) in measured.items():
+        floor = f"floor, {size} scenarios: bare posix_spawn + waitpid, {cores()} at once"
+        result += [
+            Row(GROUP, floor, floor_s * 1000 / cells, "ms/cell", note=f"{cells} cells"),
+            Row(GROUP, f"exitcodes matrix, {size} scenarios x {len(SHELLS)} shells",
+                seconds * 1000 / cells, "ms/cell", floor, seconds / floor_s,
+                note=f"{seconds:.1f} s; peak {_mib(peak)}"),
+        ]  # fmt: skip
+    slopes = []
+    for small, large in zip(sizes, sizes[1:]):
+        (cells_a, matrix_a, floor_a, peak_a), (cells_b, matrix_b, floor_b, peak_b) = (
+            measured[small],
+            measured[large],
+        )
+        added = cells_b - cells_a
+        slope, floor_slope = (
+            (matrix_b - matrix_a) * 1000 / added,
+            (floor_b - floor_a) * 1000 / added,
+        )
+        slopes.append(slope)
+        floor = f"floor: a cell more, {small} to {large} scenarios"
+        result += [
+            Row(GROUP, floor, floor_slope, "ms/cell"),
+            Row(GROUP, f"matrix: a cell more, {small} to {large} scenarios", slope, "ms/cell",
+                floor, slope / floor_slope,
+                note=f"{(peak_b - peak_a) / added:.1f} KiB more peak memory a cell"),
+        ]  # fmt: skip
+    if len(slopes) > 1:
+        growth = f"matrix: a cell more at {sizes[-2]}-{sizes[-1]} over at {sizes[0]}-{sizes[1]}"
+        result.append(Row(GROUP, growth, slopes[-1] / slopes[0], "x", goal="~1x (linear)"))
     return result
 
 
