@@ -35,6 +35,8 @@ from bench.common import VENV_PYTHON, Row, Sample, cores, run_measured
 from exitwrap.accounting.recorder import Recorder
 from exitwrap.matrix.feed import FinishedStep
 from exitwrap.matrix.run import cell_environment
+from exitwrap.scenarios.catalog import SCENARIOS, select
+from exitwrap.suites.scenario_file import load_scenario_files
 
 GROUP = "scale"
 FULL = "EXITWRAP_BENCH_FULL"
@@ -198,6 +200,32 @@ def matrix_rows(*, quick: bool) -> list[Row]:
     return result
 
 
+def selection_rows(*, quick: bool) -> list[Row]:
+    """What ``exitcodes matrix --scenario-file FILE`` does with the file before any shell runs:
+    read it, then select the run's scenarios (the default with your own scenarios: exactly
+    their ids, as cli/matrix.py builds the pattern), in process, a scenario."""
+    sizes = _sizes((100, 1000, 5000), 20000, quick=quick)
+    per_scenario: dict[int, float] = {}
+    result: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="bench-scale-select-") as directory:
+        for size in sizes:
+            path = Path(directory) / f"scale-{size}.toml"
+            path.write_text(scenario_file(size), encoding="utf-8")
+            started = time.perf_counter()
+            own = load_scenario_files([path]).scenarios
+            read = time.perf_counter()
+            select(",".join(s.id for s in own), [*SCENARIOS, *own])
+            done = time.perf_counter()
+            per_scenario[size] = (done - started) * 1000 / size
+            note = f"read {read - started:.2f} s, select {done - read:.2f} s"
+            name = f"read + select {size} scenarios, in process"
+            result.append(Row(GROUP, name, per_scenario[size], "ms/scenario", note=note))
+    growth = f"read + select: a scenario at {sizes[-1]} over at {sizes[0]}"
+    ratio = per_scenario[sizes[-1]] / per_scenario[sizes[0]]
+    result.append(Row(GROUP, growth, ratio, "x", goal="~1x (linear)"))
+    return result
+
+
 # --- sacct against the database's size --------------------------------------------------------
 
 
@@ -337,4 +365,9 @@ def ingest_rows(*, quick: bool) -> list[Row]:
 
 
 def rows(*, quick: bool) -> list[Row]:
-    return [*ingest_rows(quick=quick), *sacct_rows(quick=quick), *matrix_rows(quick=quick)]
+    return [
+        *ingest_rows(quick=quick),
+        *sacct_rows(quick=quick),
+        *selection_rows(quick=quick),
+        *matrix_rows(quick=quick),
+    ]
