@@ -35,7 +35,8 @@ from exitwrap.matrix.run import cell_environment, render, run_matrix
 from exitwrap.observe.probe import probe_kit
 from exitwrap.scenarios.catalog import INNER, SCENARIOS, Scenario, select
 from exitwrap.shells.dialects import POSIX
-from exitwrap.suites.spec_file import load_spec_files, oils_name
+from exitwrap.suites.oils_names import oils_name
+from exitwrap.suites.spec_file import load_spec_files
 
 BUILT_IN = "matrix --jobs 1, built-in scenarios"
 SPEC = "matrix --jobs 1, an Oils spec file of the same scripts"

@@ -6,12 +6,16 @@ hand; everything the matrix reports is observed (see test_matrix.py).
 
 from __future__ import annotations
 
+import fnmatch
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exitwrap.conventions.catalog import CONVENTIONS
 from exitwrap.conventions.checker import check, covering
 from exitwrap.conventions.expr import evaluate
-from exitwrap.conventions.model import Convention, Expect, Source
+from exitwrap.conventions.model import Convention, Expect, Source, matches
 from exitwrap.observe.observation import Observation
 from exitwrap.scenarios.catalog import BY_ID, INNER, OUTER
 from exitwrap.shells.catalog import POSIX_FAMILY
@@ -178,3 +182,11 @@ def test_text_expectations_fill_in_the_signal_and_compare_or_search() -> None:
         'text other than ""',
         'stderr containing "core dumped"',
     ]
+
+
+_ID_TEXT = st.text(alphabet="ab/*?[]!-1", max_size=8)
+
+
+@given(scenario_id=_ID_TEXT, glob=_ID_TEXT)
+def test_scenario_globs_match_as_fnmatch_does(scenario_id: str, glob: str) -> None:
+    assert matches(scenario_id, glob) == fnmatch.fnmatchcase(scenario_id, glob)

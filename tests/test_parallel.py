@@ -1,10 +1,11 @@
 """ordered_map: results in order, from forked workers when the caller runs no other thread,
-from threads when it does, errors passed on."""
+from threads when it does, errors passed on, a dead worker reported, none left behind."""
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -18,15 +19,27 @@ from tests.conftest import REPO
 # run in a fresh interpreter: a test runner's own threads (pytest-xdist's) would rule out fork
 _IN_A_SINGLE_THREADED_PROCESS = """
 import json, os
+from exitwrap.errors import HarnessFailure
 from exitwrap.observe.parallel import ordered_map
-from tests.test_parallel import _fails_on_three, _tagged
+from tests.test_parallel import _dies_on_five, _fails_on_three, _tagged
 results = list(ordered_map(_tagged, list(range(200)), workers=2))
 try:
     list(ordered_map(_fails_on_three, list(range(10)), workers=2))
     error = None
 except ValueError as raised:
     error = str(raised)
-print(json.dumps({"parent": os.getpid(), "results": results, "error": error}))
+try:
+    list(ordered_map(_dies_on_five, list(range(40)), workers=2))
+    died = None
+except HarnessFailure as raised:
+    died = str(raised)
+partial = ordered_map(_tagged, list(range(400)), workers=2)
+first = [next(partial) for _ in range(3)]
+partial.close()
+children = open(  # every worker reaped
+    f"/proc/{os.getpid()}/task/{os.getpid()}/children").read().split()
+print(json.dumps({"parent": os.getpid(), "results": results, "error": error, "died": died,
+                  "first": [value for value, _, _ in first], "children": children}))
 """
 
 
@@ -49,12 +62,15 @@ def another_thread() -> Iterator[None]:
 def test_a_single_threaded_caller_gets_forked_workers_and_their_errors() -> None:
     done = subprocess.run(
         [sys.executable, "-c", _IN_A_SINGLE_THREADED_PROCESS],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        cwd=REPO, capture_output=True, text=True, check=True, timeout=60,
     )  # fmt: skip
     run = json.loads(done.stdout)
     assert [value for value, _, _ in run["results"]] == [n * n for n in range(200)]
     assert run["parent"] not in {pid for _, pid, _ in run["results"]}  # which worker: varies
     assert run["error"] == "three"
+    assert run["died"].startswith("a matrix worker (pid ") and run["died"].endswith("signal 9")
+    assert run["first"] == [0, 1, 4]
+    assert run["children"] == []
 
 
 @pytest.mark.usefixtures("another_thread")
@@ -69,6 +85,12 @@ def test_one_worker_runs_in_this_thread() -> None:
     here = (os.getpid(), threading.get_ident())
     results = list(ordered_map(_tagged, [1, 2, 3], workers=1))
     assert results == [(1, *here), (4, *here), (9, *here)]
+
+
+def _dies_on_five(item: int) -> int:
+    if item == 5:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return item
 
 
 def _fails_on_three(item: int) -> int:

@@ -23,7 +23,8 @@ from exitwrap.errors import UsageError
 from exitwrap.reports import formats
 from exitwrap.reports.cells import cell_text
 from exitwrap.shells.catalog import POSIX_FAMILY
-from exitwrap.suites.spec_file import load_spec_files, oils_name
+from exitwrap.suites.oils_names import oils_name
+from exitwrap.suites.spec_file import load_spec_files
 from exitwrap.suites.spec_format import SpecCase, parse_spec, read_spec
 from tests.conftest import REPO, SHELLS
 from tests.reports_helpers import parse_html

@@ -5,6 +5,12 @@ from __future__ import annotations
 import os
 import sys
 import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
 
 PLATFORMS = ("linux", "macos", "windows", "wine")
 
@@ -26,3 +32,43 @@ def threads_running() -> int:
         return len(os.listdir("/proc/self/task"))
     except OSError:
         return threading.active_count()
+
+
+def threaded_map(
+    work: Callable[[Item], Result], items: Sequence[Item], workers: int, *, retire_s: float = 1.0
+) -> list[Result]:
+    """work(item) for each item on up to ``workers`` threads, in order; returns once the
+    threads are gone from the kernel too (up to ``retire_s``), so that a caller may fork next.
+
+    Plain threads, not concurrent.futures: that module and the logging it imports cost a
+    start-up more than the threads save a short run.
+    """
+    results: dict[int, Result] = {}
+    failures: list[BaseException] = []
+    queue = list(enumerate(items))
+    lock = threading.Lock()
+
+    def take() -> None:
+        while True:
+            with lock:
+                if not queue or failures:
+                    return
+                index, item = queue.pop()
+            try:
+                results[index] = work(item)
+            except BaseException as error:  # re-raised in the caller's thread
+                failures.append(error)
+
+    before = threads_running()
+    threads = [threading.Thread(target=take, daemon=True) for _ in range(min(workers, len(items)))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # joined threads linger in the kernel a moment: wait for them (briefly)
+    deadline = time.monotonic() + retire_s
+    while threads_running() > before and time.monotonic() < deadline:
+        time.sleep(0.001)
+    if failures:
+        raise failures[0]
+    return [results[index] for index in range(len(items))]

@@ -11,17 +11,16 @@ from pathlib import Path
 from exitwrap.cli.common import EXIT_FAILURE, EXIT_OK
 from exitwrap.cli.parsing import Parser, parse
 from exitwrap.conventions.catalog import CONVENTIONS
+from exitwrap.conventions.model import Convention
 from exitwrap.errors import UsageError
 from exitwrap.matrix.feed import finish_recording, start_recording
 from exitwrap.matrix.gate import default_fail_on, failing, failure_message, parse_fail_on
 from exitwrap.matrix.run import run_matrix
 from exitwrap.observe.runner import DEFAULT_TIMEOUT_S, Limits
 from exitwrap.reports import formats
-from exitwrap.scenarios.catalog import SCENARIOS, select
+from exitwrap.scenarios.catalog import SCENARIOS, Scenario, select
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.shell import parse_selection, resolve_all
-from exitwrap.suites.scenario_file import load_scenario_files
-from exitwrap.suites.spec_file import load_spec_files
 
 PROG = "exitcodes matrix"
 
@@ -104,11 +103,7 @@ def run(argv: Sequence[str]) -> int:
         raise UsageError("--timeout must be a positive number of seconds")
     if args.output and not args.format:
         raise UsageError("-o needs --format")
-    user = load_scenario_files(args.scenario_file)
-    specs = load_spec_files(args.spec)
-    for warning in specs.warnings:
-        _warn(warning)
-    own = [*user.scenarios, *specs.scenarios]
+    own, own_conventions = _own_suites(args.scenario_file, args.spec)
     twice = sorted(i for i, n in Counter(s.id for s in own).items() if n > 1)
     if twice:
         raise UsageError(f"scenario {twice[0]!r} is defined by two of the files given")
@@ -122,7 +117,7 @@ def run(argv: Sequence[str]) -> int:
     shells = resolve_all(parse_selection(args.shells))
     progress = _progress if sys.stderr.isatty() else None
     limits = Limits(timeout_s=args.timeout)
-    conventions = [*CONVENTIONS, *user.conventions, *specs.conventions]
+    conventions = [*CONVENTIONS, *own_conventions]
     command = ["exitcodes", "matrix", *argv]
     recording = None if args.no_record else start_recording(os.environ, command, _warn)
     result = run_matrix(shells, scenarios, args.jobs, limits, progress, conventions)
@@ -141,6 +136,30 @@ def run(argv: Sequence[str]) -> int:
     if failed:
         print(f"{PROG}: {failure_message(failed, fail_on)}", file=sys.stderr)
     return status
+
+
+def _own_suites(
+    scenario_files: Sequence[str], spec_files: Sequence[str]
+) -> tuple[list[Scenario], list[Convention]]:
+    """The users' scenarios and what they expect; their readers are imported only when a
+    file is given (a run of the built-in scenarios starts without them)."""
+    scenarios: list[Scenario] = []
+    conventions: list[Convention] = []
+    if scenario_files:
+        from exitwrap.suites.scenario_file import load_scenario_files  # noqa: PLC0415
+
+        user = load_scenario_files(scenario_files)
+        scenarios += user.scenarios
+        conventions += user.conventions
+    if spec_files:
+        from exitwrap.suites.spec_file import load_spec_files  # noqa: PLC0415
+
+        specs = load_spec_files(spec_files)
+        for warning in specs.warnings:
+            _warn(warning)
+        scenarios += specs.scenarios
+        conventions += specs.conventions
+    return scenarios, conventions
 
 
 def _warn(message: str) -> None:

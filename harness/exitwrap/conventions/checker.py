@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
-from exitwrap.conventions.model import OILS_CLASSES, OUTPUTS, Convention
+from exitwrap.conventions.model import GLOB_CHARACTERS, OILS_CLASSES, OUTPUTS, Convention
 from exitwrap.observe.observation import Observation
 from exitwrap.scenarios.catalog import INNER, Scenario
 from exitwrap.status import Termination
@@ -85,9 +85,6 @@ def _evaluate(
     return verdict(holds=holds and (outer.core or expect.kind != "core"))
 
 
-_GLOB_CHARACTERS = frozenset("*?[")
-
-
 class ConventionIndex:
     """The conventions of a run, looked up by scenario once and then only filtered by shell.
 
@@ -102,7 +99,7 @@ class ConventionIndex:
         self._exact: dict[str, list[int]] = {}
         self._globbed: list[int] = []
         for number, convention in enumerate(self.conventions):
-            if any(set(glob) & _GLOB_CHARACTERS for glob in convention.scenarios):
+            if any(not GLOB_CHARACTERS.isdisjoint(glob) for glob in convention.scenarios):
                 self._globbed.append(number)
             else:
                 for scenario_id in dict.fromkeys(convention.scenarios):

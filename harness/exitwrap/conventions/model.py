@@ -162,6 +162,18 @@ class Expect:
         raise ValueError(f"unknown operator {self.op!r}")
 
 
+GLOB_CHARACTERS = frozenset("*?[")
+
+
+def matches(scenario_id: str, glob: str) -> bool:
+    """fnmatchcase, without compiling a regular expression for the catalog's usual forms (an
+    id, ``family/*``): a short run's one scenario would compile dozens, ~7 ms."""
+    stem = glob[:-1] if glob.endswith("*") else glob
+    if GLOB_CHARACTERS.isdisjoint(stem):
+        return scenario_id.startswith(stem) if stem != glob else scenario_id == glob
+    return fnmatch.fnmatchcase(scenario_id, glob)
+
+
 @dataclass(frozen=True)
 class Convention:
     id: str
@@ -179,7 +191,7 @@ class Convention:
         return self.covers_scenario(scenario_id, n) and self.covers_shell(shell, family)
 
     def covers_scenario(self, scenario_id: str, n: Optional[int]) -> bool:
-        if not any(fnmatch.fnmatchcase(scenario_id, g) for g in self.scenarios):
+        if not any(matches(scenario_id, g) for g in self.scenarios):
             return False
         return self.n_range is None or (n is not None and self.n_range[0] <= n <= self.n_range[1])
 

@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import datetime
 import functools
 import os
 import shutil
-import socket
 import sys
 import tempfile
 import time
@@ -30,7 +28,7 @@ from exitwrap.conventions.catalog import CONVENTIONS
 from exitwrap.conventions.checker import CellCheck, ConventionIndex, check
 from exitwrap.conventions.model import Convention
 from exitwrap.matrix.suite_cells import suite_cell
-from exitwrap.observe.cores import core_cell
+from exitwrap.observe.cores import core_cell, cores_off
 from exitwrap.observe.cores import policy as core_policy
 from exitwrap.observe.interactive import run_interactive
 from exitwrap.observe.observation import Observation
@@ -315,16 +313,26 @@ def run_cell(
     return judge(shell, scenario, observe(shell, scenario, kit, env, limits), conventions)
 
 
-def run_meta(started: datetime.datetime) -> Meta:
-    """A matrix document's meta object: which tool ran where and when (the plugin uses it too)."""
+def run_meta(started: float) -> Meta:
+    """A matrix document's meta object: which tool ran where and when (the plugin uses it too).
+
+    ``started``: seconds since the epoch, shown in UTC as ISO 8601.
+    """
     return {
         "schema_version": SCHEMA_VERSION,
         "tool_version": __version__,
-        "host": socket.gethostname(),
+        "host": _host_name(),
         "platform": host_platform(),
         "python": sys.version.split()[0],
-        "started": started.isoformat(timespec="seconds"),
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(started)),
     }
+
+
+def _host_name() -> str:
+    """The host's name, as gethostname() gives it (without the socket module's import)."""
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    return os.environ.get("COMPUTERNAME", "")
 
 
 def iter_cells(
@@ -339,6 +347,8 @@ def iter_cells(
     Each shell's session (Wine's prefix and server, for cmd) is held for the run.
     """
     kit = probe_kit()
+    if sys.platform != "win32":
+        cores_off()  # here, once, rather than in each worker
     home = tempfile.mkdtemp(prefix="exitwrap-home-")
     scratch = tempfile.mkdtemp(prefix="exitwrap-cells-")  # suite cells' own directories
     try:
@@ -370,7 +380,7 @@ def run_matrix(
 
     ``conventions`` is the built-in catalog, plus whatever a user's scenario file expects.
     """
-    result = MatrixResult(run_meta(datetime.datetime.now(datetime.timezone.utc)))
+    result = MatrixResult(run_meta(time.time()))
     started = time.perf_counter()
     total = len(shells) * len(scenarios)
     for cell in iter_cells(shells, scenarios, jobs, limits, conventions):

@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from exitwrap.shells.shell import Shell
-from exitwrap.suites.spec_file import oils_name
+from exitwrap.suites.oils_names import oils_name
 from exitwrap.suites.suite_scenario import SuiteScenario
 
 

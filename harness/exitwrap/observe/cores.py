@@ -84,8 +84,13 @@ def policy() -> CorePolicy:
 
 
 @functools.cache
+@functools.cache
 def cores_off() -> None:
-    """Drop this process's soft RLIMIT_CORE to 0, so no cell it starts dumps core unasked."""
+    """Drop this process's soft RLIMIT_CORE to 0, so no cell it starts dumps core unasked.
+
+    Once per process (and its forks: a matrix calls it before forking its workers, which
+    then neither import ``resource`` nor ask again).
+    """
     import resource  # noqa: PLC0415  (POSIX only)
 
     _soft, hard = resource.getrlimit(resource.RLIMIT_CORE)

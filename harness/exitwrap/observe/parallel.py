@@ -5,7 +5,10 @@ until the shell has exec'd), so cells on threads barely overlap their
 spawns: measured here, two threads spawning ``/bin/true`` ran 1.1x-1.4x as
 fast as one, two processes 1.8x. Workers are forked from the caller, so the
 function and the items need no pickling (shells, scenarios, the probe kit,
-held sessions are simply there); only each result travels back.
+held sessions are simply there); only each result travels back, pickled,
+on the worker's own pipe. The pool is a few pipes and ``fork``, not
+``multiprocessing``, whose import (sockets, its context machinery) cost a
+short matrix run more than its cells.
 
 fork copies only the calling thread: a caller running other threads (a test
 runner's, an application's) could hand a worker a lock that one of them held
@@ -14,56 +17,169 @@ and will never release there, so such a caller gets threads instead.
 
 from __future__ import annotations
 
-import multiprocessing
+import os
+import pickle
+import select
 import signal
+import struct
+import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Optional, TypeVar
+from typing import TypeVar
 
-from exitwrap.platforms import threads_running
+from exitwrap.errors import HarnessFailure
+from exitwrap.platforms import threaded_map, threads_running
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 CHUNKS_PER_WORKER = 8
-
-# the work being mapped, set just before the workers are forked from it
-_WORK: Optional[tuple[Callable[[Any], Any], Sequence[Any]]] = None
-
-
-def _nth(n: int) -> Any:
-    assert _WORK is not None, "a worker forked outside ordered_map"
-    work, items = _WORK
-    return work(items[n])
-
-
-def _quiet_worker() -> None:
-    """Ctrl-C is the caller's to handle (it stops the pool): workers print nothing."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-
-def _may_fork() -> bool:
-    return "fork" in multiprocessing.get_all_start_methods() and threads_running() == 1
+_SPAN = struct.Struct("=qq")  # a chunk handed to a worker: items [start, stop)
+_SIZE = struct.Struct("=Q")  # the length of a pickled answer that follows
 
 
 def ordered_map(
     work: Callable[[Item], Result], items: Sequence[Item], workers: int
 ) -> Iterator[Result]:
     """work(item) for each item, in order, on up to ``workers`` processes (else threads)."""
-    global _WORK  # noqa: PLW0603  (forked workers find the work here)
     if workers <= 1 or len(items) <= 1:
         yield from map(work, items)
-        return
-    if not _may_fork():
-        with ThreadPoolExecutor(max_workers=workers) as threads:
-            yield from threads.map(work, items)
-        return
-    _WORK = (work, items)
+    elif hasattr(os, "fork") and threads_running() == 1:
+        yield from _forked(work, items, min(workers, len(items)))
+    else:
+        yield from threaded_map(work, items, workers)
+
+
+def _read_exactly(fd: int, size: int) -> bytes:
+    """size bytes from fd, or fewer only at end of file."""
+    parts: list[bytes] = []
+    while size:
+        part = os.read(fd, size)
+        if not part:
+            break
+        parts.append(part)
+        size -= len(part)
+    return b"".join(parts)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def _serve(work: Callable[[Item], Result], items: Sequence[Item], tasks: int, answers: int) -> None:
+    """A worker's life: run each chunk it is handed, answer with its results (or the error)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
+    while True:
+        span = _read_exactly(tasks, _SPAN.size)
+        if len(span) < _SPAN.size:
+            return
+        start, stop = _SPAN.unpack(span)
+        try:
+            answer: tuple[bool, object] = (True, [work(items[n]) for n in range(start, stop)])
+            data = pickle.dumps(answer)
+        except Exception as error:  # it goes to the caller, which raises it
+            try:
+                data = pickle.dumps((False, error))
+            except Exception:  # one that cannot travel: told in words
+                data = pickle.dumps((False, HarnessFailure(f"a worker failed: {error!r}")))
+        _write_all(answers, _SIZE.pack(len(data)) + data)
+
+
+class _Worker:
+    """One forked worker and its two pipes, from the caller's side."""
+
+    def __init__(
+        self, work: Callable[[Item], Result], items: Sequence[Item], others: Sequence[_Worker]
+    ) -> None:
+        """Fork it; ``others``: the workers forked before, whose pipes it must not hold open
+        (a task pipe a sibling keeps open would never tell its worker to stop)."""
+        task_read, self.tasks = os.pipe()
+        self.answers, answer_write = os.pipe()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.pid = os.fork()
+        if self.pid == 0:  # the worker: never returns into the caller's code
+            status = 1
+            try:
+                for fd in (self.tasks, self.answers, *(f for o in others for f in o.fds)):
+                    os.close(fd)
+                _serve(work, items, task_read, answer_write)
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(task_read)
+        os.close(answer_write)
+        self.chunk: int | None = None  # the chunk it is working on
+
+    @property
+    def fds(self) -> tuple[int, int]:
+        return self.tasks, self.answers
+
+    def hand(self, chunk: int, span: tuple[int, int]) -> None:
+        self.chunk = chunk
+        _write_all(self.tasks, _SPAN.pack(*span))
+
+    def answer(self) -> tuple[int, list[object]]:
+        """Its chunk and the chunk's results; its error raised; HarnessFailure if it died."""
+        size = _read_exactly(self.answers, _SIZE.size)
+        data = (
+            _read_exactly(self.answers, _SIZE.unpack(size)[0]) if len(size) == _SIZE.size else b""
+        )
+        if not data:
+            raise HarnessFailure(f"a matrix worker (pid {self.pid}) died: {self._end()}")
+        ok, value = pickle.loads(data)  # our own forked child wrote it
+        chunk, self.chunk = self.chunk, None
+        if not ok:
+            raise value
+        assert chunk is not None, "an answer to no question"
+        return chunk, value
+
+    def _end(self) -> str:
+        _, status = os.waitpid(self.pid, 0)
+        self.pid = 0
+        return f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else "it exited"
+
+    def stop(self, *, kill: bool) -> None:
+        """Close its pipes and reap it; ``kill`` for a run that is being abandoned."""
+        os.close(self.tasks)
+        os.close(self.answers)
+        if self.pid:
+            if kill:
+                os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+
+
+def _forked(
+    work: Callable[[Item], Result], items: Sequence[Item], workers: int
+) -> Iterator[Result]:
     # a task's round trip costs about as much as a cell: hand them out in chunks, enough
     # of them (eight a worker) that a slow one at the end does not idle the others long
-    chunk = max(1, len(items) // (workers * CHUNKS_PER_WORKER))
+    size = max(1, len(items) // (workers * CHUNKS_PER_WORKER))
+    spans = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    pool: list[_Worker] = []
+    finished = False
     try:
-        with multiprocessing.get_context("fork").Pool(workers, _quiet_worker) as pool:
-            yield from pool.imap(_nth, range(len(items)), chunksize=chunk)
+        for _ in range(workers):
+            pool.append(_Worker(work, items, pool))
+        done: dict[int, list[object]] = {}
+        handed = 0
+        for worker in pool[: len(spans)]:
+            worker.hand(handed, spans[handed])
+            handed += 1
+        for chunk in range(len(spans)):
+            while chunk not in done:
+                busy = {w.answers: w for w in pool if w.chunk is not None}
+                ready, _, _ = select.select(list(busy), [], [])
+                for fd in ready:
+                    worker = busy[fd]
+                    answered, results = worker.answer()
+                    done[answered] = results
+                    if handed < len(spans):
+                        worker.hand(handed, spans[handed])
+                        handed += 1
+            yield from done.pop(chunk)  # type: ignore[misc]  # each a Result, pickled
+        finished = True
     finally:
-        _WORK = None
+        for worker in pool:
+            worker.stop(kill=not finished)

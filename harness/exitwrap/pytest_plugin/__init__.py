@@ -28,8 +28,8 @@ imported when a test first asks for it.
 from __future__ import annotations
 
 import contextlib
-import datetime
 import importlib
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -48,7 +48,7 @@ _RECORDS = "exitwrap_records"  # the workeroutput key a worker's cells travel un
 
 class _SessionState:
     def __init__(self) -> None:
-        self.started = datetime.datetime.now(datetime.timezone.utc)
+        self.started = time.time()
         self.shells: Optional[list[Shell]] = None
         self.records: list[CellRecord] = []
         self.problems: list[str] = []  # shown in the terminal summary

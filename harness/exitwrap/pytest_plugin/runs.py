@@ -13,7 +13,6 @@ carry verdicts, Oils classes and sources like a scenario file's.
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import tempfile
@@ -282,7 +281,7 @@ def select_shells(names: Optional[str]) -> list[Shell]:
 
 
 def write_report(
-    records: Sequence[Record], started: datetime.datetime, directory: Path, shells: Sequence[Shell]
+    records: Sequence[Record], started: float, directory: Path, shells: Sequence[Shell]
 ) -> list[Path]:
     """The session's cells as every matrix format, columns in the order the shells were named."""
     order = {s.label: i for i, s in enumerate(shells)}

@@ -22,6 +22,10 @@ UNKNOWN = "unknown"
 _TIMEOUT_S = 10
 
 
+class NotRemembered(Exception):
+    """A version was to come from the cache only, and the cache has none for this binary."""
+
+
 def _output(argv: list[str]) -> Optional[str]:
     try:
         done = subprocess.run(
@@ -38,7 +42,11 @@ def _output(argv: list[str]) -> Optional[str]:
 
 
 def locate(
-    spec: ShellSpec, override: Optional[str] = None, *, ask_packages: bool = True
+    spec: ShellSpec,
+    override: Optional[str] = None,
+    *,
+    ask_packages: bool = True,
+    remembered_only: bool = False,
 ) -> tuple[Optional[str], str, str]:
     """(path, version, why absent): the binary to run, or None and the reason.
 
@@ -46,11 +54,13 @@ def locate(
     one the user named with NAME=/path is taken as it is. Without
     ``ask_packages`` a shell with no version flag stays ``unknown`` rather than
     wait for the package manager (exitwrap --shell needs the binary, not that).
+    ``remembered_only``: raise NotRemembered rather than ask a binary its version.
     """
+    asking = {"ask_packages": ask_packages, "remembered_only": remembered_only}
     if override is not None:
         if os.path.isfile(override) and os.access(override, os.X_OK):
             path = os.path.abspath(override)
-            return path, version_of(spec, path, ask_packages=ask_packages)[0], ""
+            return path, version_of(spec, path, **asking)[0], ""
         return None, UNKNOWN, f"{override} is not an executable file"
     reasons = []
     for candidate in spec.candidates:
@@ -58,7 +68,7 @@ def locate(
         if not found:
             reasons.append(f"{candidate} not found on PATH")
             continue
-        version, problem = version_of(spec, found, ask_packages=ask_packages)
+        version, problem = version_of(spec, found, **asking)
         if not problem:
             return found, version, ""
         reasons.append(problem)
@@ -87,7 +97,9 @@ def _package_version(path: str) -> Optional[str]:
 
 
 @functools.cache
-def version_of(spec: ShellSpec, path: str, *, ask_packages: bool = True) -> tuple[str, str]:
+def version_of(
+    spec: ShellSpec, path: str, *, ask_packages: bool = True, remembered_only: bool = False
+) -> tuple[str, str]:
     """(version, problem): the exact version, and a reason when the binary is not this shell.
 
     Answers are remembered across runs while the binary is unchanged (version_cache.py).
@@ -95,6 +107,8 @@ def version_of(spec: ShellSpec, path: str, *, ask_packages: bool = True) -> tupl
     if not ask_packages and not spec.version_args:
         return UNKNOWN, ""  # nothing to ask but the package manager, and it is not to be asked
     answer = version_cache.recall(spec, path)
+    if answer is None and remembered_only:
+        raise NotRemembered(path)
     if answer is None:
         answer = _ask(spec, path, ask_packages=ask_packages)
         if ask_packages or answer[0] != UNKNOWN:

@@ -4,22 +4,20 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Optional
 
 from exitwrap.errors import HarnessFailure, UsageError
-from exitwrap.platforms import host_platform, threads_running
+from exitwrap.platforms import host_platform, threaded_map
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.catalog import BY_NAME
-from exitwrap.shells.discovery import locate
+from exitwrap.shells.discovery import NotRemembered, locate
 from exitwrap.shells.launchers import Launch
 from exitwrap.shells.spec import ShellSpec
 from exitwrap.shells.variants import Start, split_entry, started_as
 
-_RETIRE_S = 1.0  # the longest wait for the version probes' threads to be gone
+_PROBES_AT_ONCE = 8  # version probes of a first run, side by side
 
 
 @dataclass(frozen=True)
@@ -136,16 +134,21 @@ def parse_selection(text: str) -> list[Selection]:
     return selections
 
 
-def resolve(selection: Selection, *, ask_packages: bool = True) -> Shell:
+def resolve(
+    selection: Selection, *, ask_packages: bool = True, remembered_only: bool = False
+) -> Shell:
     """Find the selected shell on this machine; an uninstalled one comes back absent.
 
-    ``ask_packages=False`` skips the package manager (a version-less shell stays ``unknown``).
+    ``ask_packages=False`` skips the package manager (a version-less shell stays ``unknown``);
+    ``remembered_only`` raises NotRemembered rather than ask a binary its version.
     """
     spec = BY_NAME[selection.name]
     start = selection.start
     if start.args:
         spec = dataclasses.replace(spec, mode_args=spec.mode_args + start.args)
-    path, version, reason = locate(spec, selection.path, ask_packages=ask_packages)
+    path, version, reason = locate(
+        spec, selection.path, ask_packages=ask_packages, remembered_only=remembered_only
+    )
     if path is not None and start.argv0 is not None:
         try:
             path = started_as(path, start.argv0)
@@ -155,15 +158,22 @@ def resolve(selection: Selection, *, ask_packages: bool = True) -> Shell:
 
 
 def resolve_all(selections: Sequence[Selection], *, ask_packages: bool = True) -> list[Shell]:
-    """``resolve`` for each selection, the version probes of a first run side by side."""
-    if len(selections) < 2:
-        return [resolve(s, ask_packages=ask_packages) for s in selections]
-    before = threads_running()
-    with ThreadPoolExecutor(max_workers=min(8, len(selections))) as pool:
-        shells = list(pool.map(lambda s: resolve(s, ask_packages=ask_packages), selections))
-    # joined threads linger in the kernel a moment: wait for them (briefly), so a caller that
-    # forks its workers next (the matrix) still finds itself single-threaded
-    deadline = time.monotonic() + _RETIRE_S
-    while threads_running() > before and time.monotonic() < deadline:
-        time.sleep(0.001)
-    return shells
+    """``resolve`` for each selection: from the version cache where it can, the version
+    probes of binaries it does not know side by side (threads gone before it returns)."""
+    shells: dict[int, Shell] = {}
+    unknown: list[int] = []
+    for index, selection in enumerate(selections):
+        try:
+            shells[index] = resolve(selection, ask_packages=ask_packages, remembered_only=True)
+        except NotRemembered:
+            unknown.append(index)
+    if len(unknown) == 1:
+        shells[unknown[0]] = resolve(selections[unknown[0]], ask_packages=ask_packages)
+    elif unknown:
+        probed = threaded_map(
+            lambda index: resolve(selections[index], ask_packages=ask_packages),
+            unknown,
+            _PROBES_AT_ONCE,
+        )
+        shells.update(zip(unknown, probed))
+    return [shells[index] for index in range(len(selections))]

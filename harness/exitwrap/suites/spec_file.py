@@ -38,22 +38,12 @@ from exitwrap.conventions.model import (
 )
 from exitwrap.errors import UsageError
 from exitwrap.scenarios.catalog import OUTER
-from exitwrap.shell_names import KNOWN_NAMES, MODE_OF
+from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.suites.expectations import Expected, Origin, expected_conventions
+from exitwrap.suites.oils_names import oils_name
 from exitwrap.suites.spec_format import SpecCase, SpecFile, read_spec
 from exitwrap.suites.suite_scenario import SuiteScenario
 
-# exitwrap's shell -> the name Oils' annotations use for it (its runner's label)
-OILS_NAMES: Mapping[str, str] = {
-    "bash": "bash",
-    "dash": "dash",
-    "ksh93": "ksh",
-    "mksh": "mksh",
-    "zsh": "zsh",
-    "yash": "yash",
-    "posh": "posh",
-    "busybox": "ash",
-}
 QUALIFIERS: Mapping[str, str] = {
     "OK": SHELL_RULE,
     "OK-2": SHELL_RULE,
@@ -65,13 +55,6 @@ QUALIFIERS: Mapping[str, str] = {
 }  # any other qualifier the format allows (OK-1, BUG-3, ...) means pass upstream
 TRACEBACK = "Traceback (most recent"
 SPEC_SUFFIX = ".test.sh"
-
-
-def oils_name(shell_name: str) -> str:
-    """The name Oils' annotations use for one of exitwrap's shells; a shell's mode (bash
-    --posix) takes that shell's annotations, which Oils never checks against the mode."""
-    named = MODE_OF.get(shell_name, shell_name)
-    return OILS_NAMES.get(named, named)
 
 
 @dataclass(frozen=True)
