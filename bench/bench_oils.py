@@ -35,7 +35,8 @@ from bench.bench_scale import SHELLS
 from bench.bench_spec import spec_floor_seconds
 from bench.common import VENV_PYTHON, Row, Sample, Skipped, run_measured
 from exitwrap.shells.shell import Shell, parse_selection, resolve
-from exitwrap.suites.spec_file import load_spec_files, oils_name
+from exitwrap.suites.oils_names import oils_name
+from exitwrap.suites.spec_file import load_spec_files
 
 GROUP = "oils"
 CHECKOUT = "OILS_CHECKOUT"
