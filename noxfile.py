@@ -95,6 +95,9 @@ def bench(session: nox.Session) -> None:
     """Every benchmark in bench/, against floors measured in the same run: bench/results.md.
 
     The package is installed as users get it (not editable), so start-up costs are theirs.
+    ``--quick`` (after ``--``) for a smoke run; EXITWRAP_BENCH_FULL=1 adds the largest scale
+    sizes (a 20,000-scenario matrix, a 1M-job database); OILS_CHECKOUT=/path/to/oils and a
+    python2 on PATH add the peer rows (Oils' own spec runner), which are skipped otherwise.
     """
     session.install(".[postgresql]")
     session.run("python", "-m", "bench", *session.posargs)

@@ -14,7 +14,7 @@ import platform
 import sys
 from pathlib import Path
 
-from bench.common import Row, cores
+from bench.common import Row, Skipped, cores
 
 HERE = Path(__file__).resolve().parent
 
@@ -34,8 +34,9 @@ def table(rows: list[Row]) -> str:
     ]
     for row in rows:
         ratio = f"{row.ratio:.2f}x" if row.ratio is not None else ""
+        value = f"{_format(row.value)} {row.unit}" if row.name != "skipped" else ""
         lines.append(
-            f"| {row.group} | {row.name} | {_format(row.value)} {row.unit} | {row.floor or ''} "
+            f"| {row.group} | {row.name} | {value} | {row.floor or ''} "
             f"| {ratio} | {row.goal} | {row.note} |"
         )
     return "\n".join(lines) + "\n"
@@ -53,7 +54,11 @@ def main() -> int:
             continue
         module = importlib.import_module(f"bench.{path.stem}")
         print(f"bench: {path.stem} ...", file=sys.stderr)
-        rows += module.rows(quick=args.quick)
+        try:
+            rows += module.rows(quick=args.quick)
+        except Skipped as skipped:
+            print(f"bench: {path.stem} skipped: {skipped}", file=sys.stderr)
+            rows.append(Row(path.stem[6:], "skipped", 0.0, "", note=str(skipped)))
     text = table(rows)
     args.output.write_text(text, encoding="utf-8")
     sys.stdout.write(text)

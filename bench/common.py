@@ -75,3 +75,52 @@ def interleaved_medians_ms(
 
 def cores() -> int:
     return os.cpu_count() or 1
+
+
+# Runs a command and reports how long it took and its peak memory. A child spawned by the
+# benchmark itself would report the benchmark's own peak: exec records the peak of the memory
+# it replaces, and posix_spawn's child shares its parent's until then. Spawned from this small
+# interpreter instead, the command reports at least this one's (about 8 MiB), and its own.
+MEASURE = """
+import os, sys, time
+report = int(sys.argv[1])
+os.set_inheritable(report, False)
+started = time.perf_counter()
+pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+os.write(report, f"{time.perf_counter() - started} {usage.ru_maxrss} {status}".encode())
+"""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One whole run of a command: how long it took and the most memory it held."""
+
+    seconds: float  # spawned to reaped
+    max_rss_kib: int  # the largest resident set of it and of the children it waited for
+    status: int  # its raw wait status
+
+
+def run_measured(
+    argv: Sequence[str], env: Optional[Mapping[str, str]] = None, *, stderr: str = os.devnull
+) -> Sample:
+    """One run of argv (argv[0] a path), output discarded or its stderr kept in a file."""
+    read, write = os.pipe()
+    with open(stderr, "wb") as errors:
+        subprocess.run(
+            [VENV_PYTHON, "-S", "-c", MEASURE, str(write), *argv],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=errors,
+            env=dict(env) if env is not None else None,
+            pass_fds=(write,),
+            check=True,
+        )
+    os.close(write)
+    with os.fdopen(read, "rb") as report:
+        seconds, max_rss, status = report.read().split()
+    return Sample(float(seconds), int(max_rss), int(status))
+
+
+class Skipped(Exception):
+    """A benchmark that cannot run here: the reason shows in the table in place of its rows."""

@@ -4,7 +4,8 @@
 (begin, spawn with the ticket's ids exported, wait4, finish), so recorder
 and query tests observe real wait statuses and real resource use.
 ``as_nobody`` runs Python code as the unprivileged ``nobody`` user (the
-tests run as root, which file modes do not stop). ``exitcodes`` runs the
+tests run as root, which file modes do not stop); ``as_member`` as one of
+the two members of the group a ``group_database`` is shared with. ``exitcodes`` runs the
 command line in-process; ``batch`` runs a real ``exitwrap --batch`` script.
 ``rows`` and ``change`` reach the store directly, on either backend (on a
 server as its superuser, whom row-level security does not stop).
@@ -38,8 +39,19 @@ from tests.conftest import REPO
 from tests.wrap_helpers import BIN, EXITWRAP
 
 NOBODY = "nobody"
+NOBODY_UID = pwd.getpwnam(NOBODY).pw_uid
 NOBODY_GID = pwd.getpwnam(NOBODY).pw_gid
-SETPRIV_NOBODY = ("setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY_GID}", "--clear-groups", "--")
+SHARING_GID = 4242  # a group no account has: setpriv hands it to the members as a supplementary one
+MEMBERS = (NOBODY_UID, 4243)  # nobody, and a uid no account has (its name is its number)
+
+
+def setpriv(uid: int, *, groups: Sequence[int] = ()) -> tuple[str, ...]:
+    """setpriv's command line that runs the rest as uid, in these supplementary groups only."""
+    chosen = f"--groups={','.join(map(str, groups))}" if groups else "--clear-groups"
+    return ("setpriv", f"--reuid={uid}", f"--regid={NOBODY_GID}", chosen, "--")
+
+
+SETPRIV_NOBODY = setpriv(NOBODY_UID)
 
 
 def begin(
@@ -120,11 +132,27 @@ def spool_of(database: str) -> Path:
     return Path(spool_database(database, os.environ) + ".spool")
 
 
+INGEST_AS_USER = """
+from exitwrap.accounting.ingest import catch_up
+import sys
+assert catch_up(sys.argv[1]) is None
+"""
+
+
+def member_rows(path: str, query: str, *args: object) -> list[tuple[object, ...]]:
+    """``rows`` for a group-shared database, which root reads but never ingests: a member
+    ingests first."""
+    ingested = as_member(INGEST_AS_USER, path, database=path)
+    assert ingested.returncode == 0, ingested.stderr
+    with sqlite3.connect(path) as db:
+        return list(db.execute(query, args))
+
+
 def run_as_nobody(
-    argv: Sequence[str], database: Optional[str] = None
+    argv: Sequence[str], database: Optional[str] = None, *, who: Sequence[str] = SETPRIV_NOBODY
 ) -> subprocess.CompletedProcess[str]:
-    """Run argv as nobody, from the repository (EXITWRAP_DB=database when given), with a
-    state directory of nobody's own (where a server's queue goes)."""
+    """Run argv as nobody (or as who says), from the repository (EXITWRAP_DB=database when
+    given), with a state directory of its own (where a server's queue goes)."""
     state = tempfile.mkdtemp(prefix="exitwrap-nobody-")
     os.chmod(state, 0o777)
     env = {**os.environ, "HOME": "/nonexistent", "XDG_STATE_HOME": state}
@@ -132,7 +160,7 @@ def run_as_nobody(
         env["EXITWRAP_DB"] = database
     try:
         return subprocess.run(
-            [*SETPRIV_NOBODY, *argv],
+            [*who, *argv],
             cwd=REPO,
             env=env,
             capture_output=True,
@@ -151,6 +179,45 @@ def as_nobody(
     return run_as_nobody([sys.executable, "-c", code, *args], database)
 
 
+TIGHT_UMASK = "import os; os.umask(0o077)\n"  # takes everything from the group and others
+# exitwrap as its console script starts it, under that umask
+EXITWRAP_TIGHT = [
+    sys.executable,
+    "-c",
+    TIGHT_UMASK + "import sys\nfrom exitwrap.wrap.cli import main\nsys.exit(main())",
+]
+
+
+def as_member(
+    code: str, *args: str, database: str, member: int = 0
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -c code args...`` as a member of the sharing group (0: nobody, 1: the
+    other one) under umask 077: what the accounting shares, it shares whatever the umask."""
+    who = setpriv(MEMBERS[member], groups=[SHARING_GID])
+    return run_as_nobody([sys.executable, "-c", TIGHT_UMASK + code, *args], database, who=who)
+
+
+def group_database(directory: Path) -> str:
+    """A database an administrator shared with a group, before anything is recorded: a setgid
+    directory of that group (02770) and the file in it, 0660."""
+    shared = directory / "group"
+    shared.mkdir()
+    path = shared / "shared.db"
+    path.touch()
+    for made, mode in ((shared, 0o2770), (path, 0o660)):
+        os.chown(made, 0, SHARING_GID)
+        made.chmod(mode)
+    return str(path)
+
+
+def member_copy(program: Path, directory: Path) -> Path:
+    """A copy of program the members may run (the probe kit lives in root's private cache)."""
+    copy = directory / program.name
+    shutil.copy2(program, copy)
+    copy.chmod(0o755)
+    return copy
+
+
 def _nobody_can_run_the_tools() -> bool:
     """Root with setpriv, and nobody may run this interpreter and the exitwrap launcher
     (tox, for one, keeps its environments in a directory only root may enter)."""
@@ -158,7 +225,10 @@ def _nobody_can_run_the_tools() -> bool:
         return False
     checks = ([sys.executable, "-c", "pass"], [*EXITWRAP, "--version"])
     return all(
-        subprocess.run([*SETPRIV_NOBODY, *argv], capture_output=True, check=False).returncode == 0
+        subprocess.run(
+            [*SETPRIV_NOBODY, *argv], capture_output=True, check=False, timeout=300
+        ).returncode
+        == 0
         for argv in checks
     )
 
@@ -255,14 +325,9 @@ def next_job_id(path: str, job_id: int) -> None:
 
 
 def shared_database(directory: Path, database: str) -> str:
-    """A store an administrator set up for everyone: a file made 0666 before anything is
-    recorded, so that the spool beside it takes that mode too; a server is shared already."""
-    if is_server(database):
-        return database
-    path = directory / "shared.db"
-    path.touch()
-    path.chmod(0o666)
-    return str(path)
+    """A store several users record into: a file an administrator shared with a group
+    (``group_database``: its members are ``as_member``'s), or the server, shared already."""
+    return database if is_server(database) else group_database(directory)
 
 
 # one job recorded, then pushed as exitwrap's push would when a job ends (ingested, for a file)

@@ -132,6 +132,8 @@ def db(
 
 # parametrize a test with this to run it on SQLite alone (what it checks is the file's)
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"])
+# ... or on a server alone (what it checks is a server's: a file's is checked elsewhere)
+server_only = pytest.mark.parametrize("backend", BACKENDS[1:])
 
 
 @pytest.fixture(scope="session")

@@ -23,20 +23,25 @@ from exitwrap.accounting.records import JobRecord, Selection
 from exitwrap.accounting.sacct import query
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
+    MEMBERS,
+    SHARING_GID,
+    as_member,
     as_nobody,
     batch,
     change,
     exitcodes,
+    group_database,
+    member_copy,
     needs_root,
     one_line_error,
     record,
     rows,
     run_as_nobody,
-    shared_database,
+    setpriv,
     wrapped_env,
 )
 from tests.conftest import sqlite_only
-from tests.wrap_helpers import EXITWRAP, process_gone, wait_until
+from tests.wrap_helpers import EXITWRAP, process_gone, read_line, wait_until
 
 
 def job(path: str, job_id: int) -> JobRecord:
@@ -152,9 +157,7 @@ def _start_batch(tmp_path: Path, body: str, path: str) -> tuple[subprocess.Popen
         text=True,
         cwd=tmp_path,
     )
-    assert process.stderr is not None
-    line = process.stderr.readline()
-    assert line.startswith("Submitted batch job "), line
+    line = read_line(process, "Submitted batch job ", stream="stderr")
     return process, int(line.split()[-1])
 
 
@@ -169,30 +172,25 @@ sys.exit(main(["cancel", sys.argv[1]]))
 """
 
 
-@needs_root
-def test_cancel_marks_then_terminates_and_only_the_owner_may(
-    open_dir: Path, kit: ProbeKit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, db: str
-) -> None:
-    shared = shared_database(open_dir, db)
-    monkeypatch.setenv("EXITWRAP_DB", shared)
-    process, n = _start_batch(tmp_path, f"exitwrap {kit.probe} sleep 60\necho after\n", shared)
+def test_cancel_marks_then_terminates(db: str, kit: ProbeKit, tmp_path: Path) -> None:
+    process, n = _start_batch(tmp_path, f"exitwrap {kit.probe} sleep 60\necho after\n", db)
     try:
-        assert wait_until(lambda: _running_steps(shared, n) == 1)
-        refused = as_nobody(CANCEL_AS_USER, str(n), database=shared)
-        assert refused.returncode == 1
-        line = one_line_error(refused.stderr, "exitcodes cancel")
-        assert line.endswith(f"Kill job error on job id {n}: Access/permission denied")
-        assert job(shared, n).state == "RUNNING"
-
+        assert wait_until(lambda: _running_steps(db, n) == 1)
+        if is_server(db):  # another user may ask: the server refuses (a file's: below)
+            refused = as_nobody(CANCEL_AS_USER, str(n), database=db)
+            assert refused.returncode == 1
+            line = one_line_error(refused.stderr, "exitcodes cancel")
+            assert line.endswith(f"Kill job error on job id {n}: Access/permission denied")
+            assert job(db, n).state == "RUNNING"
         status, _, err = exitcodes("cancel", str(n))
         assert (status, err) == (0, "")
         out, _ = process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait()
+            process.wait(timeout=60)
     assert process.returncode == 128 + signal.SIGTERM and "after" not in out
-    found = job(shared, n)
+    found = job(db, n)
     assert found.state == "CANCELLED" and found.cancel_uid == 0
     assert [s.state for s in found.steps] == ["CANCELLED", "CANCELLED"]
     assert all(s.pid is not None and process_gone(s.pid) for s in found.steps)
@@ -209,6 +207,49 @@ def test_cancel_marks_then_terminates_and_only_the_owner_may(
     ]
 
 
+SACCT_STATE = """
+import sys
+from exitwrap.cli.main import main
+sys.exit(main(["sacct", "-n", "-P", "-X", "-j", sys.argv[1], "-o", "State"]))
+"""
+
+
+def _state_as_member(shared: str, job_id: int) -> str:
+    """The job's state as a member reads it (root never ingests a group-shared spool)."""
+    return as_member(SACCT_STATE, str(job_id), database=shared).stdout.strip()
+
+
+@needs_root
+def test_only_the_owner_or_root_may_cancel(
+    open_dir: Path, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared = group_database(open_dir)
+    monkeypatch.setenv("EXITWRAP_DB", shared)
+    probe = member_copy(kit.probe, open_dir)
+    process = subprocess.Popen(
+        [*setpriv(MEMBERS[0], groups=[SHARING_GID]), *EXITWRAP, str(probe), "sleep", "60"],
+        env=wrapped_env(shared),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=open_dir,
+    )
+    try:
+        assert wait_until(lambda: _state_as_member(shared, 1) == "RUNNING")
+        refused = as_member(CANCEL_AS_USER, "1", database=shared, member=1)
+        assert refused.returncode == 1
+        line = one_line_error(refused.stderr, "exitcodes cancel")
+        assert line.endswith("Kill job error on job id 1: Access/permission denied")
+        assert exitcodes("cancel", "1") == (0, "", "")  # root: what members have ingested
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=60)
+    assert process.returncode == 128 + signal.SIGTERM, err
+    assert _state_as_member(shared, 1) == "CANCELLED by 0"
+
+
 def test_cancel_one_step_leaves_the_job_running(db: str, kit: ProbeKit, tmp_path: Path) -> None:
     body = f"exitwrap {kit.probe} sleep 60\necho step=$?\nexitwrap {kit.probe} exit 0\n"
     process, n = _start_batch(tmp_path, body, db)
@@ -219,7 +260,7 @@ def test_cancel_one_step_leaves_the_job_running(db: str, kit: ProbeKit, tmp_path
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait()
+            process.wait(timeout=60)
     assert process.returncode == 0 and f"step={128 + signal.SIGTERM}" in out
     assert summary(db, n) == [
         (str(n), "COMPLETED", "0:0"),
@@ -249,7 +290,7 @@ def test_sigkill_of_exitwrap_mid_step_shows_node_fail(db: str, kit: ProbeKit) ->
         assert job(db, n).state == "RUNNING"
         orphans = _children(process.pid)
         process.send_signal(signal.SIGKILL)
-        process.wait()
+        process.wait(timeout=60)
     finally:
         for pid in _children(process.pid) if process.poll() is None else []:
             os.kill(pid, signal.SIGKILL)
@@ -289,6 +330,7 @@ def test_one_step_job_and_a_stale_job_id(db: str, kit: ProbeKit) -> None:
         capture_output=True,
         text=True,
         check=False,
+        timeout=300,
     )
     assert done.returncode == 3
     warnings = [line for line in done.stderr.splitlines() if "job 999999" in line]
@@ -322,6 +364,7 @@ def test_a_corrupt_database_never_changes_the_status(db: str, kit: ProbeKit) -> 
         env=wrapped_env(db),
         capture_output=True,
         text=True,
+        timeout=300,
     )
     assert done.returncode == 3
     assert done.stderr.startswith("exitwrap: warning: not recorded: ")
@@ -356,3 +399,79 @@ def test_cancel_of_a_job_on_another_host_records_it_and_says_so(db: str) -> None
     assert f"job {ticket.job_id} runs on node7: recorded as cancelled" in line
     assert "not signalled" in line and "run exitcodes cancel on node7" in line
     assert job(db, ticket.job_id).cancel_uid == os.getuid()  # the request is on record
+
+
+def _batch_in_a_pid_namespace(db: str, tmp_path: Path, body: str) -> subprocess.Popen[str]:
+    """``exitwrap --batch`` of a script, as the init of a PID namespace of its own."""
+    script = tmp_path / "job.sh"
+    script.write_text("#!/bin/sh\n" + body)
+    script.chmod(0o755)
+    return subprocess.Popen(
+        ["unshare", "--fork", "--pid", "--mount-proc", *EXITWRAP, "--batch", str(script)],
+        env=wrapped_env(db),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+
+
+@needs_root
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare (util-linux)")
+def test_a_job_in_another_pid_namespace_runs_on_as_the_host_reads_it(
+    db: str, kit: ProbeKit, tmp_path: Path
+) -> None:
+    go = tmp_path / "go"
+    body = (
+        f"exitwrap {kit.probe} exit 0\n"
+        "echo STEP0\n"
+        f'i=0; while [ ! -e {go} ] && [ "$i" -lt 1200 ]; do sleep 0.05; i=$((i+1)); done\n'
+        f"exitwrap {kit.probe} exit 3\n"
+        "exit 0\n"
+    )
+    process = _batch_in_a_pid_namespace(db, tmp_path, body)
+    try:
+        assert read_line(process, "STEP0") == "STEP0"
+        running = job(db, 1)  # read (and ingested) from the host, where its pid 1 is init
+        assert (running.pid, running.state) == (1, "RUNNING")
+        assert [s.state for s in running.steps] == ["RUNNING", "COMPLETED"]
+        go.touch()
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=60)
+    assert process.returncode == 0, err
+    assert summary(db, 1) == [
+        ("1", "COMPLETED", "0:0"),
+        ("1.batch", "COMPLETED", "0:0"),
+        ("1.0", "COMPLETED", "0:0"),
+        ("1.1", "FAILED", "3:0"),  # the same job's next step, not a job of its own
+    ]
+
+
+@needs_root
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare (util-linux)")
+def test_a_cancel_from_outside_a_jobs_pid_namespace_records_it_and_says_so(
+    db: str, kit: ProbeKit, tmp_path: Path
+) -> None:
+    process = _batch_in_a_pid_namespace(
+        db, tmp_path, f"echo STARTED\nexitwrap {kit.probe} sleep 60\n"
+    )
+    try:
+        assert read_line(process, "STARTED") == "STARTED"
+        assert wait_until(lambda: _running_steps(db, 1) == 1)
+        status, out, err = exitcodes("cancel", "1")
+        assert (status, out) == (0, "")
+        line = one_line_error(err, "exitcodes cancel")
+        assert "job 1 runs in another PID namespace on this host: recorded as cancelled" in line
+        if is_server(db):
+            assert "the next push from that namespace signals its processes" in line
+        else:
+            assert "not signalled (run exitcodes cancel in its PID namespace)" in line
+        assert job(db, 1).cancel_uid == 0  # the request is on record...
+        assert process.poll() is None  # ...and nothing outside the namespace was signalled
+    finally:
+        for inside in _children(process.pid):  # the namespace's init: all of it goes with it
+            os.kill(inside, signal.SIGKILL)
+        process.wait(timeout=60)

@@ -18,16 +18,18 @@ from exitwrap.accounting.recorder import Recorder
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
     RECORD_AS_USER,
+    as_member,
     as_nobody,
     batch_job,
     exitcodes,
+    group_database,
+    member_rows,
     needs_root,
     next_job_id,
     one_line_error,
     rows,
-    shared_database,
 )
-from tests.conftest import sqlite_only
+from tests.conftest import server_only
 
 NODE = os.uname().nodename
 LIST_HEADER = (
@@ -114,26 +116,37 @@ sys.exit(main(["jobexitmod", "-e", "7", "-r", "not mine", sys.argv[1]]))
 
 
 @needs_root
-def test_only_the_owner_or_root_may_modify(open_dir: Path, kit: ProbeKit, db: str) -> None:
-    # everyone may write the file, and the server takes everyone's pushes: the refusal is the
-    # accounting's (on a server, the server's own: no check in this process)
-    shared = shared_database(open_dir, db)
-    job = str(batch_job(shared, [[str(kit.probe), "exit", "0"]]))
-    assert catch_up(shared) is None  # pushed, as exitwrap's push does when a job ends
-    refused = as_nobody(MODIFY_AS_USER, job, database=shared)
+def test_only_the_owner_or_root_may_modify(open_dir: Path) -> None:
+    shared = group_database(open_dir)  # both may write it: the refusal is the accounting's
+    recorded = as_member(RECORD_AS_USER, shared, database=shared)
+    job = recorded.stdout.strip()
+    refused = as_member(MODIFY_AS_USER, job, database=shared, member=1)
+    assert refused.returncode == 1 and refused.stdout == ""
+    line = one_line_error(refused.stderr, "exitcodes jobexitmod")
+    assert "belongs to nobody (uid 65534)" in line and "only its owner or root" in line
+    assert member_rows(shared, "SELECT derived_status, comment FROM jobs") == [(None, None)]
+
+
+@server_only
+@needs_root
+def test_only_the_owner_or_an_administrator_may_modify_on_a_server(kit: ProbeKit, db: str) -> None:
+    # the server takes everyone's pushes: the refusal is the server's own (no check in this
+    # process)
+    job = str(batch_job(db, [[str(kit.probe), "exit", "0"]]))
+    assert catch_up(db) is None  # pushed, as exitwrap's push does when a job ends
+    refused = as_nobody(MODIFY_AS_USER, job, database=db)
     assert refused.returncode == 1 and refused.stdout == ""
     line = one_line_error(refused.stderr, "exitcodes jobexitmod")
     assert "belongs to root (uid 0)" in line and "only its owner or" in line
-    assert rows(shared, "SELECT derived_status, comment FROM jobs") == [(None, None)]
+    assert rows(db, "SELECT derived_status, comment FROM jobs") == [(None, None)]
 
 
-@sqlite_only
 @needs_root
-def test_a_database_this_user_may_not_write_is_a_clear_error(open_dir: Path, db: str) -> None:
-    shared = shared_database(open_dir, db)
-    recorded = as_nobody(RECORD_AS_USER, shared, database=shared)
+def test_a_database_this_user_may_not_write_is_a_clear_error(open_dir: Path) -> None:
+    shared = group_database(open_dir)
+    recorded = as_member(RECORD_AS_USER, shared, database=shared)
     assert recorded.returncode == 0, recorded.stderr
-    os.chmod(shared, 0o644)  # the administrator takes write access away again
-    refused = as_nobody(MODIFY_AS_USER, recorded.stdout.strip(), database=shared)
+    os.chmod(shared, 0o640)  # the administrator takes write access away again
+    refused = as_member(MODIFY_AS_USER, recorded.stdout.strip(), database=shared)
     assert refused.returncode == 1
     assert "read-only" in one_line_error(refused.stderr, "exitcodes jobexitmod")

@@ -28,6 +28,7 @@ from exitwrap.accounting.store import DatabaseError
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import as_nobody, begin, needs_root, record, rows, spool_of, wrap
 from tests.conftest import REPO, sqlite_only
+from tests.wrap_helpers import read_line
 
 
 @pytest.fixture
@@ -117,7 +118,7 @@ def test_unknown_or_finished_parent_job_starts_a_new_job_with_a_warning(
 
 def test_parent_job_whose_process_is_gone_is_stale(db: str, kit: ProbeKit) -> None:
     gone = subprocess.Popen([str(kit.probe), "exit", "0"])
-    gone.wait()
+    gone.wait(timeout=60)
     recorder = Recorder(db)
     # a batch job whose leader has exited without a word: its steps cannot belong to it
     orphan, _ = begin(recorder, ["job.sh"], batch=True, pid=gone.pid)
@@ -166,21 +167,6 @@ def test_new_database_its_spool_and_its_journal_are_private(db: str) -> None:
     assert not os.path.exists(db + "-wal")
 
 
-@sqlite_only
-def test_shared_database_keeps_the_mode_its_administrator_gave_it(db: str, kit: ProbeKit) -> None:
-    os.makedirs(os.path.dirname(db))
-    Path(db).touch()
-    os.chmod(db, 0o664)  # the group may record too
-    recorder = Recorder(db)
-    wrap(recorder, [str(kit.probe), "exit", "0"])
-    recorder.close()
-    spool = Path(db + ".spool")
-    assert stat.S_IMODE(spool.stat().st_mode) == 0o775  # the group may write and search it
-    assert _modes(spool) == {(n, 0o664) for n in ("lock", "next", "1.job", "1.end")}
-    assert rows(db, "SELECT count(*) FROM jobs") == [(1,)]
-    assert stat.S_IMODE(os.stat(db).st_mode) == 0o664
-
-
 WORKER = """
 import os, sys
 from exitwrap.accounting.recorder import Recorder
@@ -209,7 +195,7 @@ def test_sixteen_writers_lose_no_step_and_ids_stay_dense(db: str) -> None:
         )
         for _ in range(writers)
     ]
-    failures = [p.communicate()[1] for p in procs if p.wait() != 0]
+    failures = [p.communicate(timeout=300)[1] for p in procs if p.wait(timeout=300) != 0]
     recorder.finish(batch, wait_status=0, timed_out=False, rusage=None)
     recorder.close()
     assert failures == []
@@ -265,12 +251,12 @@ def test_a_spool_lock_held_too_long_fails_within_the_bounded_wait(
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+    assert read_line(holder, "holding") == "holding"
     try:
         with pytest.raises(RecordingError, match=r"spool locked for more than 0\.2 s"):
             begin(recorder, ["x"])
     finally:
-        holder.communicate("")
+        holder.communicate("", timeout=60)
     recorder.close()
 
 
@@ -310,7 +296,7 @@ def test_a_full_disk_is_a_recording_error(db: str) -> None:
     beside = spool_database(db, os.environ)  # the file the spool is beside
     result = subprocess.run(
         [sys.executable, "-c", FULL_DISK, db, beside],
-        cwd=REPO, capture_output=True, text=True, check=False,
+        cwd=REPO, capture_output=True, text=True, check=False, timeout=300,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith(f"{spool_of(db)}: File too large")
@@ -366,6 +352,37 @@ def test_an_older_database_is_migrated_forward_keeping_its_records(
         (kept.job_id, 3 << 8),
         (kept.job_id + 1, 5 << 8),
     ]
+
+
+@sqlite_only
+@pytest.mark.parametrize("old", range(1, schema.VERSION), ids=lambda v: f"schema-{v}")
+def test_a_database_of_each_older_schema_is_migrated_keeping_its_records(
+    db: str, kit: ProbeKit, old: int
+) -> None:
+    """Every released schema (1: the first; 2: the PID namespace) moves to this one: its
+    jobs kept, the namespace and Slurm's columns there for new ones."""
+    os.makedirs(os.path.dirname(db), exist_ok=True)
+    with sqlite3.connect(db) as raw:
+        for migration in schema.MIGRATIONS[:old]:
+            for statement in migration:
+                raw.execute(statement)
+        raw.execute(f"PRAGMA user_version = {old}")
+        raw.execute(
+            "INSERT INTO jobs (kind, name, uid, user, gid, command, workdir, submit_time,"
+            " start_time, end_time, state, exit_status, node) VALUES ('single', 'old', ?,"
+            " 'someone', ?, 'true', '/', 1, 1, 2, 'COMPLETED', 0, 'n')",
+            (os.getuid(), os.getgid()),
+        )
+    raw.close()
+    os.chmod(db, 0o600)
+    new = record(db, [str(kit.probe), "exit", "5"])  # the next reader migrates as it ingests
+    assert rows(db, "PRAGMA user_version") == [(schema.VERSION,)]
+    pid_ns = os.stat("/proc/self/ns/pid").st_ino
+    assert rows(db, "SELECT job_id, exit_status, pid_ns, cluster FROM jobs ORDER BY job_id") == [
+        (1, 0, None, None),  # from before: its namespace unknown, outside Slurm
+        (new.job_id, 5 << 8, pid_ns, None),
+    ]
+    assert [job.state for job in query(db, Selection())] == ["COMPLETED", "FAILED"]
 
 
 @sqlite_only

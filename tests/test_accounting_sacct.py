@@ -20,7 +20,7 @@ from exitwrap.accounting.recorder import Recorder
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
     RECORD_AS_USER,
-    as_nobody,
+    as_member,
     batch_job,
     change,
     exitcodes,
@@ -272,11 +272,12 @@ sys.exit(main(["sacct", "-X", "-n", "-P", "-o", "JobID,User", *sys.argv[1:]]))
 def test_users_see_their_own_jobs_by_default(
     open_dir: Path, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch, db: str
 ) -> None:
-    shared = shared_database(open_dir, db)
+    shared = shared_database(open_dir, db)  # a group-shared file's users are its members
     monkeypatch.setenv("EXITWRAP_DB", shared)
-    mine = record(shared, [str(kit.probe), "exit", "0"]).job_id
-    assert catch_up(shared) is None  # pushed first: root's queue is the server's first origin
-    theirs = as_nobody(RECORD_AS_USER, shared, database=shared)
+    mine = record(shared, [str(kit.probe), "exit", "0"]).job_id  # root records there too
+    if is_server(db):
+        assert catch_up(shared) is None  # pushed first: root's queue is the server's first origin
+    theirs = as_member(RECORD_AS_USER, shared, database=shared)  # (a member ingests root's too)
     assert theirs.returncode == 0, theirs.stderr
 
     def listing(*args: str) -> list[str]:
@@ -287,7 +288,41 @@ def test_users_see_their_own_jobs_by_default(
     assert int(nobody_job) == int(theirs.stdout) + (ID_BLOCK if is_server(db) else 0)
     assert listing() == [f"{mine}|root", f"{nobody_job}|nobody"]  # root sees everyone
     assert listing("-u", "0") == [f"{mine}|root"]
-    seen = as_nobody(SACCT_AS_USER, database=shared)
+    seen = as_member(SACCT_AS_USER, database=shared)
     assert seen.returncode == 0, seen.stderr
     assert seen.stdout.split() == [f"{nobody_job}|nobody"]
-    assert as_nobody(SACCT_AS_USER, "-a", database=shared).stdout.split() == listing()
+    assert as_member(SACCT_AS_USER, "-a", database=shared).stdout.split() == listing()
+
+
+# what a hostile job name or comment may hold to fake a column, a line, or what a terminal shows
+SPOOFS = {
+    "delimiter": "x|COMPLETED|0:0|extra",
+    "newline": "a\nb",
+    "csi": "\x9b31mred",  # C1 CSI: a color on terminals that take 8-bit controls
+    "osc": "\x9d0;title\x07",  # C1 OSC: sets the window title
+    "escape": "\x1b[2Jcleared",
+    "override": "abc\u202egnp.exe",  # right-to-left override: shows "abcexe.png"
+    "isolate": "\u2066x\u2069",
+    "separator": "one\u2028two\u2029three",
+}
+
+
+@pytest.mark.parametrize("name", list(SPOOFS.values()), ids=list(SPOOFS))
+def test_no_value_changes_the_shape_of_the_output(db: str, kit: ProbeKit, name: str) -> None:
+    batch_job(db, [[str(kit.probe), "exit", "0"]], name=name, comment=name)
+    fields = "JobID,JobName,Comment,State"
+    for form in ("-P", "-p"):
+        status, out, _ = exitcodes("sacct", form, "-n", "-X", "-o", fields)
+        assert status == 0
+        (line,) = out.splitlines()
+        assert line.split("|")[:4:3] == ["1", "COMPLETED"], line
+        assert line.count("|") == (3 if form == "-P" else 4)
+        assert line.isprintable()
+    status, out, _ = exitcodes("sacct", "-n", "-X", "-o", f"{fields}%30")
+    assert status == 0
+    (line,) = out.splitlines()
+    assert line.isprintable() and len(line) == 12 + 1 + 10 + 1 + 14 + 1 + 30 + 1
+    _, shown, _ = exitcodes("show", "job", "1")
+    assert all(text.isprintable() for text in shown.splitlines())
+    _, document, _ = exitcodes("sacct", "--json", "-X")
+    assert json.loads(document)["jobs"][0]["name"] == name  # --json keeps every character

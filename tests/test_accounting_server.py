@@ -12,6 +12,7 @@ and versions. Multi-host runs are in tests/test_accounting_hosts.py.
 from __future__ import annotations
 
 import os
+import pwd
 import stat
 import subprocess
 import sys
@@ -30,7 +31,7 @@ from exitwrap.accounting.sacct import query
 from exitwrap.accounting.server import database as server_database
 from exitwrap.accounting.server import push as pushing
 from exitwrap.accounting.server import schema
-from exitwrap.accounting.server.schema import JOB_PARAMETERS, STEP_PARAMETERS, VERSION
+from exitwrap.accounting.server.schema import JOB_FIELDS, VERSION
 from exitwrap.accounting.store import DatabaseError
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
@@ -134,9 +135,9 @@ def test_the_server_refuses_every_change_to_another_users_job(site: Site, kit: P
         )  # fmt: skip
         # the record functions write the caller's rows only, under the caller's origins
         ending = [alices, "batch", "x", 0, 0, None, None, b"x", "/", 0.0, 0.0, 1.0, "COMPLETED"]
-        ending += [None, 0, 9, 1, 1, "n", None, None]
-        ending += [None] * (len(JOB_PARAMETERS) - len(ending))  # what a Slurm job keeps
-        call = f"SELECT record_job({', '.join(['%s'] * len(JOB_PARAMETERS))})"
+        ending += [None, 0, 9, 1, 1, "n", None, None, None]
+        ending += [None] * (len(JOB_FIELDS) - len(ending))  # what a Slurm job keeps
+        call = f"SELECT record_job({', '.join(['%s'] * len(JOB_FIELDS))})"
         assert _refused(bob, call, *ending) == "42501"
         # an ended job, even one's own, never changes but for its derived code and comment
         bob.execute(call, [bobs, *ending[1:]])
@@ -242,11 +243,7 @@ def test_a_push_repeated_or_failing_half_way_leaves_each_record_once(
     waiting = {e.name for e in spool_of(database).iterdir() if not e.name.startswith(".")}
     # the server refuses the transaction half-way: nothing committed, nothing leaves the queue
     with monkeypatch.context() as patched:
-        patched.setattr(
-            pushing,
-            "_RECORD_STEP",
-            f"SELECT no_such_function({', '.join(['%s'] * len(STEP_PARAMETERS))})",
-        )
+        patched.setattr(pushing._STEPS, "function", "no_such_function")
         with pytest.raises(DatabaseError, match="no_such_function"):
             catch_up(database)
     assert _on_server(site) == 0
@@ -306,12 +303,18 @@ def test_an_id_told_before_the_first_push_names_its_job_here(
     assert again == ID_BLOCK + 2  # the origin known: the id everyone sees, from the start
 
 
+def _bare_database(cluster: Cluster, prefix: str) -> str:
+    """A database with no accounting in it yet: its name."""
+    name = f"{prefix}_{os.getpid()}_{free_port()}"
+    with cluster.admin() as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    return name
+
+
 def test_a_server_without_the_schema_says_who_sets_it_up(
     pg_cluster: Cluster, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    name = f"bare_{os.getpid()}_{free_port()}"
-    with pg_cluster.admin() as admin:
-        admin.execute(f"CREATE DATABASE {name}")
+    name = _bare_database(pg_cluster, "bare")
     database = pg_cluster.uri(name)
     monkeypatch.setenv("EXITWRAP_DB", database)
     record(database, [str(kit.probe), "exit", "0"])  # exitwrap records all the same
@@ -343,6 +346,62 @@ def test_a_newer_exitwrap_migrates_the_server_when_a_privileged_role_first_uses_
     assert query(superuser, Selection()) == []  # migrated on first use; nothing of its own
     assert rows(database, "SELECT version FROM meta") == [(VERSION + 1,)]
     assert rows(database, "SELECT exit_status FROM jobs") == [(3 << 8,)]  # kept waiting
+
+
+def test_a_push_sends_only_what_its_user_wrote_into_the_queue(site: Site, kit: ProbeKit) -> None:
+    database = site.act_as("root")
+    recorder = Recorder(database)
+    wrap(recorder, [str(kit.probe), "exit", "0"])
+    recorder.close()
+    planted = [path for path in spool_of(database).iterdir() if path.suffix in (".job", ".end")]
+    assert len(planted) == 2
+    for path in planted:  # as if another user had written them there
+        os.chown(path, pwd.getpwnam("nobody").pw_uid, -1)
+    assert catch_up(database) is None
+    assert _on_server(site) == 0  # a record belongs to its file's owner: not root's to push
+    status, out, _ = exitcodes("db", "check")
+    assert status == 1 and "spool: 2 records not written by their job's owner" in out
+    assert sorted(path.name for path in spool_of(database).iterdir() if path in planted) == [
+        path.name for path in sorted(planted)
+    ]  # kept where they are
+
+
+OLD_JOB = 7 * ID_BLOCK + 1  # pushed by an older exitwrap (under an origin of its own)
+
+
+@pytest.mark.parametrize("old", range(1, VERSION), ids=lambda v: f"schema-{v}")
+def test_an_older_server_is_migrated_keeping_its_jobs_and_then_keeps_what_is_new(
+    pg_cluster: Cluster, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch, old: int
+) -> None:
+    """Every released schema (1: the first server's; 2: the PID namespace) moves to this
+    one: the jobs kept, the namespace and Slurm's columns there for new ones."""
+    name = _bare_database(pg_cluster, f"old{old}")
+    superuser = pg_cluster.uri(name, pg_cluster.superuser)
+    with monkeypatch.context() as older:
+        older.setattr(server_database, "MIGRATIONS", schema.MIGRATIONS[:old])
+        older.setattr(server_database, "VERSION", old)
+        with server_database.Server(superuser) as server:
+            assert server.migrate() == old
+    with pg_cluster.admin(name) as admin:
+        assert admin.execute("SELECT version FROM exitwrap.meta").fetchone() == (old,)
+        admin.execute(
+            'INSERT INTO exitwrap.jobs (job_id, kind, name, uid, "user", gid, command, workdir,'
+            " submit_time, start_time, end_time, state, exit_status, node) VALUES"
+            " (%s, 'single', 'old', 0, 'root', 0, 'true', '/', 1, 1, 2, 'COMPLETED', 0, 'n')",
+            (OLD_JOB,),
+        )
+    monkeypatch.setenv("EXITWRAP_DB", superuser)
+    status, out, _ = exitcodes("db", "init")
+    assert status == 0 and f"schema version {VERSION}" in out
+    database = pg_cluster.uri(name)
+    monkeypatch.setenv("EXITWRAP_DB", database)
+    new = record(database, [str(kit.probe), "exit", "0"]).job_id
+    here = os.stat("/proc/self/ns/pid").st_ino
+    assert rows(database, "SELECT job_id, pid_ns, cluster FROM jobs ORDER BY job_id") == [
+        (new, here, None),  # outside Slurm: no cluster
+        (OLD_JOB, None, None),  # from before: its namespace unknown, judged as before
+    ]
+    assert [job.state for job in query(database, Selection())] == ["COMPLETED", "COMPLETED"]
 
 
 def test_recording_to_a_server_imports_no_driver_and_warns_nothing_the_first_time(

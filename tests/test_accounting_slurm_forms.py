@@ -15,11 +15,24 @@ from pathlib import Path
 
 import pytest
 
+from exitwrap.accounting.cancel import parse_signal
 from exitwrap.accounting.field_catalog import BRIEF, CATALOG, LONG
 from exitwrap.accounting.recorder import Recorder
+from exitwrap.errors import UsageError
 from exitwrap.observe.probe import ProbeKit
-from tests.accounting_helpers import batch_job, begin, exitcodes, one_line_error, record, wrap
+from tests.accounting_helpers import (
+    batch_job,
+    begin,
+    change,
+    exitcodes,
+    one_line_error,
+    record,
+    rows,
+    spool_of,
+    wrap,
+)
 from tests.accounting_helpers import wrapped_env as env_for
+from tests.conftest import sqlite_only
 from tests.wrap_helpers import BIN, EXITWRAP, exitwrap, wait_until
 
 EVERY = ",".join(name for name, _, _ in CATALOG)
@@ -224,6 +237,19 @@ def test_cancel_signal_only_signals_as_scancel_s(db: str, kit: ProbeKit, tmp_pat
         ("FAILED", shell), ("FAILED", shell), ("CANCELLED", f"0:{usr1}")]  # fmt: skip
 
 
+def test_cancel_signal_takes_every_signal_exitwrap_passes_on() -> None:
+    """exitwrap forwards every signal it can catch but CHLD (wrap/signals.py): -s takes any of
+    those, by name or number, and refuses the three it cannot pass on."""
+    assert parse_signal("ALRM") == parse_signal("sigalrm") == parse_signal("14") == signal.SIGALRM
+    assert parse_signal("PWR") == signal.SIGPWR and parse_signal("TSTP") == signal.SIGTSTP
+    for refused in ("KILL", "SIGSTOP", "CHLD", "9"):
+        with pytest.raises(UsageError, match="not one exitwrap passes on"):
+            parse_signal(refused)
+    for invalid in ("NOSUCH", "99", "9" * 5000, "-1", ""):
+        with pytest.raises(UsageError, match="invalid signal"):
+            parse_signal(invalid)
+
+
 def test_cancel_by_name_and_user_as_scancel(db: str, kit: ProbeKit, tmp_path: Path) -> None:
     process, job_id = _running_job(db, tmp_path, "sleeper", f"{kit.probe} sleep 60")
     try:
@@ -273,6 +299,27 @@ def test_inside_a_slurm_job_its_steps_are_the_slurm_jobs_and_signal_deaths_are_r
     ]
     assert _parsable("-j", "77", "-M", "none", *fields) == []  # exitwrap's own jobs only
     assert len(_parsable("-j", "77", "-M", "lab", *fields)) == 4
+
+
+@sqlite_only
+def test_a_slurm_jobs_record_whose_times_slurm_changed_keeps_its_id(
+    db: str, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slurm's end of a Slurm job's record (slurm_settle.py) brings Slurm's times while the
+    record's begin still waits in the spool: the next ingest knows it by its Slurm job, not
+    by its start time, so nothing is renumbered, and the begin then leaves the spool."""
+    monkeypatch.setenv("SLURM_CONF", "/nonexistent/slurm.conf")  # no cluster answers here
+    slurm = {**env_for(db), "SLURM_JOB_ID": "77", "SLURM_CLUSTER_NAME": "lab",
+             "SLURM_CONF": "/nonexistent/slurm.conf"}  # fmt: skip
+    assert exitwrap(str(kit.probe), "exit", "0", env=slurm).returncode == 0
+    assert rows(db, "SELECT job_id, state FROM jobs") == [(1, "RUNNING")]
+    assert [path.name for path in spool_of(db).iterdir() if path.suffix == ".job"] == ["1.job"]
+    stored = change(db, "UPDATE jobs SET start_time = start_time - 60, end_time = start_time,"
+                        " state = 'COMPLETED' WHERE slurm_job_id = 77")  # fmt: skip
+    assert stored == 1  # as slurm_settle.py stores Slurm's end
+    assert rows(db, "SELECT job_id, state FROM jobs") == [(1, "COMPLETED")]
+    assert rows(db, "SELECT count(*) FROM renumbered") == [(0,)]
+    assert [path.name for path in spool_of(db).iterdir() if path.suffix == ".job"] == []
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])

@@ -29,14 +29,19 @@ from exitwrap.accounting.recorder import Recorder
 from exitwrap.accounting.spool import decode, encode
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
+    NOBODY_UID,
+    SHARING_GID,
+    batch,
     batch_job,
     begin,
     exitcodes,
+    member_copy,
     needs_root,
     one_line_error,
     record,
     rows,
     run_as_nobody,
+    setpriv,
     spool_of,
     wrap,
     wrapped_env,
@@ -72,7 +77,9 @@ def test_a_damaged_or_newer_record_is_refused(damaged: bytes) -> None:
 
 
 def test_every_byte_of_a_hostile_command_line_is_recorded(db: str) -> None:
-    done = subprocess.run([*EXITWRAP, "/bin/true", *HOSTILE], env=wrapped_env(db), check=False)
+    done = subprocess.run(
+        [*EXITWRAP, "/bin/true", *HOSTILE], env=wrapped_env(db), check=False, timeout=300
+    )
     assert done.returncode == 0
     expected = "\0".join(["/bin/true", *HOSTILE]).replace("\udcff", "\\xff")
     assert rows(db, "SELECT command FROM steps") == [(expected,)]
@@ -216,10 +223,11 @@ def test_a_spool_this_user_may_not_write_never_changes_the_status(
 ) -> None:
     shared = str(open_dir / "shared.db")
     record(shared, [str(kit.probe), "exit", "0"])  # a private spool, made by root
-    os.chmod(shared, 0o666)  # then the database, and not its spool, was shared
-    probe = open_dir / "probe"  # the kit lives in root's private cache
-    shutil.copy2(kit.probe, probe)
-    done = run_as_nobody([*EXITWRAP, str(probe), "exit", "9"], shared)
+    os.chown(shared, 0, SHARING_GID)  # then the database, and not its spool, was shared
+    os.chmod(shared, 0o660)
+    probe = member_copy(kit.probe, open_dir)
+    who = setpriv(NOBODY_UID, groups=[SHARING_GID])
+    done = run_as_nobody([*EXITWRAP, str(probe), "exit", "9"], shared, who=who)
     assert done.returncode == 9
     assert done.stderr == f"exitwrap: warning: not recorded: {shared}.spool: Permission denied\n"
 
@@ -251,7 +259,7 @@ def test_a_step_cannot_join_a_job_being_cancelled(db: str, kit: ProbeKit) -> Non
         recorder.close()
     finally:
         leader.kill()
-        leader.wait()
+        leader.wait(timeout=60)
     assert warning is not None and f"job {job.job_id} " in warning
 
 
@@ -281,3 +289,82 @@ def test_a_batch_jobs_files_stay_while_it_runs_and_go_when_it_has_ended(
     assert _spooled(db) == set()
     assert sorted(p.name for p in spool_of(db).iterdir()) == ["lock", "next"]
     assert batch_job(db, [[str(kit.probe), "exit", "0"]]) == lead.job_id + 1
+
+
+def _sacct(*fields: str) -> list[list[str]]:
+    status, out, err = exitcodes("sacct", "-a", "-n", "-P", "-j", "1,2", "-o", ",".join(fields))
+    assert (status, err) == (0, "")
+    return [line.split("|") for line in out.splitlines()]
+
+
+def test_a_rewound_job_counter_keeps_both_runs_and_db_check_says_so(db: str, kit: ProbeKit) -> None:
+    record(db, [str(kit.probe), "exit", "3"])
+    assert rows(db, "SELECT count(*) FROM jobs") == [(1,)]  # ingested: its files are gone
+    (spool_of(db) / "next").write_text("1\n")  # rewound by hand (a server: run 1 is pushed)
+    done = subprocess.run([*EXITWRAP, "sh", "-c", "exit 77"], env=wrapped_env(db),
+                          capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
+    assert (done.returncode, done.stderr) == (77, "")
+    assert _sacct("JobID", "ExitCode", "SubmitLine") == [
+        ["1", "3:0", f"{kit.probe} exit 3"],
+        ["1.0", "3:0", f"{kit.probe} exit 3"],
+        ["2", "77:0", "sh -c 'exit 77'"],
+        ["2.0", "77:0", "sh -c 'exit 77'"],
+    ]
+    status, out, _ = exitcodes("db", "check")
+    assert status == 1
+    assert "ids: 1 runs were spooled under an id already taken" in out
+    assert "kept as 2 (spooled as 1)" in out
+
+
+def test_a_step_counter_lost_mid_job_keeps_both_steps(db: str, tmp_path: Path) -> None:
+    body = (
+        "exitwrap true\n"
+        "exitcodes sacct >/dev/null\n"  # ingested: step 0's files are gone
+        f'rm "{spool_of(db)}/$EXITWRAP_JOB_ID.next"\n'
+        "exitwrap sh -c 'exit 5'\n"
+        "exit 0\n"
+    )
+    done, n = batch(tmp_path, body, path=db)
+    assert done.returncode == 0, done.stderr
+    steps = [row for row in _sacct("JobID", "ExitCode", "SubmitLine") if row[0].startswith(f"{n}.")]
+    assert steps == [
+        [f"{n}.batch", "0:0", str(tmp_path / "job.sh")],
+        [f"{n}.0", "0:0", "true"],
+        [f"{n}.1", "5:0", "sh -c 'exit 5'"],
+    ]
+    status, out, _ = exitcodes("db", "check")
+    assert status == 1 and f"kept as {n}.1 (spooled as {n}.0)" in out
+
+
+FILL_THE_DISK = """
+set -eu
+mount -t tmpfs -o size=512k tmpfs "$1"
+export EXITWRAP_DB="$1/db"
+exitwrap true && exitcodes sacct >/dev/null
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    exitwrap -J "$(head -c 3000 /dev/zero | tr '\\0' x)" true
+done
+dd if=/dev/zero of="$1/filler" bs=1k 2>/dev/null || true
+status=0
+exitcodes sacct -a >/dev/null || status=$?
+echo "ends spooled: $(ls "$1/db.spool" | grep -c '[.]end$')"
+exit "$status"
+"""
+
+
+@needs_root
+@pytest.mark.skipif(shutil.which("unshare") is None, reason="needs unshare (util-linux)")
+def test_a_full_disk_during_an_ingest_says_so_and_keeps_the_spool(tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    done = subprocess.run(
+        ["unshare", "--mount", "sh", "-c", FILL_THE_DISK, "-", str(disk)],
+        env=wrapped_env(str(disk / "db")),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 1 and done.stdout == "ends spooled: 20\n"  # none lost
+    line = one_line_error(done.stderr, "exitcodes sacct")
+    assert line.endswith("the disk is full (database or disk is full)")

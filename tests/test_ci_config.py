@@ -48,7 +48,9 @@ def _workflow() -> dict[str, Any]:
 
 def _nox_sessions() -> set[str]:
     """Every session ``nox -l`` lists, selected by default (*) or not (-)."""
-    listed = subprocess.run([*NOX, "-l"], capture_output=True, text=True, check=True).stdout
+    listed = subprocess.run(
+        [*NOX, "-l"], capture_output=True, text=True, check=True, timeout=300
+    ).stdout
     return {line[2:].split(" -> ")[0] for line in listed.splitlines() if line[:2] in ("* ", "- ")}
 
 
@@ -76,7 +78,7 @@ def test_bootstrap_installs_what_the_server_and_slurm_tests_start() -> None:
 def test_a_missing_python_is_skipped_even_under_ci() -> None:
     done = subprocess.run(
         [*NOX, "-s", "tests", "--force-python", "3.99"],
-        env={**os.environ, "CI": "true"}, capture_output=True, text=True, check=False,
+        env={**os.environ, "CI": "true"}, capture_output=True, text=True, check=False, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "skipped: Python interpreter 3.99 not found" in done.stderr
@@ -159,6 +161,11 @@ sys.meta_path.insert(0, Block())
 import {module}
 """
     done = subprocess.run(
-        [sys.executable, "-c", blocker], cwd=REPO, capture_output=True, text=True, check=False
+        [sys.executable, "-c", blocker],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr.strip().splitlines()[-4:]

@@ -16,7 +16,9 @@ EXITCODES = [sys.executable, "-m", "exitwrap"]
 
 
 def _exitcodes(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*EXITCODES, *args], capture_output=True, text=True, cwd=cwd, check=False)
+    return subprocess.run(
+        [*EXITCODES, *args], capture_output=True, text=True, cwd=cwd, check=False, timeout=300
+    )
 
 
 def test_json_to_a_file_validates(tmp_path: Path) -> None:

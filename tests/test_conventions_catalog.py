@@ -155,6 +155,7 @@ def _manpage(page: str, section: str, directory: str) -> Optional[str]:
         text=True,
         env={"MANWIDTH": "4000", "LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"},
         check=False,
+        timeout=300,
     ).stdout
     return re.sub(r".\x08", "", rendered) or None
 

@@ -224,5 +224,6 @@ def test_explain_does_not_load_the_matrix_or_the_shell_adapters() -> None:
         capture_output=True,
         text=True,
         check=True,
+        timeout=300,
     )
     assert done.stdout.strip() == "[]"

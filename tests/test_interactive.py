@@ -167,9 +167,12 @@ def test_child_ignoring_term_is_killed_after_kill_after(terminal: Terminal, kit:
     assert terminal.status() == 124
 
 
-def test_group_mode_job_control_stop_and_resume(terminal: Terminal) -> None:
+@pytest.mark.parametrize("group", [True, False], ids=["own-group", "same-group"])
+def test_job_control_stop_and_resume(terminal: Terminal, *, group: bool) -> None:
+    # without --group exitwrap gets the terminal's SIGTSTP too; it forwards the stops it is
+    # sent, so this one it must take as the terminal's and stop itself for the shell to see
     script = 'echo RE""ADY; read line; echo "G""OT:$line"'  # fg echoes the line: no match in it
-    terminal.start(f"{EXITWRAP} --group sh -c {sh_quote([script])}")
+    terminal.start(f"{EXITWRAP} {'--group' if group else ''} sh -c {sh_quote([script])}")
     terminal.child.sendcontrol("z")
     terminal.child.expect_exact(PROMPT)  # the shell has the terminal back: the job is stopped
     terminal.child.sendline("fg")

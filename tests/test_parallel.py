@@ -62,7 +62,7 @@ def another_thread() -> Iterator[None]:
 def test_a_single_threaded_caller_gets_forked_workers_and_their_errors() -> None:
     done = subprocess.run(
         [sys.executable, "-c", _IN_A_SINGLE_THREADED_PROCESS],
-        cwd=REPO, capture_output=True, text=True, check=True, timeout=60,
+        cwd=REPO, capture_output=True, text=True, check=True, timeout=300,
     )  # fmt: skip
     run = json.loads(done.stdout)
     assert [value for value, _, _ in run["results"]] == [n * n for n in range(200)]

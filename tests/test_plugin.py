@@ -178,7 +178,7 @@ def _sacct(database: Path) -> list[str]:
         [sys.executable, "-m", "exitwrap", "sacct", "-P", "-n", "-S", "2000-01-01",
          "-o", "JobName,Comment"],
         env={**os.environ, "EXITWRAP_DB": str(database)}, capture_output=True, text=True,
-        check=True,
+        check=True, timeout=300,
     )  # fmt: skip
     return done.stdout.splitlines()
 

@@ -55,7 +55,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     wheels = tmp_path_factory.mktemp("wheels")
     subprocess.run(
         [*PIP, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(REPO)],
-        check=True, capture_output=True,
+        check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     return next(wheels.glob("exitwrap-*.whl"))
 
@@ -66,11 +66,13 @@ PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
 def _install(project: Path, wheel: Path) -> Path:
     """A virtual environment for the project, with exitwrap installed from the wheel."""
     venv = project / ".venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300
+    )
     python = venv / "bin" / "python"
     site = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True, text=True, check=True, timeout=300,
     ).stdout.strip()  # fmt: skip
     # the test tools only (a path line: the .pth files there, our own editable install's
     # among them, are not processed)
@@ -80,7 +82,7 @@ def _install(project: Path, wheel: Path) -> Path:
     subprocess.run(
         [*PIP, "--python", str(python), "install", "--no-deps", "--no-index",
          "--ignore-installed", str(wheel)],
-        check=True, capture_output=True,
+        check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     return python
 
@@ -108,7 +110,7 @@ def test_the_wheel_runs_the_matrix_with_no_checkout(tmp_path: Path, wheel: Path)
     done = subprocess.run(
         [str(python.parent / "exitcodes"), "matrix", "--shells", "dash", "--scenarios",
          "exit/42,not-executable", "--format", "json", "-o", "m.json"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, check=False,
+        cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     records = json.loads((tmp_path / "m.json").read_text())["records"]
@@ -123,6 +125,7 @@ def test_the_wheel_runs_the_matrix_with_no_checkout(tmp_path: Path, wheel: Path)
         env=env,
         capture_output=True,
         check=False,
+        timeout=300,
     )
     assert missing.returncode == 1 and b"No module named 'harness'" in missing.stderr
 
@@ -149,6 +152,7 @@ def test_a_project_with_its_own_harness_package_runs_its_tests(tmp_path: Path, w
     done = subprocess.run(
         [str(python), "-m", "pytest", "-p", "no:cacheprovider", "tests"],
         cwd=project, env=_outside_env(python), capture_output=True, text=True, check=False,
+        timeout=300,
     )  # fmt: skip
     assert done.returncode == 0 and "1 passed" in done.stdout, done.stdout + done.stderr
     assert "exitwrap" in done.stdout  # the plugin is loaded (pytest lists it), and harmless
@@ -173,7 +177,7 @@ def test_readme_example_in_a_sample_project_under_xdist(tmp_path: Path, wheel: P
     python = _install(project, wheel)
     installed = subprocess.run(
         [str(python), "-c", "import exitwrap.pytest_plugin as p; print(p.__file__)"],
-        cwd=project, capture_output=True, text=True, check=True,
+        cwd=project, capture_output=True, text=True, check=True, timeout=300,
     ).stdout  # fmt: skip
     assert installed.startswith(str(project / ".venv")), installed  # not this checkout
 

@@ -29,7 +29,7 @@ def test_ci_runs_the_readme_test_command_unchanged() -> None:
     script = (REPO / ".ci" / "run").read_text()
     extracted = subprocess.run(
         ["awk", script.split("awk '", 1)[1].split("'", 1)[0], "README.md"],
-        cwd=REPO, capture_output=True, text=True, check=True,
+        cwd=REPO, capture_output=True, text=True, check=True, timeout=300,
     ).stdout.strip()  # fmt: skip
     assert extracted == _quickstart()[1]
     assert 'sh -c "$test_command"' in script

@@ -30,7 +30,7 @@ EXITCODES = [sys.executable, "-m", "exitwrap"]
 
 def _report(*args: str | Path) -> subprocess.CompletedProcess[str]:
     argv = [*EXITCODES, "report", *map(str, args)]
-    return subprocess.run(argv, capture_output=True, text=True, check=False)
+    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=300)
 
 
 def _one_line(done: subprocess.CompletedProcess[str]) -> str:

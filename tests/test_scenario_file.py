@@ -24,7 +24,7 @@ def _toml_list(items: list[str]) -> str:
 
 def _matrix(*args: str | Path) -> subprocess.CompletedProcess[str]:
     argv = [*EXITCODES, "matrix", *map(str, args)]
-    return subprocess.run(argv, capture_output=True, text=True, check=False)
+    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=300)
 
 
 @pytest.fixture

@@ -40,8 +40,8 @@ def test_signal_deaths_decode_with_the_core_flag(sig: int, core: bool) -> None:
 
 
 def test_real_processes_round_trip_through_the_wait_status() -> None:
-    exited = subprocess.run(["sh", "-c", "exit 7"], check=False)
-    killed = subprocess.run(["sh", "-c", "kill -9 $$"], check=False)
+    exited = subprocess.run(["sh", "-c", "exit 7"], check=False, timeout=300)
+    killed = subprocess.run(["sh", "-c", "kill -9 $$"], check=False, timeout=300)
     assert Termination.from_returncode(exited.returncode) == Termination(EXITED, 7)
     assert Termination.from_returncode(killed.returncode) == Termination(SIGNALED, signal.SIGKILL)
 

@@ -36,7 +36,7 @@ from exitwrap.shells.wine import windows_path, wineserver
 from tests.conftest import REPO, SHELLS
 from tests.hostile import HOSTILE, printable_ascii
 from tests.windows_helpers import printed_args, probe_line, run_script
-from tests.wrap_helpers import children
+from tests.wrap_helpers import children, wait_until
 
 UNDER_WINE = host_platform() != "windows"
 HOSTILE_ASCII = printable_ascii(HOSTILE)
@@ -184,14 +184,28 @@ def test_a_fresh_cache_gets_its_own_prefix_and_leaves_no_wineserver(tmp_path: Pa
         assert left.returncode == 1
 
 
-def _our_children() -> dict[int, str]:
-    """This process's children and their command lines."""
+def _command_lines() -> dict[int, str]:
     found = {}
     for pid in children(os.getpid()):
         with contextlib.suppress(OSError):  # gone meanwhile
             command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
             found[pid] = command.decode("utf-8", "replace")
     return found
+
+
+def _our_children() -> dict[int, str]:
+    """This process's children and their command lines, once none is in the middle of an exec
+    (Debian's /usr/bin/wine is a shell script that execs Wine's loader: while it does, the
+    command line reads empty)."""
+    settled: dict[int, str] = {}
+
+    def read() -> bool:
+        settled.clear()
+        settled.update(_command_lines())
+        return all(command.strip() for command in settled.values())
+
+    assert wait_until(read, seconds=30), settled
+    return settled
 
 
 @pytest.mark.skipif(not UNDER_WINE or not os.path.isdir("/proc"), reason="Wine's server, /proc")

@@ -17,9 +17,11 @@ from tests.wrap_helpers import (
     children,
     exitwrap,
     popen,
+    proc_fields,
     process_gone,
     read_line,
     wait_until,
+    with_default_signals,
     without_recording,
 )
 
@@ -49,9 +51,9 @@ SOURCES = {"sigwaitinfo": [], "portable": [sys.executable, "-c", PORTABLE]}
 def _start(source: str, *args: str) -> subprocess.Popen[str]:
     if not SOURCES[source]:
         return popen(*args, env=OFF)
-    return subprocess.Popen([*SOURCES[source], *args], stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=OFF)  # fmt: skip
+    return subprocess.Popen(with_default_signals([*SOURCES[source], *args]),
+                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=OFF)  # fmt: skip
 
 
 def _dies_of(number: int) -> int:
@@ -99,8 +101,10 @@ def test_signals_ignored_on_entry_stay_ignored_as_a_shell_keeps_them() -> None:
     from tests.wrap_helpers import EXITWRAP, sh_quote
 
     done = subprocess.run(
-        ["sh", "-c", f"trap '' HUP USR2; exec {sh_quote(EXITWRAP)} cat /proc/self/status"],
-        capture_output=True, text=True, env=OFF, check=False,
+        with_default_signals(
+            ["sh", "-c", f"trap '' HUP USR2; exec {sh_quote(EXITWRAP)} cat /proc/self/status"]
+        ),
+        capture_output=True, text=True, env=OFF, check=False, timeout=300,
     )  # fmt: skip
     assert _signal_set(done.stdout, "SigIgn") == {signal.SIGHUP, signal.SIGUSR2}
 
@@ -190,3 +194,59 @@ def test_exitwrap_leaves_no_zombie_of_its_child(kit: ProbeKit) -> None:
     process.communicate(timeout=60)
     assert process.returncode == 143
     assert not Path(f"/proc/{child}").exists()
+
+
+# every catchable signal but CHLD is forwarded (as tini does); the stops are tested below
+STOPS = (signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU)
+EVERY_OTHER = sorted(
+    int(n)
+    for n in signal.valid_signals()
+    if n not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD, *STOPS, *FORWARDED)
+)
+# a child that traps each of them and says so, once for each
+TRAPPER = "".join(f"trap 'echo CAUGHT {n}' {n}\n" for n in EVERY_OTHER) + (
+    "echo READY\nwhile :; do sleep 0.02; done\n"
+)
+
+
+def test_every_other_catchable_signal_reaches_the_child_once_and_exitwrap_survives() -> None:
+    # ALRM, VTALRM, PROF, IO, PWR, XCPU, SYS, STKFLT, the real-time signals, and ILL, TRAP,
+    # ABRT, BUS, FPE, SEGV sent with kill: each used to kill exitwrap and orphan the child
+    process = popen("bash", "-c", TRAPPER, env=OFF)
+    try:
+        read_line(process, "READY")
+        for number in EVERY_OTHER:
+            os.kill(process.pid, number)
+            assert read_line(process, "CAUGHT") == f"CAUGHT {number}"
+        os.kill(process.pid, signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=60)
+    assert (process.returncode, out) == (128 + signal.SIGTERM, ""), err  # no second delivery
+
+
+def _state(pid: int) -> bytes:
+    fields = proc_fields(pid)
+    return b"gone" if fields is None else fields[0]
+
+
+def test_a_stop_sent_with_kill_goes_to_the_child_and_exitwrap_runs_on() -> None:
+    # the child traps them: a process group without a parent outside it (the suite under
+    # setsid) would have a stop discarded by the kernel, trapped or not exitwrap's doing
+    traps = "".join(f"trap 'echo CAUGHT {int(n)}' {int(n)}\n" for n in STOPS)
+    process = popen("bash", "-c", traps + "echo READY\nwhile :; do sleep 0.02; done", env=OFF)
+    try:
+        read_line(process, "READY")
+        for number in STOPS:
+            os.kill(process.pid, number)
+            assert read_line(process, "CAUGHT") == f"CAUGHT {int(number)}"
+            assert _state(process.pid) in (b"S", b"R")  # there to pass on what comes next
+        os.kill(process.pid, signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(timeout=60)
+    assert (process.returncode, out) == (128 + signal.SIGTERM, ""), err

@@ -33,7 +33,7 @@ DATABASE = {"_sqlite3", "sqlite3", "exitwrap.accounting.store", "exitwrap.accoun
 def _importtime(*args: str, env: dict[str, str] | None) -> set[str]:
     """The modules one real run of this interpreter imports, as -X importtime lists them."""
     argv = [sys.executable, "-X", "importtime", *args]
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, timeout=300)
     assert done.returncode == 0, done.stderr
     return {
         line.split("|")[2].strip()

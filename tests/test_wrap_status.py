@@ -32,7 +32,7 @@ OFF = without_recording()
 
 def test_hostile_arguments_reach_the_child_unchanged(kit: ProbeKit) -> None:
     done = subprocess.run([*EXITWRAP, str(kit.probe), "args", *HOSTILE], env=OFF,
-                          capture_output=True, check=False)  # fmt: skip
+                          capture_output=True, check=False, timeout=300)  # fmt: skip
     assert hex_args(done.stdout.decode()) == HOSTILE, done.stderr
 
 
@@ -43,7 +43,7 @@ def test_hostile_arguments_reach_the_child_unchanged(kit: ProbeKit) -> None:
 def test_any_argument_reaches_the_child_unchanged(kit: ProbeKit, args: list[str]) -> None:
     # after COMMAND nothing is an option of exitwrap's, not even --timeout or --
     done = subprocess.run([*EXITWRAP, str(kit.probe), "args", *args], env=OFF,
-                          capture_output=True, check=False)  # fmt: skip
+                          capture_output=True, check=False, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert hex_args(done.stdout.decode()) == args
 

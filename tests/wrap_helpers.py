@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
@@ -27,6 +28,31 @@ def exitwrap_argv() -> list[str]:
 
 EXITWRAP = exitwrap_argv()
 
+# Signals this test run inherited as ignored (nohup's HUP, a background job's INT and QUIT):
+# a program keeps them ignored, exitwrap rightly too, and a test that sends one expects its
+# default. Python's own SIG_IGN for PIPE and XFSZ is undone by subprocess already.
+INHERITED_IGNORED = sorted(
+    number
+    for number in signal.valid_signals()
+    if number not in (signal.SIGPIPE, signal.SIGXFSZ) and signal.getsignal(number) == signal.SIG_IGN
+)
+_DEFAULTS_THEN_EXEC = """
+import os, signal, sys
+for number in sys.argv[1].split(","):
+    signal.signal(int(number), signal.SIG_DFL)
+os.execvp(sys.argv[2], sys.argv[2:])
+"""
+
+
+def with_default_signals(argv: Sequence[str]) -> list[str]:
+    """argv, started with the signals this run inherited as ignored back at their default
+    (as a test that sends them expects); argv itself when there are none, as usual."""
+    if not INHERITED_IGNORED:
+        return list(argv)
+    numbers = ",".join(str(int(n)) for n in INHERITED_IGNORED)
+    return [sys.executable, "-c", _DEFAULTS_THEN_EXEC, numbers, *argv]
+
+
 # exit(N) for the matrix's N: what an 8-bit exit status makes of it (POSIX exit(3): N & 0377)
 EXIT_CASES = [(n, n & 0xFF) for n in EXIT_VALUES]
 SIGNAL_CASES = list(SIGNALS)
@@ -44,7 +70,7 @@ def exitwrap(
 ) -> subprocess.CompletedProcess[str]:
     """Run exitwrap to completion; stdout and stderr captured as text."""
     return subprocess.run(
-        [*EXITWRAP, *args],
+        with_default_signals([*EXITWRAP, *args]),
         env=dict(env) if env is not None else None,
         input=input,
         capture_output=True,
@@ -60,7 +86,7 @@ def popen(
 ) -> subprocess.Popen[str]:
     """Start exitwrap with stdout piped (for READY lines) and stderr captured."""
     return subprocess.Popen(
-        [*EXITWRAP, *args],
+        with_default_signals([*EXITWRAP, *args]),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -75,12 +101,43 @@ def without_recording(env: Optional[Mapping[str, str]] = None) -> dict[str, str]
     return {**(env if env is not None else os.environ), "EXITWRAP_DB": "off"}
 
 
-def read_line(process: subprocess.Popen[str], prefix: str) -> str:
-    """The next stdout line, which must start with prefix (READY, CAUGHT, GRANDCHILD)."""
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert line.startswith(prefix), f"expected {prefix!r}, got {line!r}"
-    return line.strip()
+LINE_TIMEOUT_S = 60.0  # generous: other tests may load the machine meanwhile
+
+
+def read_line(
+    process: subprocess.Popen[str],
+    prefix: str,
+    timeout: float = LINE_TIMEOUT_S,
+    *,
+    stream: str = "stdout",
+) -> str:
+    """The next line of the process's stdout (or stderr), which must start with prefix (READY,
+    CAUGHT, GRANDCHILD), read within timeout seconds: a process that never says it fails the
+    test instead of hanging it.
+
+    Read a byte at a time from the descriptor, past the text wrapper's buffer, so that
+    nothing after the line is taken from the stream the test reads next.
+    """
+    import select
+    import time
+
+    pipe = process.stdout if stream == "stdout" else process.stderr
+    assert pipe is not None
+    fd = pipe.fileno()
+    deadline = time.monotonic() + timeout
+    line = b""
+    while not line.endswith(b"\n"):
+        remaining = deadline - time.monotonic()
+        ready, _, _ = select.select([fd], [], [], max(remaining, 0))
+        if not ready:
+            raise AssertionError(f"expected {prefix!r} within {timeout:g} s, got {line!r}")
+        byte = os.read(fd, 1)
+        if not byte:
+            break
+        line += byte
+    text = line.decode("utf-8", "replace")
+    assert text.startswith(prefix), f"expected {prefix!r}, got {text!r}"
+    return text.strip()
 
 
 def one_line_error(stderr: str) -> str:

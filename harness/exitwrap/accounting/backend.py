@@ -53,8 +53,9 @@ if TYPE_CHECKING:  # the interface, for the type checker: importing typing costs
         def mark_cancelled(self, job_id: int, uid: int) -> None:
             """Let no new step join a job being cancelled, where this host's spool holds it."""
 
-        def elsewhere(self, job_id: int, node: str) -> str:
-            """What a cancel says of a job whose processes run on another host."""
+        def elsewhere(self, job_id: int, place: str) -> str:
+            """What a cancel says of a job whose processes run where this process cannot
+            signal them (``on NODE``, or in another PID namespace: signalling.py's where)."""
 
         def check(self) -> Health:
             """What ``exitcodes db check`` reports."""

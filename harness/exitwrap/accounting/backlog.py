@@ -9,7 +9,16 @@ apart from spool.py so that exitwrap's hot path does not pay for it.
 from __future__ import annotations
 
 import os
+import stat
 
+from exitwrap.accounting.files import (
+    Refused,
+    kind,
+    owner,
+    read_untrusted,
+    refuse_untrusted,
+    refuse_world_writable,
+)
 from exitwrap.accounting.spool import (
     CANCEL,
     END,
@@ -21,7 +30,6 @@ from exitwrap.accounting.spool import (
     Locked,
     Spool,
     discard,
-    read_all,
 )
 
 TYPE_CHECKING = False
@@ -75,15 +83,38 @@ class Backlog(Spool):
             return []
         return [found for found in map(entry, names) if found is not None]
 
-    def read(self, found: Entry) -> Optional[bytes]:
-        return read_all(self.file(found.name))
+    def untrusted(self) -> Optional[str]:
+        """Why this process leaves the spool alone (root, and a spool another user owns or
+        may change); None when it may use it (or there is none). Refused when it is no
+        directory or every user may write it: no reader uses that."""
+        try:
+            info = os.lstat(self.path)
+        except FileNotFoundError:
+            return None
+        if not stat.S_ISDIR(info.st_mode):
+            raise Refused(f"{self.path}: {kind(info.st_mode)}, not a spool")
+        refuse_world_writable(self.path, info.st_mode)
+        try:
+            refuse_untrusted(self.path, info)
+        except Refused as refusal:
+            return str(refusal)
+        return None
+
+    def read_owned(self, found: Entry) -> Optional[tuple[bytes, int]]:
+        """A record's bytes and its file's owner; None when it has gone meanwhile. NotRegular
+        when a FIFO, a directory or a link stands in its place."""
+        read = read_untrusted(self.file(found.name))
+        return None if read is None else (read[0], owner(read[1]))
 
     def remove(self, names: Iterable[str]) -> None:
         for name in names:
             discard(self.file(name))
 
     def mark_cancelled(self, job_id: int, uid: int) -> None:
-        """Refuse new steps to a job being cancelled (while the spool holds it)."""
+        """Refuse new steps to a job being cancelled (while the spool holds it, and this
+        process may use the spool)."""
+        if self.untrusted() is not None:
+            return
         try:
             with Locked(self):
                 if os.path.lexists(self.file(f"{job_id}{JOB}")):

@@ -7,21 +7,23 @@ the job (the batch or only step, and every running step), which forwards
 it to its command and records the step's end; the state becomes CANCELLED
 when that end is ingested. A process is signalled only when its pid, boot
 id and start time all still match what was recorded, so a reused pid is
-never hit. Errors use scancel's words.
+never hit, and only when the kernel (/proc) says it belongs to the job's
+owner (signalling.py). Errors use scancel's words.
 
 ``-s SIGNAL`` (scancel's --signal) only sends that signal, to the job's steps
 (not to its batch script, as scancel without --batch): nothing is marked,
-and how the job then ends decides its state. exitwrap passes on INT, TERM,
-HUP, QUIT, USR1, USR2 and WINCH; any other signal would end exitwrap and
-leave its command, so it is refused. A Slurm job's own record is Slurm's
+and how the job then ends decides its state. exitwrap passes on every
+signal but KILL and STOP (which it cannot catch: they would end or stop
+exitwrap, not its command) and CHLD (its own), so those are refused. A
+Slurm job's own record is Slurm's
 job: cancelling it runs Slurm's ``scancel`` (with the signal), and Slurm's
 accounting then says how it ended; its steps, exitwrap's own, are cancelled
 here as any step.
 
 On a server (server/backend.py) the server decides who may cancel (the
 owner, an exitwrap administrator: a refused request touches no row), and a
-job whose processes run on another host is left to that host's next push,
-which takes the request and signals them.
+job whose processes run on another host (or in another PID namespace) is
+left to the next push from there, which takes the request and signals them.
 """
 
 from __future__ import annotations
@@ -31,8 +33,7 @@ import signal
 from exitwrap.accounting import states
 from exitwrap.accounting.backend import open_backend
 from exitwrap.accounting.modify import INVALID_JOB, the_job
-from exitwrap.accounting.process import Identity
-from exitwrap.accounting.records import Selection, load
+from exitwrap.accounting.records import Selection, identity_of, load
 from exitwrap.accounting.signalling import terminate
 from exitwrap.accounting.users import ROOT
 from exitwrap.errors import HarnessFailure, UsageError
@@ -42,13 +43,15 @@ if TYPE_CHECKING:
     from typing import Optional
 
     from exitwrap.accounting.backend import Backend
+    from exitwrap.accounting.process import Identity
     from exitwrap.accounting.records import JobRecord, StepRecord
     from exitwrap.accounting.session import Session
 
 DENIED = "Access/permission denied"
 ENDED = "Job/step already completing or completed"
-# what a recording exitwrap passes on to its command (harness/exitwrap/wrap/signals.py)
-PASSED_ON = ("INT", "TERM", "HUP", "QUIT", "USR1", "USR2", "WINCH")
+# what a recording exitwrap cannot pass on to its command (harness/exitwrap/wrap/signals.py
+# forwards every other signal)
+NOT_PASSED_ON = ("KILL", "STOP", "CHLD")
 SCANCEL_TIMEOUT_S = 30.0
 
 
@@ -60,20 +63,21 @@ class CancelError(HarnessFailure):
 
 
 def parse_signal(text: str) -> int:
-    """``-s USR1``, ``SIGUSR1`` or ``10``: one of the signals exitwrap passes on."""
+    """``-s USR1``, ``SIGUSR1`` or ``10``: a signal exitwrap passes on to its command."""
     name = text.strip().upper().removeprefix("SIG")
-    if name.isascii() and name.isdigit():
-        try:
-            name = signal.Signals(int(name)).name.removeprefix("SIG")
-        except ValueError:
-            raise UsageError(f"invalid signal {text!r}") from None
-    if name not in PASSED_ON:
+    try:
+        if name.isascii() and name.isdigit():
+            found = signal.Signals(int(name))
+        else:
+            found = signal.Signals[f"SIG{name}"]
+    except (KeyError, ValueError):
+        raise UsageError(f"invalid signal {text!r}") from None
+    if found.name.removeprefix("SIG") in NOT_PASSED_ON:
         raise UsageError(
-            f"signal {text!r} is not one exitwrap passes on to its command "
-            f"({', '.join(PASSED_ON)}): it would end exitwrap and leave the command running"
+            f"signal {text!r} is not one exitwrap passes on to its command (it passes on "
+            f"every signal but {', '.join(NOT_PASSED_ON)})"
         )
-    number: int = getattr(signal, f"SIG{name}")
-    return number
+    return int(found)
 
 
 class Request:
@@ -93,12 +97,8 @@ class Request:
         self.clusters = clusters
 
 
-def _identity(record: JobRecord | StepRecord) -> Identity:
-    return Identity(record.pid or 0, record.pgid, record.node, record.boot_id, record.proc_start)
-
-
 def _running(records: list[JobRecord] | list[StepRecord]) -> list[Identity]:
-    return [_identity(r) for r in records if r.state == states.RUNNING]
+    return [identity_of(r) for r in records if r.state == states.RUNNING]
 
 
 def _the_job(
@@ -133,6 +133,8 @@ def _mark(
     if step is None and job.slurm:
         return [], job
     if request.signal is not None:  # as scancel -s: the steps' processes, not a batch script's
+        if request.uid not in (ROOT, job.uid):  # no row changes, so no server rule refuses
+            raise CancelError(target, DENIED)
         if step is not None:
             return _running([step]), job
         steps = [s for s in job.steps if s.step_id != "batch"]
@@ -181,8 +183,9 @@ def cancel(
     uid: int,
     request: Optional[Request] = None,
 ) -> list[str]:
-    """Cancel (or signal) one job or step; returns warnings about the other hosts whose
-    processes could not be signalled from here (the request is recorded all the same)."""
+    """Cancel (or signal) one job or step; returns warnings about where its processes could
+    not be signalled from here (another host, another PID namespace): the request is recorded
+    all the same."""
     asked = Request(uid) if request is None else request
     with open_backend(database) as backend:
         processes, job = backend.write(lambda db: _mark(db, backend, job_id, step_id, asked))
@@ -192,7 +195,8 @@ def cancel(
         if step_id is None and asked.signal is None:
             backend.mark_cancelled(job.job_id, uid)
         number = signal.SIGTERM if asked.signal is None else asked.signal
-        return [backend.elsewhere(job.job_id, node) for node in terminate(processes, number)]
+        unreached = terminate(processes, number, job_owner=job.uid, uid=uid)
+        return [backend.elsewhere(job.job_id, place) for place in unreached]
 
 
 def running_jobs(

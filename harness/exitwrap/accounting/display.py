@@ -34,14 +34,17 @@ _ENDING_REASONS = {
     states.TIMEOUT: states.REASON_TIME_LIMIT,
     states.NODE_FAIL: states.REASON_NODE_DOWN,
 }
-_CONTROL = {code: "?" for code in (*range(32), 127)}
 _SAFE_WORD = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./-_")
 
 
 def printable(text: str) -> str:
-    """Control characters (a newline in a comment) shown as '?', as ls -q does: a value
-    must never break a table's lines. --json keeps every byte."""
-    return text.translate(_CONTROL)
+    """What a terminal would act on shown as '?', as ls -q does: control characters (a
+    newline in a comment, C1's CSI and OSC), bidirectional overrides (U+202E), line and
+    paragraph separators, any character that is not printable: a value must never change
+    a table's shape, nor what the lines around it look like. --json keeps every byte."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else "?" for char in text)
 
 
 class View:

@@ -13,7 +13,14 @@ states.py decides it, unless the job or step was being cancelled.
 After the commit, the spool's counters are raised to the database's
 highest ids (so that no id is handed out twice, whatever a crash lost),
 and the running-job files of jobs that ended, or whose leader is gone,
-are dropped.
+are dropped. Should an id be handed out twice all the same (a counter
+rewound by hand), both runs are kept: renumber.py.
+
+Nothing a record says about whose it is counts: a job belongs to the owner
+of its record file (fstat), and a record whose owner is not its job's (one
+written into a shared spool by another user) is not ingested: it stays in
+the spool, and ``db check`` reports it, as it does a FIFO, a directory or a
+link standing where a record should be (never opened, never waited for).
 
 A reader that may not write the database (another user's shared one)
 reads what has been ingested: ``catch_up`` then says in one line how many
@@ -27,8 +34,10 @@ import time
 
 from exitwrap.accounting import states, users
 from exitwrap.accounting.backlog import Backlog, Entry
+from exitwrap.accounting.files import NotRegular
 from exitwrap.accounting.process import Identity, is_alive
 from exitwrap.accounting.records import JOB_COLUMNS, STEP_COLUMNS
+from exitwrap.accounting.renumber import NOTHING_HELD, Held, job_id_for, step_for
 from exitwrap.accounting.slurm import JOB_KIND as SLURM_KIND
 from exitwrap.accounting.spool import RecordingError, decode
 from exitwrap.accounting.store import (
@@ -64,18 +73,21 @@ _STEP_ENDING = (
     "system_cpu",
     "start_errno",
 )
-_LEADER = "SELECT end_time, pid, pgid, node, boot_id, proc_start, kind FROM jobs WHERE job_id = ?"
+_LEADER = (
+    "SELECT end_time, pid, pgid, node, boot_id, proc_start, pid_ns, kind FROM jobs WHERE job_id = ?"
+)
 
 
 class Record:
     """One spooled record, read and checked: its job's fields and its step's (ValueError when
-    a field is not one of theirs)."""
+    a field is not one of theirs), and who wrote it (its file's owner)."""
 
-    __slots__ = ("job", "step", "step_index", "timed_out")
+    __slots__ = ("job", "owner", "step", "step_index", "timed_out")
 
-    def __init__(self, found: Entry, fields: dict[str, Value]) -> None:
+    def __init__(self, found: Entry, fields: dict[str, Value], owner: int) -> None:
         self.job: dict[str, Value] = {}
         self.step: dict[str, Value] = {}
+        self.owner = owner
         index = found.step if found.step is not None else fields.pop("step_index", None)
         if not isinstance(index, int):
             raise ValueError("no step index")
@@ -89,18 +101,30 @@ class Record:
                 self.step[column] = value
             else:
                 raise ValueError(f"unknown field {key!r}")
+        if self.job:
+            self.job["uid"] = owner  # whatever the record says
 
 
 class Batch:
     """What one ingest applied, and what the spool is to do once it has committed."""
 
-    __slots__ = ("applied", "job_floor", "retired", "step_floors")
+    __slots__ = ("applied", "job_floor", "moved", "names", "retired", "step_floors")
 
     def __init__(self) -> None:
         self.applied: list[Entry] = []
         self.job_floor = 1
         self.step_floors: dict[int, int] = {}
         self.retired: list[int] = []
+        self.moved: dict[int, int] = {}  # a spooled job id -> where its run is kept
+        self.names: dict[int, str] = {}
+
+    def user_name(self, uid: int) -> str:
+        if uid not in self.names:
+            self.names[uid] = users.user_name(uid)
+        return self.names[uid]
+
+    def kept_as(self, job_id: int) -> int:
+        return self.moved.get(job_id, job_id)
 
     def settle(self, spool: Backlog) -> None:
         """After the commit: counters up, ended jobs' files out, then the ingested records."""
@@ -109,6 +133,19 @@ class Batch:
         spool.settle(self.job_floor, self.step_floors, self.retired)
         spool.remove(e.name for e in self.applied if not e.begins_job)
         spool.sweep(time.time())
+
+
+class Ceilings:
+    """One past the highest ids the spool holds: a renumbered run goes above them."""
+
+    __slots__ = ("job", "steps")
+
+    def __init__(self, found: list[Entry]) -> None:
+        self.job = max((e.job_id for e in found), default=0) + 1
+        self.steps: dict[int, int] = {}
+        for entry in found:
+            if entry.step is not None:
+                self.steps[entry.job_id] = max(self.steps.get(entry.job_id, 0), entry.step + 1)
 
 
 def _upsert(
@@ -137,17 +174,43 @@ def _status(values: dict[str, Value]) -> int:
     return status if isinstance(status, int) else 0
 
 
-def _apply(db: Connection, job_id: int, record: Record, names: dict[int, str]) -> None:
+def _owner(db: Connection, job_id: int) -> Optional[int]:
+    row = db.execute("SELECT uid FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def _apply(
+    db: Connection,
+    found: Entry,
+    record: Record,
+    batch: Batch,
+    ceilings: Ceilings,
+    held: Held,
+) -> bool:
+    """Apply one record; False when it is not its job owner's (it stays in the spool)."""
     step, job = record.step, record.job
+    if job:
+        job_id = job_id_for(db, found.job_id, job, ceilings.job, held)
+        batch.moved[found.job_id] = job_id
+    else:
+        job_id = batch.kept_as(found.job_id)
+    owner = _owner(db, job_id)
+    if owner != record.owner and not (job and owner is None):
+        return False
     ending = "end_time" in step
+    job_id, step_index = step_for(
+        db,
+        job_id,
+        record.step_index,
+        step,
+        ending=ending,
+        above=ceilings.steps.get(found.job_id, 0),
+        held=held,
+    )
     job_cancel = _cancel_uid(db, "SELECT cancel_uid FROM jobs WHERE job_id = ?", (job_id,))
     if job:
-        uid = job.get("uid")
-        if isinstance(uid, int):
-            if uid not in names:
-                names[uid] = users.user_name(uid)
-            job["user"] = names[uid]
-        job["next_step"] = record.step_index + 1
+        job["user"] = batch.user_name(record.owner)
+        job["next_step"] = step_index + 1
         job["state"] = states.RUNNING
         if "end_time" in job:
             cancelled = job_cancel is not None
@@ -161,19 +224,20 @@ def _apply(db: Connection, job_id: int, record: Record, names: dict[int, str]) -
             step_cancel = _cancel_uid(
                 db,
                 "SELECT cancel_uid FROM steps WHERE job_id = ? AND step_index = ?",
-                (job_id, record.step_index),
+                (job_id, step_index),
             )
             cancelled = job_cancel is not None or step_cancel is not None
             step["state"] = states.step_state(
                 _status(step), timed_out=record.timed_out, cancelled=cancelled
             )
-    _upsert(db, "steps", {"job_id": job_id, "step_index": record.step_index}, step, ending=ending)
+    _upsert(db, "steps", {"job_id": job_id, "step_index": step_index}, step, ending=ending)
+    return True
 
 
 def _leader_gone(row: tuple[object, ...]) -> bool:
     """Whether the job's leading process is gone (a Slurm job's record has none: it runs
     until Slurm's end of it is stored)."""
-    pid, pgid, node, boot_id, start, kind = row[1:]
+    pid, pgid, node, boot_id, start, pid_ns, kind = row[1:]
     if kind == SLURM_KIND:
         return False
     leader = Identity(
@@ -182,63 +246,76 @@ def _leader_gone(row: tuple[object, ...]) -> bool:
         str(node),
         boot_id if isinstance(boot_id, str) else None,
         start if isinstance(start, int) else None,
+        pid_ns if isinstance(pid_ns, int) else None,
     )
     return is_alive(leader) is False
 
 
 def _floors(db: Connection, batch: Batch) -> None:
-    """The counters' floors, and which spooled jobs are over, from what the database now holds."""
+    """The counters' floors, and which spooled jobs are over, from what the database now holds
+    (a spooled job's counters follow the run it is kept as)."""
     touched = sorted({found.job_id for found in batch.applied})
-    for job_id in touched:
-        db.execute(f"UPDATE jobs SET next_step = {STEP_FLOOR} WHERE job_id = :job", {"job": job_id})
-        row = db.execute("SELECT next_step FROM jobs WHERE job_id = ?", (job_id,)).fetchone()
+    for spooled in touched:
+        job = {"job": batch.kept_as(spooled)}
+        db.execute(f"UPDATE jobs SET next_step = {STEP_FLOOR} WHERE job_id = :job", job)
+        row = db.execute("SELECT next_step FROM jobs WHERE job_id = :job", job).fetchone()
         if row is not None:
-            batch.step_floors[job_id] = int(row[0])
+            batch.step_floors[spooled] = int(row[0])
     batch.job_floor = job_floor(db)
     for found in batch.applied:
         if found.begins_job:
-            row = db.execute(_LEADER, (found.job_id,)).fetchone()
+            row = db.execute(_LEADER, (batch.kept_as(found.job_id),)).fetchone()
             if row is not None and (row[0] is not None or _leader_gone(row)):
                 batch.retired.append(found.job_id)
 
 
-def ingest(db: Connection, spool: Backlog) -> Batch:
+def ingest(
+    db: Connection, spool: Backlog, *, held: Held = NOTHING_HELD, owner: Optional[int] = None
+) -> Batch:
     """Apply every spooled record inside the caller's transaction. A record that cannot be
-    read, or that the schema refuses, stays in the spool (``db check`` reports it)."""
+    read, that the schema refuses or that is not its job owner's (nor ``owner``'s, when
+    given: a queue is one user's) stays in the spool (``db check`` reports it). ``held``: the
+    ids taken beyond the database (renumber.py)."""
     batch = Batch()
-    names: dict[int, str] = {}
     found = spool.entries()
     found.sort(key=lambda e: (e.job_id, e.step is not None, e.end))  # jobs before their steps
+    ceilings = Ceilings(found)
     for item in found:
-        data = spool.read(item)
-        if data is None:
-            continue  # another ingester has just taken it
         try:
-            record = Record(item, decode(data))
-        except ValueError:
+            got = spool.read_owned(item)
+            record = None if got is None else Record(item, decode(got[0]), got[1])
+        except (NotRegular, PermissionError, ValueError):
+            continue  # not a record, or not one this user may read: left where it is
+        if record is None:
+            continue  # another ingester has just taken it
+        if owner is not None and record.owner != owner:
             continue
         db.execute("SAVEPOINT record")
         try:
-            _apply(db, item.job_id, record, names)
+            applied = _apply(db, item, record, batch, ceilings, held)
         except ConstraintError:
             db.execute("ROLLBACK TO record")
-            continue
-        finally:
-            db.execute("RELEASE record")
-        batch.applied.append(item)
+            applied = False
+        # anything else (a full disk) has rolled back the whole transaction: it propagates,
+        # and releasing a savepoint that is gone would only hide it
+        db.execute("RELEASE record")
+        if applied:
+            batch.applied.append(item)
     if batch.applied:
         _floors(db, batch)
     return batch
 
 
 def write(path: str, body: Callable[[Connection], Result]) -> Result:
-    """Run body in one write transaction on the database, once the spool is ingested in it;
-    the ingested records leave the spool when it has committed."""
+    """Run body in one write transaction on the database, once the spool is ingested in it
+    (unless this process leaves the spool alone); the ingested records leave the spool when
+    it has committed."""
     spool = Backlog(path)
+    trusted = spool.untrusted() is None
     db = open_for_writing(path)
     try:
         with Transaction(db):
-            batch = ingest(db, spool)
+            batch = ingest(db, spool) if trusted else Batch()
             result = body(db)
         batch.settle(spool)
     except SQLiteError as error:
@@ -275,7 +352,11 @@ def _waiting(path: str, found: list[Entry]) -> list[Entry]:
 
 
 def _cannot_write(path: str, spool: Backlog) -> Optional[str]:
-    """Why this user may not ingest (the database, its directory or the spool is read-only)."""
+    """Why this user may not ingest (the database, its directory or the spool is read-only,
+    or root does not use a spool others may change)."""
+    untrusted = spool.untrusted()
+    if untrusted is not None:
+        return untrusted
     directory = os.path.dirname(os.path.abspath(path))
     for where, what in ((path, "the database"), (directory, "its directory"), (spool.path, "")):
         if os.path.exists(where) and not os.access(where, os.W_OK):

@@ -31,6 +31,16 @@ def success_message(job_id: int) -> str:
     return f"\n Modification of job {job_id} was successful.\n\n"
 
 
+def storable(text: str) -> str:
+    """Text as the database keeps it: an argument's bytes that are not UTF-8 become ``\\xNN``
+    escapes, as the spool's do."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate no argument can carry
+        raw = text.encode("utf-8", "replace")
+    return raw.decode("utf-8", "backslashreplace")
+
+
 def check_code(code: int) -> int:
     if not 0 <= code <= 255:
         raise HarnessFailure(f"exit code {code} is out of range (0-255)")
@@ -73,6 +83,7 @@ def modify(
     from exitwrap.accounting.sacct import query  # noqa: PLC0415  (Slurm's end, asked first)
 
     derived = None if code is None else check_code(code) << 8
+    stored = None if comment is None else storable(comment)
     query(database, Selection(jobs={job_id: None}, with_steps=False, clusters=clusters))
     with open_backend(database) as backend:
         wanted = Selection(
@@ -93,7 +104,7 @@ def modify(
             changed = db.execute(
                 "UPDATE jobs SET derived_status = COALESCE(?, derived_status), "
                 f"comment = COALESCE(?, comment) WHERE job_id IN ({parts}) AND state <> ?",
-                (derived, comment, *job.part_ids, states.RUNNING),
+                (derived, stored, *job.part_ids, states.RUNNING),
             )
             if changed.rowcount < 1:  # row-level security: not this user's to change
                 raise HarnessFailure(

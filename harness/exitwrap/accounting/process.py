@@ -3,9 +3,16 @@
 A pid alone is reused; on Linux the boot id plus the process start time
 (field 22 of /proc/PID/stat, in clock ticks since boot) names one process
 instance for good. ``exitcodes cancel`` signals a process only when both
-still match, and a reader that finds a RUNNING record whose process no
-longer matches shows it as NODE_FAIL. Where there is no /proc (macOS), the
-pid is all there is and liveness falls back to kill(pid, 0).
+still match and the kernel says it belongs to the job's owner, and a
+reader that finds a RUNNING record whose process no longer matches shows
+it as NODE_FAIL. Where there is no /proc (macOS), the pid is all there is
+and liveness falls back to kill(pid, 0).
+
+A pid means something only in its PID namespace, on its host: a record
+keeps its namespace (the inode of /proc/self/ns/pid) and its node name, and
+a reader in another namespace or on another node cannot tell (None), so
+such a job shows RUNNING until its end record arrives. A record from this
+node with another boot id is from before a reboot: its process is gone.
 
 On exitwrap's start-up path: imports nothing beyond os.
 """
@@ -20,14 +27,15 @@ if TYPE_CHECKING:
 
 NO_UID = -1  # what uid and gid are where the host has none (Windows)
 BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id"
+PID_NAMESPACE = "/proc/self/ns/pid"
 _START_TIME_FIELD = 22  # starttime in proc(5), counted from 1
 _DEAD_STATES = (b"Z", b"X")  # field 3: zombie, dead
 
 
 class Identity:
-    """A process instance: pid, process group, node, boot id and start time."""
+    """A process instance: pid, process group, node, boot id, start time, PID namespace."""
 
-    __slots__ = ("boot_id", "node", "pgid", "pid", "start_ticks")
+    __slots__ = ("boot_id", "node", "pgid", "pid", "pid_ns", "start_ticks")
 
     def __init__(
         self,
@@ -36,12 +44,14 @@ class Identity:
         node: str,
         boot_id: Optional[str],
         start_ticks: Optional[int],
+        pid_ns: Optional[int] = None,
     ) -> None:
         self.pid = pid
         self.pgid = pgid
         self.node = node
         self.boot_id = boot_id
         self.start_ticks = start_ticks
+        self.pid_ns = pid_ns
 
 
 def uid() -> int:
@@ -78,6 +88,25 @@ def boot_id() -> Optional[str]:
     return found.decode("ascii", "replace") or None
 
 
+def pid_namespace() -> Optional[int]:
+    """This process's PID namespace (an inode number), where the host has them (Linux)."""
+    try:
+        return os.stat(PID_NAMESPACE).st_ino
+    except OSError:
+        return None
+
+
+def owner(pid: int) -> Optional[int]:
+    """The real uid the kernel gives a running process (/proc/PID/status); None when there is
+    no such process or no /proc."""
+    status = _read(f"/proc/{pid}/status")
+    for line in (status or b"").split(b"\n"):
+        if line.startswith(b"Uid:"):
+            fields = line.split()
+            return int(fields[1]) if len(fields) > 1 and fields[1].isdigit() else None
+    return None
+
+
 def start_ticks(pid: int) -> Optional[int]:
     """The start time of a running process in clock ticks since boot.
 
@@ -101,19 +130,24 @@ def identify(pid: int) -> Identity:
         pgid: Optional[int] = os.getpgid(pid) if hasattr(os, "getpgid") else None
     except OSError:
         pgid = None
-    return Identity(pid, pgid, node_name(), boot_id(), start_ticks(pid))
+    return Identity(pid, pgid, node_name(), boot_id(), start_ticks(pid), pid_namespace())
 
 
 def is_alive(identity: Identity) -> Optional[bool]:
-    """Whether that process instance still runs; None when this host cannot tell."""
+    """Whether that process instance still runs; None when this process cannot tell (another
+    node, another PID namespace)."""
     if identity.node != node_name():
         return None
     if identity.pid <= 0:
         return False
     if os.name == "nt":
         return None  # os.kill(pid, 0) there would send CTRL_C_EVENT, not probe
+    if identity.boot_id is not None and identity.boot_id != boot_id():
+        return False  # this node has rebooted since
+    if identity.pid_ns is not None and identity.pid_ns != pid_namespace():
+        return None
     if identity.boot_id is not None and identity.start_ticks is not None:
-        return boot_id() == identity.boot_id and start_ticks(identity.pid) == identity.start_ticks
+        return start_ticks(identity.pid) == identity.start_ticks
     try:
         os.kill(identity.pid, 0)
     except ProcessLookupError:

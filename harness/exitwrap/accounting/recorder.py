@@ -21,7 +21,7 @@ and returns the command's status unchanged.
   it is a running job of this user whose leader is alive and that is not
   being cancelled; otherwise a new one-step job and a warning.
 - Each record keeps the recording process's identity (pid, process group,
-  node, boot id, start time) so that ``exitcodes cancel`` signals the right
+  node, boot id, start time, PID namespace) so that ``exitcodes cancel`` signals the right
   process and readers can tell a crashed exitwrap (NODE_FAIL). States are
   decided when the end is ingested (a cancel is known only there).
 
@@ -39,7 +39,7 @@ from exitwrap.accounting.location import Ids, Queue, is_server
 from exitwrap.accounting.process import Identity, gid, identify, is_alive, node_name, uid
 from exitwrap.accounting.slurm import JOB_KIND as SLURM_KIND
 from exitwrap.accounting.slurm_spool import SlurmSpool, binding_name
-from exitwrap.accounting.spool import BATCH_STEP, RecordingError, any_job, encode
+from exitwrap.accounting.spool import BATCH_STEP, OWNER, RecordingError, any_job, encode
 from exitwrap.errors import HarnessFailure
 
 TYPE_CHECKING = False
@@ -141,6 +141,7 @@ def _process(prefix: str, identity: Identity) -> dict[str, Value]:
         f"{prefix}node": identity.node,
         f"{prefix}boot_id": identity.boot_id,
         f"{prefix}proc_start": identity.start_ticks,
+        f"{prefix}pid_ns": identity.pid_ns,
     }
 
 
@@ -157,17 +158,18 @@ def _leader(job: Mapping[str, Value]) -> Identity:
         str(job.get("job.node")),
         boot_id if isinstance(boot_id, str) else None,
         _number(job.get("job.proc_start")),
+        _number(job.get("job.pid_ns")),
     )
 
 
 def _joinable(slurm: Optional[Allocation]) -> Callable[[dict[str, Value]], bool]:
-    """Admits a step to a job of this user that is not being cancelled, whose leader has not
-    gone away (a Slurm job's record has none: Slurm says when it ends). Inside a Slurm job
-    only a job begun inside that same Slurm job qualifies: an EXITWRAP_JOB_ID from outside
-    (sbatch passes the submitter's environment on) does not."""
+    """Admits a step to a job of this user (its record's owner) that is not being cancelled,
+    whose leader has not gone away (a Slurm job's record has none: Slurm says when it ends).
+    Inside a Slurm job only a job begun inside that same Slurm job qualifies: an
+    EXITWRAP_JOB_ID from outside (sbatch passes the submitter's environment on) does not."""
 
     def admits(job: dict[str, Value]) -> bool:
-        if job.get("job.uid") != uid() or job.get("cancel_uid") is not None:
+        if job.get(OWNER) != uid() or job.get("cancel_uid") is not None:
             return False
         if slurm is not None and (
             job.get("job.slurm_job_id") != slurm.job_id or job.get("job.cluster") != slurm.cluster
@@ -190,7 +192,6 @@ def _slurm_job(slurm: Allocation, name: str, cwd: str, now: float) -> dict[str, 
     return {
         "job.kind": SLURM_KIND,
         "job.name": slurm.job_name or name,
-        "job.uid": uid(),
         "job.gid": gid(),
         "job.account": slurm.account,
         "job.command": "",
@@ -284,7 +285,6 @@ class Recorder:
         record: dict[str, Value] = {
             "job.kind": BATCH if batch else SINGLE,
             "job.name": job_name or step_name or name,
-            "job.uid": uid(),
             "job.gid": gid(),
             "job.account": account,
             "job.comment": comment,

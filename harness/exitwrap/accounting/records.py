@@ -61,6 +61,7 @@ STEP_COLUMNS = (
     "node",
     "boot_id",
     "proc_start",
+    "pid_ns",
     "cancel_uid",
     "max_rss_kib",
     "user_cpu",
@@ -95,6 +96,7 @@ JOB_COLUMNS = (
     "node",
     "boot_id",
     "proc_start",
+    "pid_ns",
     "cancel_uid",
     "cluster",
     "slurm_job_id",
@@ -148,6 +150,7 @@ class StepRecord:
     node: str
     boot_id: Optional[str]
     proc_start: Optional[int]
+    pid_ns: Optional[int]
     cancel_uid: Optional[int]
     max_rss_kib: Optional[int]
     user_cpu: Optional[float]
@@ -197,6 +200,7 @@ class JobRecord:
     node: str
     boot_id: Optional[str]
     proc_start: Optional[int]
+    pid_ns: Optional[int]
     cancel_uid: Optional[int]
     cluster: Optional[str]
     slurm_job_id: Optional[int]
@@ -235,9 +239,22 @@ def _fill(record: JobRecord | StepRecord, names: Iterable[str], row: Iterable[ob
     record.stored_state = record.state
 
 
+def identity_of(record: JobRecord | StepRecord) -> Identity:
+    """The recording process of a job or step."""
+    return Identity(
+        record.pid or 0,
+        record.pgid,
+        record.node,
+        record.boot_id,
+        record.proc_start,
+        record.pid_ns,
+    )
+
+
 def settled_state(state: str, process: Identity, cancel_uid: Optional[int]) -> str:
     """A RUNNING record whose process is gone ended without a word: NODE_FAIL, or CANCELLED
-    when a cancel was asked for. Only the process's own host can tell (is_alive)."""
+    when a cancel was asked for. Only a process on the process's own host, in its PID
+    namespace, can tell (is_alive)."""
     if state != states.RUNNING or is_alive(process) is not False:
         return state
     return states.CANCELLED if cancel_uid is not None else states.NODE_FAIL
@@ -248,8 +265,7 @@ def _settle(record: JobRecord | StepRecord, cancel_uid: Optional[int]) -> None:
     has no process of exitwrap's: Slurm says when it ends)."""
     if isinstance(record, JobRecord) and record.slurm:
         return
-    process = Identity(record.pid or 0, record.pgid, record.node, record.boot_id, record.proc_start)
-    record.state = settled_state(record.state, process, cancel_uid)
+    record.state = settled_state(record.state, identity_of(record), cancel_uid)
 
 
 class Selection:

@@ -28,6 +28,22 @@ if TYPE_CHECKING:
 
     Line = tuple[JobRecord, Optional[StepRecord]]
 
+DELIMITER = "|"  # -p and -P's, as Slurm's
+LARGEST_ID = 2**63 - 1  # what an SQLite INTEGER holds: no job or step id is larger
+LARGEST_UID = 2**32 - 1  # uid_t
+WIDEST = 4096  # a column's width (%N): wider is no table, only memory spent on padding
+
+
+def number(text: str, largest: int) -> Optional[int]:
+    """A decimal number from 0 to largest, ASCII digits only; None for anything else (never
+    int() of thousands of digits)."""
+    if not (text.isascii() and text.isdigit()):
+        return None
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(largest)) or int(digits) > largest:
+        return None
+    return int(digits)
+
 
 class Column:
     """A field as asked for: ``State%20`` widens it, ``JobID%-20`` left-aligns it."""
@@ -51,31 +67,37 @@ def parse_format(spec: str) -> list[Column]:
             raise UsageError(f"invalid field requested: {name!r} (-e lists Slurm 22.05's fields)")
         width = field.width
         if percent:
-            digits = width_text.removeprefix("-")
-            if not (digits.isascii() and digits.isdigit()):
-                raise UsageError(f"invalid width in {entry.strip()!r}: want %N or %-N")
-            width = int(width_text) or width  # %0 keeps the default, as in Slurm
+            wanted = number(width_text.removeprefix("-"), WIDEST)
+            if wanted is None:
+                raise UsageError(
+                    f"invalid width in {entry.strip()!r}: want %N or %-N, N up to {WIDEST}"
+                )
+            # %0 keeps the default, as in Slurm
+            width = (-wanted if width_text.startswith("-") else wanted) or width
         columns.append(Column(field, width))
     if not columns:
         raise UsageError("empty field list")
     return columns
 
 
-def _job_id(text: str) -> int:
-    if not (text.isascii() and text.isdigit()) or int(text) == 0:
+def parse_job_id(text: str) -> int:
+    """A job id: 1 up to LARGEST_ID."""
+    found = number(text, LARGEST_ID)
+    if not found:
         raise UsageError(f"invalid job id {text!r}")
-    return int(text)
+    return found
 
 
 def parse_job_step(text: str) -> tuple[int, Optional[str]]:
     """``123``, ``123.4`` or ``123.batch``: the job id and the step id (None: the job)."""
     job, dot, step = text.strip().partition(".")
     if not dot:
-        return _job_id(job), None
+        return parse_job_id(job), None
     if step == "batch":
-        return _job_id(job), step
-    if step.isascii() and step.isdigit():
-        return _job_id(job), str(int(step))
+        return parse_job_id(job), step
+    index = number(step, LARGEST_ID)
+    if index is not None:
+        return parse_job_id(job), str(index)
     raise UsageError(f"invalid job step id {text.strip()!r}")
 
 
@@ -133,12 +155,13 @@ def parse_users(text: str) -> frozenset[int]:
     """``-u alice,1001``: names or numeric uids."""
     uids = set()
     for entry in (e.strip() for e in text.split(",")):
-        if entry.isascii() and entry.isdigit():
-            uids.add(int(entry))
+        uid = number(entry, LARGEST_UID)
+        if uid is not None:
+            uids.add(uid)
             continue
         try:
             uids.add(users.uid_of(entry))
-        except KeyError:
+        except (KeyError, ValueError):  # ValueError: what no user name can hold (NUL, bytes)
             raise UsageError(f"invalid user {entry!r}") from None
     return frozenset(uids)
 
@@ -240,6 +263,13 @@ def table(
     return "".join(line + "\n" for line in out)
 
 
+def _delimited(value: Optional[str], delimiter: str) -> str:
+    """A value between delimiters: one holding the delimiter shows it as '?', as it does a
+    control character, so that no value adds a column."""
+    shown = display.printable(value or "")
+    return shown.replace(delimiter, "?") if delimiter else shown
+
+
 def parsable(
     rows: Sequence[Line],
     columns: Sequence[Column],
@@ -247,12 +277,12 @@ def parsable(
     *,
     trailing: bool,
     header: bool,
-    delimiter: str = "|",
+    delimiter: str = DELIMITER,
 ) -> str:
     """-p (every value ends in the delimiter, trailing) or -P (values joined by it)."""
     records = [[c.field.name for c in columns]] if header else []
     records += [
-        [display.printable(c.field.read(job, step, view) or "") for c in columns]
+        [_delimited(c.field.read(job, step, view), delimiter) for c in columns]
         for job, step in rows
     ]
     ending = delimiter if trailing else ""

@@ -55,10 +55,24 @@ _V1 = (
     ) WITHOUT ROWID""",
 )
 
-# Version 2: what a job or step of a Slurm cluster keeps of it, and the limits and CPUs that
+# V2: the PID namespace of each recording process (a reader in another one cannot judge its
+# liveness), and the runs an ingest kept under a new id because theirs was taken already
+_V2 = (
+    "ALTER TABLE jobs ADD COLUMN pid_ns INTEGER",
+    "ALTER TABLE steps ADD COLUMN pid_ns INTEGER",
+    """CREATE TABLE renumbered (
+        job_id INTEGER NOT NULL,         -- where the run is kept
+        step_index INTEGER,              -- NULL: the whole job was renumbered
+        spooled_job INTEGER NOT NULL,    -- the id it was spooled under: J...
+        spooled_step INTEGER,            -- ...or J.K
+        noticed REAL NOT NULL
+    )""",
+)
+
+# V3: what a job or step of a Slurm cluster keeps of it, and the limits and CPUs that
 # sacct's Timelimit, AllocCPUS and CPUTime show. A job of kind 'slurm' is a Slurm job's record:
 # shown under Slurm's job id, its end taken from Slurm's accounting (accounting/slurm_settle.py).
-_V2 = (
+_V3 = (
     "ALTER TABLE jobs ADD COLUMN cluster TEXT",  # Slurm's cluster: where the job ran, if in one
     "ALTER TABLE jobs ADD COLUMN slurm_job_id INTEGER",  # the Slurm job it ran in, or is
     "ALTER TABLE jobs ADD COLUMN partition TEXT",
@@ -78,5 +92,5 @@ _V2 = (
     "CREATE INDEX jobs_by_slurm_id ON jobs (slurm_job_id) WHERE slurm_job_id IS NOT NULL",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 VERSION = len(MIGRATIONS)

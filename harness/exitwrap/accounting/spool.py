@@ -55,9 +55,15 @@ argument in another encoding) are written as they came and read back as
 ``\\xNN`` escapes, which SQLite can store. A newer format gets a new
 header: a reader leaves records it cannot read where they are.
 
-Modes: the spool takes the database file's: its files the database's mode,
-its directory that mode with search permission for whoever may read or
-write (a private 0600 database: 0700; a shared 0666 one: 0777).
+Modes (files.py says who may share a database): the spool takes the
+database file's. Its files get the database's mode, its directory that
+mode with search permission for whoever may read it: a private 0600
+database has a 0700 spool of 0600 files. A group-shared 0660 one has a
+setgid 02770 spool of the database's group, whose 0660 files keep that
+group, so that every member may write them; the lock is made once, with
+that mode, never by whoever finds it missing with their umask. Every file
+is read as files.py reads what others may plant: no link followed, no
+wait, regular files only, its owner from fstat.
 
 On exitwrap's hot path: imports nothing beyond os, stat, sys and time,
 which every interpreter has loaded by then.
@@ -73,7 +79,18 @@ import sys
 import time
 
 from exitwrap.accounting import files
-from exitwrap.accounting.files import FLAGS, PRIVATE_DIR, PRIVATE_FILE, open_creating
+from exitwrap.accounting.files import (
+    FLAGS,
+    GROUP_FILE,
+    PRIVATE_DIR,
+    PRIVATE_FILE,
+    NotRegular,
+    group_shared,
+    open_creating,
+    open_untrusted,
+    read_untrusted,
+    refuse_world_writable,
+)
 from exitwrap.accounting.process import node_name
 from exitwrap.errors import HarnessFailure
 
@@ -97,6 +114,7 @@ JOB = ".job"
 END = ".end"
 NEXT_STEP = ".next"
 CANCEL = ".cancel"
+OWNER = "owner"  # a running job's owner, as the file system says (never a record's field)
 TEMPORARY = ".tmp."
 COUNTER_STRIDE = 16  # allocation rewrites a counter once it lags by this many ids
 STALE_TEMPORARY_S = 86400.0  # a temporary file this old was left by a writer that crashed
@@ -150,19 +168,21 @@ class RecordingError(HarnessFailure):
     """A record could not be written (unusable database or spool, a lock held too long)."""
 
 
-def usable_database(path: str) -> int:
+def usable_database(path: str) -> os.stat_result:
     """Create the database file when missing; refuse one that is obviously unusable.
 
-    Returns its mode. Not SQLite (a non-empty file whose first 16 bytes are
-    not SQLite's header), or not writable for this user: RecordingError.
+    Returns its status. Not SQLite (a non-empty file whose first 16 bytes are
+    not SQLite's header), not a regular file, writable by every user, or not
+    writable for this user: RecordingError.
     """
     try:
-        fd = open_creating(path, os.O_RDWR)
+        fd, info = open_creating(path, os.O_RDWR)
         try:
             header = os.read(fd, len(SQLITE_HEADER))
-            mode = stat.S_IMODE(os.fstat(fd).st_mode)
         finally:
             os.close(fd)
+    except NotRegular as error:
+        raise RecordingError(f"{path}: {error.strerror}") from None
     except PermissionError as error:
         if os.path.isfile(path):
             raise RecordingError(f"{path}: the database is read-only for this user") from None
@@ -171,13 +191,16 @@ def usable_database(path: str) -> int:
         raise RecordingError(f"{path}: {error.strerror or error}") from None
     if header and header != SQLITE_HEADER:
         raise RecordingError(f"{path}: not a database (corrupt, or some other file)")
-    return mode
+    refuse_world_writable(path, info.st_mode)
+    return info
 
 
 def _directory_mode(file_mode: int) -> int:
-    """The file's read and write bits, plus search (x) for each class that has either."""
+    """The file's read and write bits, plus search (x) for each class that has either; setgid
+    for a group-shared one, so that its files keep the spool's group."""
     search = (file_mode & 0o044) >> 2 | (file_mode & 0o022) >> 1
-    return PRIVATE_DIR | file_mode & 0o066 | search
+    setgid = stat.S_ISGID if group_shared(file_mode) else 0
+    return PRIVATE_DIR | file_mode & 0o066 | search | setgid
 
 
 def any_job(job: dict[str, Value]) -> bool:
@@ -193,20 +216,14 @@ def discard(path: str) -> None:
 
 
 def read_all(path: str) -> Optional[bytes]:
-    """The file's bytes; None when it is not there (ingested and removed meanwhile)."""
+    """A spool file's bytes; None when it is not there (ingested and removed meanwhile) or is
+    no regular file (a FIFO, a directory or a link planted there: never read, never waited
+    for)."""
     try:
-        fd = os.open(path, os.O_RDONLY | FLAGS)
-    except FileNotFoundError:
+        found = read_untrusted(path)
+    except NotRegular:
         return None
-    try:
-        chunks: list[bytes] = []
-        while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                return b"".join(chunks)
-            chunks.append(chunk)
-    finally:
-        os.close(fd)
+    return None if found is None else found[0]
 
 
 if sys.platform == "win32":
@@ -236,7 +253,7 @@ class Locked:
 
     def __enter__(self) -> None:
         spool = self.spool
-        self.fd = os.open(spool.file(LOCK), os.O_RDWR | os.O_CREAT | FLAGS, spool.file_mode)
+        self.fd = spool.open_lock()
         deadline = time.monotonic() + files.BUSY_TIMEOUT_S
         while True:
             try:
@@ -263,10 +280,12 @@ class Locked:
 class Spool:
     """The spool of one database: ``Spool.for_writing`` checks and creates, ``Spool`` reads."""
 
-    __slots__ = ("database", "dir_mode", "file_mode", "path")
+    __slots__ = ("database", "dir_mode", "file_mode", "group", "path")
     _serial = 0  # temporary names taken by this process
 
-    def __init__(self, database: str, mode: Optional[int] = None) -> None:
+    def __init__(
+        self, database: str, mode: Optional[int] = None, group: Optional[int] = None
+    ) -> None:
         self.database = database
         self.path = database + SUFFIX
         if mode is None:
@@ -274,27 +293,38 @@ class Spool:
                 mode = stat.S_IMODE(os.stat(database).st_mode)
             except OSError:
                 mode = PRIVATE_FILE
-        self.file_mode = mode & 0o666 | PRIVATE_FILE
+        sharing = GROUP_FILE if group_shared(mode) else PRIVATE_FILE
+        self.file_mode = mode & 0o664 | sharing
         self.dir_mode = _directory_mode(self.file_mode)
+        self.group = group  # the database's group, which a group-shared spool takes
 
     @classmethod
     def for_writing(cls, database: str) -> Spool:
         """The spool of a database that looks usable, created beside it when missing."""
-        spool = cls(database, usable_database(database))
+        info = usable_database(database)
+        spool = cls(database, stat.S_IMODE(info.st_mode), info.st_gid)
         try:
             try:
-                os.mkdir(spool.path, spool.dir_mode)
+                os.mkdir(spool.path, PRIVATE_DIR)
             except FileExistsError:
+                spool.check()
                 return spool
             spool._share(spool.path, spool.dir_mode)
-            fd = os.open(spool.file(LOCK), os.O_RDWR | os.O_CREAT | FLAGS, spool.file_mode)
-            try:
-                spool._share(spool.file(LOCK), spool.file_mode, fd)
-            finally:
-                os.close(fd)
+            spool._make_lock()
         except OSError as error:
             raise spool.failure(error) from None
         return spool
+
+    def check(self) -> None:
+        """Refuse a spool no process should use: no real directory (a link), or one every user
+        may write."""
+        try:
+            info = os.lstat(self.path)
+        except OSError as error:
+            raise self.failure(error) from None
+        if not stat.S_ISDIR(info.st_mode):
+            raise RecordingError(f"{self.path}: {files.kind(info.st_mode)}, not a spool")
+        refuse_world_writable(self.path, info.st_mode)
 
     def file(self, name: str) -> str:
         return f"{self.path}/{name}"
@@ -306,13 +336,44 @@ class Spool:
         return RecordingError(f"{where}: {error.strerror or error}")
 
     def _share(self, path: str, mode: int, fd: Optional[int] = None) -> None:
-        """Give a new file or directory its mode whatever the umask took away (POSIX only)."""
+        """Give a new file or directory its mode whatever the umask took away, and a new
+        group-shared directory the database's group (POSIX only)."""
         if _WINDOWS or mode in (PRIVATE_FILE, PRIVATE_DIR):
             return
         if fd is not None:
             os.fchmod(fd, mode)
-        else:
-            os.chmod(path, mode)
+            return
+        if self.group is not None and mode & stat.S_ISGID and os.stat(path).st_gid != self.group:
+            os.chown(path, -1, self.group)  # its parent directory was not setgid
+        os.chmod(path, mode)
+
+    def _make_lock(self) -> None:
+        """The lock, made once with the spool's file mode (a temporary file linked to its
+        name: whoever makes it, the mode is the same, and a link never follows a link)."""
+        temporary = self._write_new(b"")
+        try:
+            os.link(temporary, self.file(LOCK))
+        except FileExistsError:
+            pass  # made by another process meanwhile
+        finally:
+            discard(temporary)
+
+    def open_lock(self) -> int:
+        """The lock's descriptor, made first when it is missing; RecordingError when it is no
+        regular file."""
+        path = self.file(LOCK)
+        try:
+            try:
+                fd, _ = open_untrusted(path, os.O_RDWR)
+            except FileNotFoundError:
+                self.check()
+                self._make_lock()
+                fd, _ = open_untrusted(path, os.O_RDWR)
+        except NotRegular as error:
+            raise RecordingError(f"{path}: {error.strerror}") from None
+        except OSError as error:
+            raise self.failure(error) from None
+        return fd
 
     # -- writing files
 
@@ -342,7 +403,7 @@ class Spool:
     def _make_durable(self, name: str) -> None:
         """fsync a file once it has its name: that commits the name too (see the module's
         note on durability)."""
-        fd = os.open(self.file(name), os.O_RDWR | FLAGS)
+        fd, _ = open_untrusted(self.file(name), os.O_RDWR)
         try:
             os.fsync(fd)
         finally:
@@ -406,7 +467,11 @@ class Spool:
         job counter past the database's jobs (a database older than its
         spool); a damaged one past everything the database holds.
         """
-        data = read_all(self.file(counter))
+        try:
+            found = read_untrusted(self.file(counter))
+            data = None if found is None else found[0]
+        except NotRegular:
+            data = b""  # damaged: something else stands in the counter's place
         text = (data or b"").strip()
         if text.isdigit():
             return int(text), False
@@ -415,17 +480,19 @@ class Spool:
         return max(first, self._database_floor(job_id)), True
 
     def _running_job(self, job_id: int) -> Optional[dict[str, Value]]:
-        """Job job_id's begin record while it runs here, with ``cancel_uid`` when it is being
-        cancelled; None when the spool holds no running job of that id (call under the lock)."""
+        """Job job_id's begin record while it runs here, with ``owner`` (the file's owner, not
+        what it says) and ``cancel_uid`` when it is being cancelled; None when the spool holds
+        no running job of that id (call under the lock)."""
         if os.path.lexists(self.file(f"{job_id}{END}")):
             return None
-        data = read_all(self.file(f"{job_id}{JOB}"))
-        if data is None:
-            return None
         try:
-            job = decode(data)
-        except ValueError:
+            found = read_untrusted(self.file(f"{job_id}{JOB}"))
+            job = None if found is None else decode(found[0])
+        except (NotRegular, ValueError):
             return None
+        if job is None or found is None:
+            return None
+        job[OWNER] = files.owner(found[1])
         job["cancel_uid"] = self._read_number(f"{job_id}{CANCEL}")
         return job
 

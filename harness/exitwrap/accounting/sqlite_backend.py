@@ -11,6 +11,7 @@ from exitwrap.accounting.closing import Closing
 from exitwrap.accounting.ingest import catch_up, write
 from exitwrap.accounting.maintenance import check
 from exitwrap.accounting.records import load
+from exitwrap.accounting.signalling import ANOTHER_NAMESPACE
 from exitwrap.accounting.slurm_settle import settle
 from exitwrap.accounting.store import open_for_reading
 
@@ -57,10 +58,11 @@ class SQLiteBackend(Closing):
     def mark_cancelled(self, job_id: int, uid: int) -> None:
         Backlog(self.database).mark_cancelled(job_id, uid)
 
-    def elsewhere(self, job_id: int, node: str) -> str:
+    def elsewhere(self, job_id: int, place: str) -> str:
+        there = "in its PID namespace" if place == ANOTHER_NAMESPACE else place
         return (
-            f"job {job_id} runs on {node}: recorded as cancelled, but its processes there "
-            f"were not signalled (run exitcodes cancel on {node})"
+            f"job {job_id} runs {place}: recorded as cancelled, but its processes there "
+            f"were not signalled (run exitcodes cancel {there})"
         )
 
     def check(self) -> Health:

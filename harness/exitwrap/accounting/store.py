@@ -30,7 +30,12 @@ import os
 import time
 
 from exitwrap.accounting import files
-from exitwrap.accounting.files import open_creating
+from exitwrap.accounting.files import (
+    NotRegular,
+    database_status,
+    open_creating,
+    refuse_world_writable,
+)
 from exitwrap.accounting.schema import MIGRATIONS, VERSION
 from exitwrap.errors import HarnessFailure
 
@@ -163,7 +168,9 @@ def migrate(connection: Connection, path: str) -> None:
 def open_for_writing(path: str) -> Connection:
     """Open (creating it private when missing) and migrate; raises DatabaseError."""
     try:
-        os.close(open_creating(path, os.O_RDONLY))
+        fd, info = open_creating(path, os.O_RDONLY)
+        os.close(fd)
+        refuse_world_writable(path, info.st_mode)
         # no SQLite busy handler: patiently() does the waiting, at a fair pace
         connection = sqlite.connect(path, timeout=0, isolation_level=None, check_same_thread=False)
         try:
@@ -171,6 +178,8 @@ def open_for_writing(path: str) -> Connection:
         except BaseException:
             connection.close()
             raise
+    except NotRegular as error:
+        raise DatabaseError(f"{path}: {error.strerror}") from None
     except (SQLiteError, OSError) as error:
         raise explain(error, path) from None
     return connection
@@ -191,9 +200,13 @@ def open_for_reading(path: str) -> Optional[Connection]:
     """A read-only connection, or None when there is no database (nothing recorded yet).
 
     A database an older exitwrap wrote is migrated first, when this user may write it.
+    One that is no regular file, or that every user may write, is refused.
     """
-    if not os.path.exists(path):
-        return None
+    try:
+        if database_status(path) is None:
+            return None
+    except OSError as error:  # another user's private directory, say
+        raise explain(error, path) from None
     try:
         connection = read_only(path)
         version = schema_version(connection)

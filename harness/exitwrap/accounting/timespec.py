@@ -82,7 +82,7 @@ def _relative(text: str, now: float) -> float:
     sign = {"+": 1, "-": -1}.get(rest[0])
     if sign is None:
         raise _Invalid(text)
-    count = "".join(c for c in rest[1:] if c.isdigit())
+    count = "".join(c for c in rest[1:] if c.isascii() and c.isdigit())
     unit = rest[1 + len(count) :]
     if not count or not rest[1:].startswith(count):
         raise _Invalid(text)
@@ -118,7 +118,17 @@ def midnight(moment: float) -> float:
 
 
 def parse_time(text: str, now: Optional[float] = None) -> float:
-    """Seconds since the epoch for one of Slurm's time specifications."""
+    """Seconds since the epoch for one of Slurm's time specifications, one that local time
+    can show (``now+99999999999999999999`` is no date)."""
+    moment = _parse(text, now)
+    try:
+        time.localtime(moment)
+    except (OverflowError, OSError, ValueError):
+        raise UsageError(f"invalid time specification {text!r}: no date can show it") from None
+    return moment
+
+
+def _parse(text: str, now: Optional[float]) -> float:
     spec = text.strip().lower()
     moment = time.time() if now is None else now
     today = time.localtime(moment)

@@ -22,7 +22,7 @@ PROG = "exitcodes cancel"
 OPTIONS = (
     Option("-M", "--clusters", "the job of this Slurm cluster ('none': exitwrap's own)", "NAME"),
     Option("-n", "--name", "only jobs of these names (all running ones without ids)", "LIST"),
-    Option("-s", "--signal", "only send this signal (INT TERM HUP QUIT USR1 USR2 WINCH)", "NAME"),
+    Option("-s", "--signal", "only send this signal (any but KILL, STOP, CHLD)", "NAME"),
     Option("-u", "--user", "only these users' jobs (all running ones without ids)", "LIST"),
 )
 USAGE = f"{PROG} [-s SIGNAL] [-n NAMES] [-u USERS] [-M CLUSTER] [JOBID[.STEP]...]"

@@ -10,7 +10,15 @@ from exitwrap.accounting.display import make_view
 from exitwrap.accounting.modify import LIST_FORMAT, modify, success_message
 from exitwrap.accounting.recorder import configured_database
 from exitwrap.accounting.records import Selection
-from exitwrap.accounting.sacct import lines, parse_clusters, parse_format, query, table
+from exitwrap.accounting.sacct import (
+    lines,
+    number,
+    parse_clusters,
+    parse_format,
+    parse_job_id,
+    query,
+    table,
+)
 from exitwrap.cli.common import EXIT_OK, fail
 from exitwrap.cli.options import Option, help_text, parse
 from exitwrap.errors import UsageError
@@ -21,6 +29,7 @@ if TYPE_CHECKING:
     from typing import Optional
 
 PROG = "exitcodes jobexitmod"
+LARGEST_CODE = 2**31  # said to be out of range (1) rather than malformed (2), up to this
 OPTIONS = (
     Option("-c", "--cluster", "the job of this Slurm cluster ('none': exitwrap's own)", "NAME"),
     Option("-e", "--exit-code", "set the derived exit code (0-255)", "CODE"),
@@ -43,19 +52,18 @@ FOOTER = (
 def _job_id(operands: Sequence[str]) -> int:
     if len(operands) != 1:
         raise UsageError("a job id is needed" if not operands else "give exactly one job id")
-    text = operands[0]
-    if not (text.isascii() and text.isdigit()):
-        raise UsageError(f"invalid job id {text!r}")
-    return int(text)
+    return parse_job_id(operands[0])
 
 
 def _code(text: Optional[str]) -> Optional[int]:
+    """The code as given (one out of range is the accounting's refusal, exit status 1)."""
     if text is None:
         return None
     digits = text[1:] if text[:1] in "+-" else text
-    if not (digits.isascii() and digits.isdigit()):
+    value = number(digits, LARGEST_CODE)
+    if value is None:
         raise UsageError(f"invalid exit code {text!r}: want a number from 0 to 255")
-    return int(text)
+    return -value if text.startswith("-") else value
 
 
 def run(argv: Sequence[str]) -> int:

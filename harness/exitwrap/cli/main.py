@@ -9,7 +9,8 @@ from __future__ import annotations
 import sys
 
 from exitwrap import __version__
-from exitwrap.cli.common import EXIT_USAGE, fail, guarded
+from exitwrap.cli.common import EXIT_OK, EXIT_USAGE, fail, guarded
+from exitwrap.streams import hold_standard_descriptors, refuse_closed_streams
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -47,14 +48,21 @@ def _help() -> str:
     return "\n".join(lines)
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
+def _top(args: list[str]) -> int:
+    """exitcodes without a command, --help or --version."""
     if not args or args[0] in ("-h", "--help"):
         print(_help())
-        return 0 if args else EXIT_USAGE
-    if args[0] == "--version":
-        print(f"exitcodes {__version__}")
-        return 0
+        return EXIT_OK if args else EXIT_USAGE
+    print(f"exitcodes {__version__}")
+    return EXIT_OK
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    hold_standard_descriptors()
+    refuse_closed_streams()
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "--version"):
+        return guarded("exitcodes", lambda: _top(args))
     entry = COMMANDS.get(args[0])
     if entry is None:
         fail("exitcodes", f"unknown command {args[0]!r} (see exitcodes --help)")

@@ -4,8 +4,9 @@ Some statuses only exist at a terminal: Ctrl-C typed while a child runs in
 the foreground reaches the child through the terminal's foreground process
 group, not through kill(). This runner starts the shell interactively under a
 pty (pexpect), types the scenario's command line, waits until the probe says
-READY, types the control character, waits until the probe has died of the
-signal, then types the status report line and reads the shell's answer.
+READY and its process group owns the terminal, types the control character,
+waits until the probe has died of the signal, then types the status report
+line and reads the shell's answer.
 
 Nothing here waits on a prompt, whose text differs from shell to shell:
 every step waits on a line the typed command prints and its echo cannot
@@ -42,6 +43,24 @@ def default_signals() -> None:
     for number in (signal.SIGINT, signal.SIGQUIT, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU):
         signal.signal(number, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_SETMASK, set())
+
+
+def _wait_foreground(terminal: int, pid: int, deadline: float) -> None:
+    """Wait until the probe's group owns the terminal, so the key reaches the probe.
+
+    A shell may print nothing between fork and tcsetpgrp; until its parent
+    side has run, the key would go to the shell's own group (seen with
+    ksh93 on a loaded machine: the probe never hears the key).
+    """
+    while time.monotonic() < deadline:
+        try:
+            if os.tcgetpgrp(terminal) == os.getpgid(pid):
+                return
+        except OSError as error:
+            message = f"the probe (pid {pid}) is gone before the keystroke: {error}"
+            raise _Interrupted(message) from None
+        time.sleep(0.002)
+    raise _Interrupted(f"the probe (pid {pid}) never became the terminal's foreground group")
 
 
 def _wait_gone(pid: int, deadline: float) -> None:
@@ -90,6 +109,7 @@ def run_interactive(
         expect(SYNC_REPLY)
         child.sendline(command)
         pid = int(expect(r"READY (\d+)").split()[1])
+        _wait_foreground(child.child_fd, pid, deadline)
         child.sendcontrol(CONTROL_KEYS[signal_number])
         expect(rf"CAUGHT {signal_number} \d+")
         _wait_gone(pid, deadline)

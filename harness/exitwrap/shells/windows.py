@@ -95,14 +95,15 @@ CMD_NATIVE = ShellSpec(
     launcher=_BATCH_FILE,
 )
 
-# Wine's cmd: the binary is wine and `cmd` its first argument (after --version is asked:
-# `wine cmd --version` would start cmd in the user's own prefix); the version is Wine's.
+# Wine's cmd: the binary is wine and cmd.exe's Windows path its first argument (never through
+# start.exe: wine.CMD_EXE says why; after --version is asked: `wine cmd --version` would start
+# cmd in the user's own prefix); the version is Wine's.
 CMD_WINE = ShellSpec(
     "cmd",
     CMD,
     ("wine", "wine64"),
     "Windows Commands reference (exit, if), as Wine implements them",
-    batch_flags=("cmd", "/d", "/c"),
+    batch_flags=(wine.CMD_EXE, "/d", "/c"),
     takes_argv0=False,
     version_args=("--version",),
     version_pattern=r"^(wine-\S+)",

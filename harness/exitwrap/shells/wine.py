@@ -31,6 +31,11 @@ WINE_ENVIRONMENT = {
     "WINEDLLOVERRIDES": "mscoree,mshtml=;winemenubuilder.exe=d",
 }
 LINGER_S = 30
+# cmd by its Windows path: `wine cmd` goes through start.exe /exec, whose ShellExecuteEx lookup
+# fails now and then while other Wine processes start ("Application could not be started, or
+# no application associated with the specified file", exit 1: seen here about once in 400
+# cells while another process opened sessions); a path Wine loads directly never asks it
+CMD_EXE = "C:\\windows\\system32\\cmd.exe"
 _READY = ".exitwrap-ready"
 _CREATE_TIMEOUT_S = 600.0
 _CALL_TIMEOUT_S = 120.0
@@ -163,7 +168,7 @@ def session(wine: str) -> Iterator[None]:
                     [server, f"-p{LINGER_S}"], "starting wineserver", _CALL_TIMEOUT_S, check=False
                 )
             # Starts Wine's own services outside any cell's process group and pipes.
-            _call([wine, "cmd", "/d", "/c", "exit", "0"], "starting cmd", _CALL_TIMEOUT_S)
+            _call([wine, CMD_EXE, "/d", "/c", "exit", "0"], "starting cmd", _CALL_TIMEOUT_S)
             with _client(wine):
                 yield
         finally:
@@ -182,7 +187,7 @@ def _client(wine: str) -> Iterator[None]:
     """
     try:
         keeper = subprocess.Popen(
-            [wine, "cmd", "/d", "/c", "set /p _="],
+            [wine, CMD_EXE, "/d", "/c", "set /p _="],
             env=environment(os.environ),
             stdin=subprocess.PIPE,
             stdout=subprocess.DEVNULL,

@@ -14,6 +14,7 @@ import sys
 
 from exitwrap import __version__
 from exitwrap.errors import UsageError
+from exitwrap.streams import hold_standard_descriptors, write
 from exitwrap.wrap.messages import PROG, say
 from exitwrap.wrap.options import HELP, OWN_FAILURE, HelpRequested, parse
 
@@ -26,12 +27,17 @@ INTERRUPTED = 130
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    hold_standard_descriptors()
     words = sys.argv[1:] if argv is None else list(argv)
     try:
         options = parse(words)
     except HelpRequested as request:
-        sys.stdout.write(f"{PROG} {__version__}\n" if str(request) == "--version" else HELP)
-        return 0
+        text = f"{PROG} {__version__}\n" if str(request) == "--version" else HELP
+        failure = write(text)
+        if failure is None:
+            return 0
+        say(f"write error: {failure}")  # as GNU timeout: the help is all it was asked for
+        return OWN_FAILURE
     except UsageError as error:
         say(f"{error} (see {PROG} --help)")
         return OWN_FAILURE

@@ -6,6 +6,10 @@ GNU: a decimal number with an optional unit, ``s`` (the default), ``m``,
 means no limit in both. The two disagree on a bare number (GNU reads ``90``
 as seconds, Slurm as minutes), so ``--time``, the option for Slurm users,
 refuses one that is not zero instead of guessing.
+
+A duration longer than ``LONGEST_S`` (2^32 s, about 136 years) is clamped to
+it, as GNU timeout clamps one its timer cannot hold: it is read before the
+command starts, so no length can fail once the command runs.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ if TYPE_CHECKING:
 
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 NO_LIMIT_WORDS = ("unlimited", "infinite")
+LONGEST_S = float(2**32)  # what every wait exitwrap makes (sigtimedwait, setitimer) can hold
+_DIGITS = 18  # a field longer than this (leading zeros aside) is past LONGEST_S anyway
 
 
 def _decimal(text: str) -> Optional[float]:
@@ -32,7 +38,8 @@ def _decimal(text: str) -> Optional[float]:
 def _field(text: str, limit: Optional[int]) -> Optional[int]:
     if not (text.isascii() and text.isdigit()):
         return None
-    value = int(text)
+    digits = text.lstrip("0") or "0"
+    value = int(digits) if len(digits) <= _DIGITS else 10**_DIGITS  # never int() of a huge one
     return value if limit is None or value < limit else None
 
 
@@ -87,4 +94,4 @@ def parse_duration(text: str, option: str = "--timeout", *, bare_number: bool = 
             f"{option}: bad duration {text!r} (examples: 90, 1.5s, 2m, 1h, 1d, 05:00, "
             "1:30:00, 2-12)"
         )
-    return seconds
+    return min(seconds, LONGEST_S)

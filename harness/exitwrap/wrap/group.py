@@ -16,6 +16,8 @@ from __future__ import annotations
 import os
 import sys
 
+from exitwrap.wrap.signals import stop
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     import signal as _signal
@@ -112,8 +114,8 @@ class Terminal:
         if not (number in _STOPS_FOR_THE_TERMINAL and self._foreground() == child):
             if self._foreground() == child:
                 _set_foreground(self.fd, self.own_group)
-            stop = number if number in _STOPS_FOR_THE_TERMINAL else _signal.SIGTSTP
-            signal_group(self.own_group, stop)  # exitwrap stops here until resumed
+            # exitwrap keeps the stops blocked (it forwards them): unblocked for this one
+            stop(number if number in _STOPS_FOR_THE_TERMINAL else _signal.SIGTSTP, self.own_group)
             if self._foreground() == self.own_group:
                 _set_foreground(self.fd, child)
         signal_group(child, _signal.SIGCONT)

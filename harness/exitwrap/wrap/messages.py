@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+from exitwrap.streams import write
 
 PROG = "exitwrap"
 
@@ -15,12 +15,8 @@ def shown(text: str) -> str:
 
 
 def line(text: str) -> None:
-    """Write one line to stderr; a closed or broken stderr is not a reason to fail."""
-    try:
-        sys.stderr.write(text.replace("\n", "\\n") + "\n")
-        sys.stderr.flush()
-    except (OSError, ValueError):
-        pass
+    """Write one line to stderr; a closed, full or broken stderr drops it (never a failure)."""
+    write(text.replace("\n", "\\n") + "\n", stream="stderr")
 
 
 def say(message: str) -> None:

@@ -17,6 +17,7 @@ import os
 import sys
 
 from exitwrap.status import Termination
+from exitwrap.streams import flush_all
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -78,11 +79,7 @@ def _no_core_dump() -> None:
 def die_of(number: int) -> None:
     """End exitwrap by signal number; returns only if that signal does not end a process."""
     _no_core_dump()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):
-            continue  # a closed stream has nothing left to lose
+    flush_all()  # what cannot be written is dropped
     if number not in (_signal.SIGKILL, _signal.SIGSTOP):  # these have no disposition to set
         _signal.signal(number, _signal.SIG_DFL)
     _signal.pthread_sigmask(_signal.SIG_UNBLOCK, {number})

@@ -33,6 +33,7 @@ from exitwrap.wrap.recording import Recording
 from exitwrap.wrap.signals import (
     FORWARDED,
     GROUP_SENDER_ENV,
+    HARMLESS,
     child_defaults,
     ignored_on_entry,
     signal_source,
@@ -44,10 +45,11 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     import signal as _signal
     from collections.abc import Mapping
-    from typing import IO, Callable, Optional
+    from typing import Callable, Optional
 
     from exitwrap.accounting.slurm import Allocation
     from exitwrap.wrap.options import Options
+    from exitwrap.wrap.report import JsonTarget
     from exitwrap.wrap.signals import SignalSource
 else:
     import _signal
@@ -74,14 +76,18 @@ class Launch:
         return open_outputs(options, job_id, name)
 
 
-def _open_json(path: Optional[str]) -> Optional[IO[str]]:
-    return None if path is None else open(path, "w", encoding="utf-8")
+def _open_json(path: Optional[str]) -> Optional[JsonTarget]:
+    if path is None:
+        return None
+    from exitwrap.wrap.report import JsonTarget
+
+    return JsonTarget(path)
 
 
 def _cancelled_before_start(source: SignalSource) -> Optional[int]:
     """A termination request already waiting: the command is not started at all."""
     for number, _ in source.take_pending():
-        if number not in (_signal.SIGWINCH, _signal.SIGCHLD):
+        if number not in (*HARMLESS, _signal.SIGCHLD):
             return number
     return None
 
@@ -163,14 +169,14 @@ def _execute(
 
 
 def _write_json(
-    stream: IO[str],
+    target: JsonTarget,
     argv: list[str],
     ended: Ended,
     status: int,
     elapsed_s: float,
     step: Optional[str],
 ) -> None:
-    from exitwrap.wrap.report import observation, write
+    from exitwrap.wrap.report import observation
 
     started = None if ended.error else Termination.from_wait_status(ended.wait_status)
     document = observation(
@@ -183,10 +189,9 @@ def _write_json(
         rusage=ended.rusage,
         step=step,
     )
-    try:
-        write(stream, document)
-    except OSError as failure:
-        warn(f"--json: not written: {failure.strerror or failure}")
+    failure = target.write(document)
+    if failure is not None:
+        warn(f"--json: not written: {failure}")
 
 
 def _wrap(
@@ -202,7 +207,7 @@ def _wrap(
     exitwrap ends."""
     started = time.monotonic()
     try:
-        json_stream = _open_json(options.json_path)
+        json_target = _open_json(options.json_path)
     except OSError as failure:
         say(f"--json {shown(options.json_path or '')}: {failure.strerror or failure}")
         return Exit(OWN_FAILURE)
@@ -221,9 +226,9 @@ def _wrap(
         reraise=options.signal_style == "reraise",
         start_errno=ended.start_errno if errno_style else None,
     )
-    if json_stream is not None:
+    if json_target is not None:
         elapsed = time.monotonic() - started
-        _write_json(json_stream, argv, ended, decided.status, elapsed, recording.step)
+        _write_json(json_target, argv, ended, decided.status, elapsed, recording.step)
     return decided
 
 

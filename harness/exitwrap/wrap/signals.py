@@ -1,19 +1,25 @@
 """Which signals exitwrap forwards, what the child starts with, and where each signal came from.
 
-exitwrap blocks the signals it forwards (and SIGCHLD) before the child
-exists, so none is lost, and takes them one at a time. On Linux,
-sigwaitinfo(2) tells a terminal's signal (si_code SI_KERNEL: the kernel sent
-it to the whole foreground process group, the child included) from a kill(2)
-aimed at exitwrap (SI_USER), so that Ctrl-C reaches the child exactly once.
-Elsewhere (macOS has no sigwaitinfo) sigwait(2) gives no origin: INT, QUIT,
-HUP and WINCH count as the terminal's while exitwrap's process group is the
-terminal's foreground group. Inside a Slurm job, a signal whose sender
-(si_pid) is a slurmstepd was sent to every process of the step (scancel, a
-time limit, srun passing on a Ctrl-C): the child has it already, in whatever
-process group it is. Likewise a signal from the exitwrap named in
-``EXITWRAP_GROUP_SENDER`` (an exitwrap above that runs its command in a process
-group of its own, as --group and --batch do, and signals that whole group:
-its timeout, the leftovers' clean-up) reached every process of the group.
+exitwrap forwards every signal it can catch but SIGCHLD, as tini does:
+whatever kills a process by default (ALRM, PWR, a real-time signal, SEGV
+sent with kill) would otherwise kill exitwrap and orphan the child. It
+blocks them (and SIGCHLD) before the child exists, so none is lost, and
+takes them one at a time. On Linux, sigwaitinfo(2) tells a terminal's
+signal (si_code SI_KERNEL: the kernel sent it to the whole foreground
+process group, the child included) from a kill(2) aimed at exitwrap
+(SI_USER), so that Ctrl-C reaches the child exactly once; and a SIGPIPE or
+SIGXFSZ that exitwrap's own write raised (si_pid is exitwrap's) is not the
+child's business. Elsewhere (macOS has no sigwaitinfo) sigwait(2) gives no
+origin: INT, QUIT, HUP, WINCH, TSTP, TTIN and TTOU count as the terminal's
+while exitwrap's process group is the terminal's foreground group, ALRM is
+the timeout's own, and PIPE and XFSZ stay ignored, as Python leaves them.
+Inside a Slurm job, a signal whose sender (si_pid) is a slurmstepd was sent
+to every process of the step (scancel, a time limit, srun passing on a
+Ctrl-C): the child has it already, in whatever process group it is.
+Likewise a signal from the exitwrap named in ``EXITWRAP_GROUP_SENDER`` (an
+exitwrap above that runs its command in a process group of its own, as
+--group and --batch do, and signals that whole group: its timeout, the
+leftovers' clean-up) reached every process of the group.
 
 Imports ``_signal``, not ``signal``: the latter builds its enums at import,
 which costs more than everything else here together.
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 from exitwrap.accounting.slurm import is_stepd
 
@@ -33,17 +40,15 @@ if TYPE_CHECKING:
 else:
     import _signal
 
-FORWARDED = (
-    _signal.SIGINT,
-    _signal.SIGTERM,
-    _signal.SIGHUP,
-    _signal.SIGQUIT,
-    _signal.SIGUSR1,
-    _signal.SIGUSR2,
-    _signal.SIGWINCH,
-)
+# what cannot be caught, and the one signal that is exitwrap's own (its child ended)
+_NEVER = (_signal.SIGKILL, _signal.SIGSTOP, _signal.SIGCHLD)
+FORWARDED = tuple(sorted(n for n in _signal.valid_signals() if n not in _NEVER))
+# the stops: from the terminal, they stop the child and, without --group, exitwrap itself
+STOPS = (_signal.SIGTSTP, _signal.SIGTTIN, _signal.SIGTTOU)
 # the ones a terminal sends to its foreground process group
-TERMINAL_SIGNALS = (_signal.SIGINT, _signal.SIGQUIT, _signal.SIGHUP, _signal.SIGWINCH)
+TERMINAL_SIGNALS = (_signal.SIGINT, _signal.SIGQUIT, _signal.SIGHUP, _signal.SIGWINCH, *STOPS)
+# what does not end a process by default: arriving before the command starts, it cancels nothing
+HARMLESS = (_signal.SIGCONT, _signal.SIGURG, _signal.SIGWINCH, *STOPS)
 # Python sets these to SIG_IGN itself: whatever exitwrap's parent left, the child gets SIG_DFL
 PYTHONS_OWN = (_signal.SIGPIPE, getattr(_signal, "SIGXFSZ", _signal.SIGPIPE))
 SI_USER = 0  # Linux <asm-generic/siginfo.h>: sent by kill(2)
@@ -71,6 +76,21 @@ def ignored_on_entry() -> frozenset[int]:
     )
 
 
+def stop(number: int, group: Optional[int] = None) -> None:
+    """Stop exitwrap (with its process group, given one) by a stop signal it keeps blocked:
+    unblocked just long enough to arrive, which it does before kill returns (POSIX)."""
+    _signal.pthread_sigmask(_signal.SIG_UNBLOCK, {number})
+    try:
+        if group is None:
+            os.kill(os.getpid(), number)
+        else:
+            os.killpg(group, number)
+    except OSError:
+        pass  # no such group any more: nothing to stop
+    finally:
+        _signal.pthread_sigmask(_signal.SIG_BLOCK, {number})
+
+
 def child_defaults(ignored: frozenset[int]) -> frozenset[int]:
     """The signals posix_spawn resets to SIG_DFL in the child."""
     unchangeable = (_signal.SIGKILL, _signal.SIGSTOP)
@@ -95,11 +115,16 @@ def _foreground_terminal_group() -> bool:
 class SignalSource:
     """The blocked signals, taken one at a time: (number, where it came from) or None.
 
+    Python's SIG_IGN for PIPE and XFSZ is set back to the default once they are
+    blocked, so that one sent to exitwrap waits to be forwarded instead of
+    vanishing; one exitwrap's own write raised is dropped.
+
     in_slurm: exitwrap runs inside a Slurm job, where slurmstepd may be the sender;
     group_sender: the pid of the exitwrap above that signals exitwrap's group as a whole.
     """
 
     extra_waited: tuple[int, ...] = ()  # what a subclass waits for besides
+    not_forwarded: tuple[int, ...] = ()  # what a subclass keeps out of the forwarded ones
 
     def __init__(
         self,
@@ -108,28 +133,35 @@ class SignalSource:
         in_slurm: bool = False,
         group_sender: Optional[int] = None,
     ) -> None:
-        self.forwarded = forwarded
+        self.forwarded = tuple(n for n in forwarded if n not in self.not_forwarded)
         self.in_slurm = in_slurm
         self.group_sender = group_sender
-        self.waited = {*forwarded, _signal.SIGCHLD, *self.extra_waited}
+        self.waited = {*self.forwarded, _signal.SIGCHLD, *self.extra_waited}
         _signal.pthread_sigmask(_signal.SIG_BLOCK, self.waited)
+        for number in PYTHONS_OWN:
+            if number in self.waited:
+                _signal.signal(number, _signal.SIG_DFL)
 
     def next(self, timeout: Optional[float]) -> Optional[tuple[int, int]]:
         """The next signal; None when timeout seconds passed first."""
-        if timeout is None:
-            info = _signal.sigwaitinfo(self.waited)
-        else:
-            found = _signal.sigtimedwait(self.waited, max(timeout, 0.0))
-            if found is None:
-                return None
-            info = found
-        if info.si_code == SI_KERNEL:
-            return info.si_signo, FROM_TERMINAL
-        if info.si_code == SI_USER and info.si_pid == self.group_sender:
-            return info.si_signo, FROM_GROUP
-        if self.in_slurm and info.si_code == SI_USER and is_stepd(info.si_pid):
-            return info.si_signo, FROM_STEPD
-        return info.si_signo, FROM_KILL
+        deadline = None if timeout is None else time.monotonic() + max(timeout, 0.0)
+        while True:
+            if deadline is None:
+                info = _signal.sigwaitinfo(self.waited)
+            else:
+                found = _signal.sigtimedwait(self.waited, max(deadline - time.monotonic(), 0.0))
+                if found is None:
+                    return None
+                info = found
+            if info.si_signo in PYTHONS_OWN and info.si_pid == os.getpid():
+                continue  # exitwrap's own write to a closed pipe, or past a size limit
+            if info.si_code == SI_KERNEL:
+                return info.si_signo, FROM_TERMINAL
+            if info.si_code == SI_USER and info.si_pid == self.group_sender:
+                return info.si_signo, FROM_GROUP
+            if self.in_slurm and info.si_code == SI_USER and is_stepd(info.si_pid):
+                return info.si_signo, FROM_STEPD
+            return info.si_signo, FROM_KILL
 
     def take_pending(self) -> list[tuple[int, int]]:
         """The signals that arrived so far, consumed, in order."""
@@ -146,6 +178,7 @@ class PortableSignalSource(SignalSource):
     """sigwait(2) with an interval timer for the timeout, where sigwaitinfo is missing."""
 
     extra_waited = (_signal.SIGALRM,)
+    not_forwarded = (_signal.SIGALRM, *PYTHONS_OWN)  # the timer's; ignored, as Python left them
 
     def next(self, timeout: Optional[float]) -> Optional[tuple[int, int]]:
         if timeout is not None:

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 
-from exitwrap.wrap.signals import FROM_GROUP, FROM_STEPD, FROM_TERMINAL
+from exitwrap.wrap.signals import FROM_GROUP, FROM_STEPD, FROM_TERMINAL, STOPS, stop
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -89,8 +89,14 @@ class Supervisor:
     def _forward(self, event: tuple[int, int]) -> None:
         """Pass on a signal, given as the signal source's (number, where it came from)."""
         number, origin = event
-        if origin == FROM_STEPD or (origin in (FROM_TERMINAL, FROM_GROUP) and not self.group):
-            return  # sent to the child too: by slurmstepd, or to exitwrap's whole group
+        if origin == FROM_STEPD:
+            return  # slurmstepd sent it to every process of the step: the child has it
+        if origin in (FROM_TERMINAL, FROM_GROUP) and not self.group:
+            # sent to exitwrap's whole group: the child has it already; a stop (Ctrl-Z) stops
+            # exitwrap too, as it would have unblocked, for the shell's fg (or the CONT after)
+            if number in STOPS:
+                stop(number)
+            return
         self._send(number, whole_group=self.forward_to_group)
 
     def _deadline_passed(self) -> Optional[float]:

@@ -18,11 +18,13 @@ from exitwrap.accounting import states
 from exitwrap.accounting.backlog import Backlog
 from exitwrap.accounting.closing import Closing
 from exitwrap.accounting.location import Queue
-from exitwrap.accounting.maintenance import Health, spool_health
+from exitwrap.accounting.maintenance import Health, renumbered, spool_health
+from exitwrap.accounting.process import uid
 from exitwrap.accounting.records import load
 from exitwrap.accounting.server.database import Server
 from exitwrap.accounting.server.push import Pushed, note_failure, push
 from exitwrap.accounting.server.schema import VERSION
+from exitwrap.accounting.signalling import ANOTHER_NAMESPACE
 from exitwrap.accounting.slurm_settle import show_slurm_ends
 from exitwrap.accounting.spool import RecordingError
 from exitwrap.accounting.store import DatabaseBusy, DatabaseError
@@ -96,10 +98,15 @@ class ServerBackend(Closing):
         if own is not None and os.path.exists(self.queue.database):
             Backlog(self.queue.database).mark_cancelled(own, uid)
 
-    def elsewhere(self, job_id: int, node: str) -> str:
+    def elsewhere(self, job_id: int, place: str) -> str:
+        pusher = (
+            "the next push from that namespace signals its processes"
+            if place == ANOTHER_NAMESPACE
+            else f"{place.removeprefix('on ')} signals its processes at its next push"
+        )
         return (
-            f"job {job_id} runs on {node}: recorded as cancelled; {node} signals its "
-            "processes at its next push (any exitcodes command or job ending there)"
+            f"job {job_id} runs {place}: recorded as cancelled; {pusher} (any exitcodes "
+            "command or job ending there)"
         )
 
     def check(self) -> Health:
@@ -121,9 +128,10 @@ class ServerBackend(Closing):
             steps = server.value("SELECT count(*) FROM steps")
             health.note(f"jobs: {jobs} ({running} recorded as running)")
             health.note(f"steps: {steps}")
+            renumbered(server.session(), health)
         except (DatabaseError, RecordingError) as error:
             health.note(f"error: {error}", problem=True)
-        spool_health(self.queue.database, health)
+        spool_health(self.queue.database, health, owner=uid())
         return health
 
     def close(self) -> None:

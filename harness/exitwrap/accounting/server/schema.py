@@ -11,10 +11,10 @@ lock, so two at once do no harm.
 Roles (made when missing; granting them is the site's business):
 
 - ``exitwrap_owner`` (no login) owns every object. Rows come in only
-  through its functions ``register_origin``, ``record_job`` and
-  ``record_step``, which write the caller's own rows (``session_user``),
-  only under an origin the caller registered, and end a RUNNING record
-  once, never change an ended one.
+  through its functions ``register_origin``, ``record_job``,
+  ``record_step`` and ``note_renumbered``, which write the caller's own
+  rows (``session_user``), only under an origin the caller registered, and
+  end a RUNNING record once, never change an ended one.
 - ``exitwrap_user``: what users are granted. Reads jobs and steps (all of
   them, or only their own when ``settings.private_jobs``, Slurm's
   PrivateData=jobs); changes only the derived exit code and the comment of
@@ -57,6 +57,129 @@ _READABLE = f"""("user" = current_user OR {_ADMIN}
     OR NOT (SELECT private_jobs FROM exitwrap.settings))"""
 
 _PROCESS = "pid integer, pgid integer, node text NOT NULL, boot_id text, proc_start bigint"
+# a recording process's columns, as the record functions take them (V2 added the namespace)
+_V1_PROCESS = (
+    ("pid", "integer"),
+    ("pgid", "integer"),
+    ("node", "text"),
+    ("boot_id", "text"),
+    ("proc_start", "bigint"),
+)
+_V2_PROCESS = (*_V1_PROCESS, ("pid_ns", "bigint"))
+_FLOAT = "double precision"
+
+Fields = tuple[tuple[str, str], ...]
+
+
+def _job_fields(process: Fields) -> Fields:
+    """What ``record_job`` takes, in order: a job row but its owner (``session_user``)."""
+    return (
+        ("job_id", "bigint"),
+        ("kind", "text"),
+        ("name", "text"),
+        ("uid", "bigint"),
+        ("gid", "bigint"),
+        ("account", "text"),
+        ("comment", "text"),
+        ("command", "bytea"),
+        ("workdir", "text"),
+        ("submit_time", _FLOAT),
+        ("start_time", _FLOAT),
+        ("end_time", _FLOAT),
+        ("state", "text"),
+        ("reason", "text"),
+        ("exit_status", "integer"),
+        ("next_step", "integer"),
+        *process,
+    )
+
+
+def _step_fields(process: Fields) -> Fields:
+    """What ``record_step`` takes, in order: a step row but its owner."""
+    return (
+        ("job_id", "bigint"),
+        ("step_index", "integer"),
+        ("name", "text"),
+        ("command", "bytea"),
+        ("workdir", "text"),
+        ("start_time", _FLOAT),
+        ("end_time", _FLOAT),
+        ("state", "text"),
+        ("reason", "text"),
+        ("exit_status", "integer"),
+        ("comment", "text"),
+        ("extra", "text"),
+        *process,
+        ("max_rss_kib", "bigint"),
+        ("user_cpu", _FLOAT),
+        ("system_cpu", _FLOAT),
+    )
+
+
+def _signature(function: str, fields: Fields) -> str:
+    return f"{function}({', '.join(kind for _, kind in fields)})"
+
+
+def _recorder(function: str, table: str, fields: Fields, on_conflict: str) -> str:
+    """A function that writes one row of the caller's own (``user`` is ``session_user``) under
+    an origin of theirs; on_conflict says what a row sent again may change."""
+    parameters = ", ".join(f"p_{name} {kind}" for name, kind in fields)
+    columns = ", ".join(name for name, _ in fields)
+    values = ", ".join(f"p_{name}" for name, _ in fields)
+    return f"""CREATE FUNCTION {function}({parameters})
+    RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = exitwrap, pg_temp AS $$
+    BEGIN
+        PERFORM check_origin(p_job_id);
+        INSERT INTO {table} AS old ({columns}, "user") VALUES ({values}, session_user)
+            {on_conflict}
+            WHERE old.state = 'RUNNING' AND old."user" = session_user;
+    END $$"""
+
+
+def _also(updates: tuple[str, ...]) -> str:
+    return "".join(f",\n                {update}" for update in updates)
+
+
+_ASKED = "old.cancel_uid IS NOT NULL"  # a job's end is CANCELLED when a cancel was asked for
+
+
+def _record_job(fields: Fields, asked: str = _ASKED, also: tuple[str, ...] = ()) -> str:
+    """record_job: a job sent again ends a RUNNING one once (CANCELLED when asked for); also:
+    what else a job sent again may change."""
+    return _recorder(
+        "record_job",
+        "jobs",
+        fields,
+        f"""ON CONFLICT (job_id) DO UPDATE SET
+                end_time = excluded.end_time,
+                state = CASE WHEN {asked} AND excluded.state <> 'RUNNING'
+                        THEN 'CANCELLED' ELSE excluded.state END,
+                reason = excluded.reason,
+                exit_status = excluded.exit_status,
+                next_step = GREATEST(old.next_step, excluded.next_step){_also(also)}""",
+    )
+
+
+def _record_step(fields: Fields, also: tuple[str, ...] = ()) -> str:
+    """record_step: a step sent again ends a RUNNING one once (CANCELLED when its job or it
+    was asked to be)."""
+    return _recorder(
+        "record_step",
+        "steps",
+        fields,
+        f"""ON CONFLICT (job_id, step_index) DO UPDATE SET
+                end_time = excluded.end_time,
+                state = CASE WHEN excluded.state <> 'RUNNING' AND (old.cancel_uid IS NOT NULL
+                        OR EXISTS (SELECT FROM jobs j
+                                   WHERE j.job_id = old.job_id AND j.cancel_uid IS NOT NULL))
+                        THEN 'CANCELLED' ELSE excluded.state END,
+                reason = excluded.reason,
+                exit_status = excluded.exit_status,
+                max_rss_kib = excluded.max_rss_kib,
+                user_cpu = excluded.user_cpu,
+                system_cpu = excluded.system_cpu{_also(also)}""",
+    )
+
 
 _V1 = (
     "CREATE TABLE meta (version integer NOT NULL)",
@@ -176,60 +299,8 @@ _V1 = (
                 USING ERRCODE = '42501';
         END IF;
     END $$""",
-    """CREATE FUNCTION record_job(
-        p_job_id bigint, p_kind text, p_name text, p_uid bigint, p_gid bigint,
-        p_account text, p_comment text, p_command bytea, p_workdir text,
-        p_submit_time double precision, p_start_time double precision,
-        p_end_time double precision, p_state text, p_reason text, p_exit_status integer,
-        p_next_step integer, p_pid integer, p_pgid integer, p_node text, p_boot_id text,
-        p_proc_start bigint
-    ) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = exitwrap, pg_temp AS $$
-    BEGIN
-        PERFORM check_origin(p_job_id);
-        INSERT INTO jobs AS old (job_id, kind, name, uid, "user", gid, account, comment,
-                command, workdir, submit_time, start_time, end_time, state, reason,
-                exit_status, next_step, pid, pgid, node, boot_id, proc_start)
-            VALUES (p_job_id, p_kind, p_name, p_uid, session_user, p_gid, p_account, p_comment,
-                p_command, p_workdir, p_submit_time, p_start_time, p_end_time, p_state, p_reason,
-                p_exit_status, p_next_step, p_pid, p_pgid, p_node, p_boot_id, p_proc_start)
-            ON CONFLICT (job_id) DO UPDATE SET
-                end_time = excluded.end_time,
-                state = CASE WHEN old.cancel_uid IS NOT NULL AND excluded.state <> 'RUNNING'
-                        THEN 'CANCELLED' ELSE excluded.state END,
-                reason = excluded.reason,
-                exit_status = excluded.exit_status,
-                next_step = GREATEST(old.next_step, excluded.next_step)
-            WHERE old.state = 'RUNNING' AND old."user" = session_user;
-    END $$""",
-    """CREATE FUNCTION record_step(
-        p_job_id bigint, p_step_index integer, p_name text, p_command bytea, p_workdir text,
-        p_start_time double precision, p_end_time double precision, p_state text,
-        p_reason text, p_exit_status integer, p_comment text, p_extra text, p_pid integer,
-        p_pgid integer, p_node text, p_boot_id text, p_proc_start bigint,
-        p_max_rss_kib bigint, p_user_cpu double precision, p_system_cpu double precision
-    ) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = exitwrap, pg_temp AS $$
-    BEGIN
-        PERFORM check_origin(p_job_id);
-        INSERT INTO steps AS old (job_id, step_index, "user", name, command, workdir,
-                start_time, end_time, state, reason, exit_status, comment, extra, pid, pgid,
-                node, boot_id, proc_start, max_rss_kib, user_cpu, system_cpu)
-            VALUES (p_job_id, p_step_index, session_user, p_name, p_command, p_workdir,
-                p_start_time, p_end_time, p_state, p_reason, p_exit_status, p_comment, p_extra,
-                p_pid, p_pgid, p_node, p_boot_id, p_proc_start, p_max_rss_kib, p_user_cpu,
-                p_system_cpu)
-            ON CONFLICT (job_id, step_index) DO UPDATE SET
-                end_time = excluded.end_time,
-                state = CASE WHEN excluded.state <> 'RUNNING' AND (old.cancel_uid IS NOT NULL
-                        OR EXISTS (SELECT FROM jobs j
-                                   WHERE j.job_id = old.job_id AND j.cancel_uid IS NOT NULL))
-                        THEN 'CANCELLED' ELSE excluded.state END,
-                reason = excluded.reason,
-                exit_status = excluded.exit_status,
-                max_rss_kib = excluded.max_rss_kib,
-                user_cpu = excluded.user_cpu,
-                system_cpu = excluded.system_cpu
-            WHERE old.state = 'RUNNING' AND old."user" = session_user;
-    END $$""",
+    _record_job(_job_fields(_V1_PROCESS)),
+    _record_step(_step_fields(_V1_PROCESS)),
     # privileges: nothing for PUBLIC; users through the functions and a few columns
     "REVOKE ALL ON ALL TABLES IN SCHEMA exitwrap FROM PUBLIC",
     "REVOKE ALL ON ALL FUNCTIONS IN SCHEMA exitwrap FROM PUBLIC",
@@ -238,57 +309,62 @@ _V1 = (
     f"GRANT UPDATE (derived_status, comment, cancel_uid) ON jobs TO {USER_ROLE}",
     f"GRANT UPDATE (cancel_uid) ON steps TO {USER_ROLE}",
     f"""GRANT EXECUTE ON FUNCTION register_origin(text, text),
-        record_job(bigint, text, text, bigint, bigint, text, text, bytea, text,
-            double precision, double precision, double precision, text, text, integer,
-            integer, integer, integer, text, text, bigint),
-        record_step(bigint, integer, text, bytea, text, double precision, double precision,
-            text, text, integer, text, text, integer, integer, text, text, bigint, bigint,
-            double precision, double precision)
+        {_signature("record_job", _job_fields(_V1_PROCESS))},
+        {_signature("record_step", _step_fields(_V1_PROCESS))}
         TO {USER_ROLE}, {ADMIN_ROLE}""",
     f"GRANT ALL ON ALL TABLES IN SCHEMA exitwrap TO {ADMIN_ROLE}",
     f"GRANT USAGE ON SEQUENCE origin_numbers TO {ADMIN_ROLE}",
 )
 
+_V2_JOB = _job_fields(_V2_PROCESS)
+_V2_STEP = _step_fields(_V2_PROCESS)
 
-def _record_function(
-    table: str, key: str, parameters: tuple[tuple[str, str], ...], updates: tuple[str, ...]
-) -> str:
-    """``record_job`` / ``record_step``: insert the caller's own row under one of its origins,
-    or end a RUNNING one of theirs once (updates: the conflict's SET list)."""
-    columns = ['"user"', *(name for name, _ in parameters)]
-    values = ["session_user", *(f"p_{name}" for name, _ in parameters)]
-    return f"""CREATE FUNCTION record_{table[:-1]}(
-        {", ".join(f"p_{name} {kind}" for name, kind in parameters)}
+# V2, as the file's: the PID namespace of each recording process (a reader in another one
+# cannot judge its liveness), and the runs a push kept under a new id because theirs was taken
+# (renumber.py); the record functions take the namespace
+_V2 = (
+    "ALTER TABLE jobs ADD COLUMN pid_ns bigint",
+    "ALTER TABLE steps ADD COLUMN pid_ns bigint",
+    f"DROP FUNCTION {_signature('record_job', _job_fields(_V1_PROCESS))}",
+    f"DROP FUNCTION {_signature('record_step', _step_fields(_V1_PROCESS))}",
+    _record_job(_V2_JOB),
+    _record_step(_V2_STEP),
+    """CREATE TABLE renumbered (
+        job_id bigint NOT NULL,
+        step_index integer,
+        spooled_job bigint NOT NULL,
+        spooled_step integer,
+        "user" text NOT NULL,
+        noticed double precision NOT NULL
+    )""",
+    # a note sent again (a push whose queue failed to commit after the server did) is one note
+    """CREATE UNIQUE INDEX renumbered_once ON renumbered
+        (job_id, COALESCE(step_index, -2), spooled_job, COALESCE(spooled_step, -2))""",
+    "ALTER TABLE renumbered ENABLE ROW LEVEL SECURITY",
+    f"CREATE POLICY renumbered_read ON renumbered FOR SELECT USING {_READABLE}",
+    f"""CREATE POLICY renumbered_admin ON renumbered FOR ALL USING ({_ADMIN})
+        WITH CHECK (true)""",
+    """CREATE FUNCTION note_renumbered(
+        p_job_id bigint, p_step_index integer, p_spooled_job bigint, p_spooled_step integer,
+        p_noticed double precision
     ) RETURNS void LANGUAGE plpgsql SECURITY DEFINER SET search_path = exitwrap, pg_temp AS $$
     BEGIN
         PERFORM check_origin(p_job_id);
-        INSERT INTO {table} AS old ({", ".join(columns)})
-            VALUES ({", ".join(values)})
-            ON CONFLICT ({key}) DO UPDATE SET {", ".join(updates)}
-            WHERE old.state = 'RUNNING' AND old."user" = session_user;
-    END $$"""
-
-
-def _signature(table: str, parameters: tuple[tuple[str, str], ...]) -> str:
-    return f"record_{table[:-1]}({', '.join(kind for _, kind in parameters)})"
-
-
-_FLOAT = "double precision"
-_PROCESS_PARAMETERS = (
-    ("pid", "integer"),
-    ("pgid", "integer"),
-    ("node", "text"),
-    ("boot_id", "text"),
-    ("proc_start", "bigint"),
+        PERFORM check_origin(p_spooled_job);
+        INSERT INTO renumbered VALUES (p_job_id, p_step_index, p_spooled_job, p_spooled_step,
+            session_user, p_noticed) ON CONFLICT DO NOTHING;
+    END $$""",
+    "REVOKE ALL ON renumbered FROM PUBLIC",
+    "REVOKE ALL ON ALL FUNCTIONS IN SCHEMA exitwrap FROM PUBLIC",
+    f"GRANT SELECT ON renumbered TO {USER_ROLE}",
+    f"GRANT ALL ON renumbered TO {ADMIN_ROLE}",
+    f"""GRANT EXECUTE ON FUNCTION {_signature("record_job", _V2_JOB)},
+        {_signature("record_step", _V2_STEP)},
+        note_renumbered(bigint, integer, bigint, integer, double precision)
+        TO {USER_ROLE}, {ADMIN_ROLE}""",
 )
-# version 1's functions, by their signatures (version 2 replaces them)
-_V1_JOB = ("bigint", "text", "text", "bigint", "bigint", "text", "text", "bytea", "text",
-           _FLOAT, _FLOAT, _FLOAT, "text", "text", "integer", "integer", "integer", "integer",
-           "text", "text", "bigint")  # fmt: skip
-_V1_STEP = ("bigint", "integer", "text", "bytea", "text", _FLOAT, _FLOAT, "text", "text",
-            "integer", "text", "text", "integer", "integer", "text", "text", "bigint", "bigint",
-            _FLOAT, _FLOAT)  # fmt: skip
-# what a Slurm job's record keeps (the SQLite schema's version 2, schema.py)
+
+# what a job or step of a Slurm cluster keeps of it (the SQLite schema's V3, schema.py)
 _SLURM_JOB = (
     ("cluster", "text"),
     ("slurm_job_id", "bigint"),
@@ -307,65 +383,23 @@ _SLURM_STEP = (
     ("time_limit", _FLOAT),
     ("start_errno", "integer"),
 )
-JOB_PARAMETERS = (
-    ("job_id", "bigint"),
-    ("kind", "text"),
-    ("name", "text"),
-    ("uid", "bigint"),
-    ("gid", "bigint"),
-    ("account", "text"),
-    ("comment", "text"),
-    ("command", "bytea"),
-    ("workdir", "text"),
-    ("submit_time", _FLOAT),
-    ("start_time", _FLOAT),
-    ("end_time", _FLOAT),
-    ("state", "text"),
-    ("reason", "text"),
-    ("exit_status", "integer"),
-    ("next_step", "integer"),
-    *_PROCESS_PARAMETERS,
-    *_SLURM_JOB,
-    ("cancel_uid", "bigint"),
-)
-STEP_PARAMETERS = (
-    ("job_id", "bigint"),
-    ("step_index", "integer"),
-    ("name", "text"),
-    ("command", "bytea"),
-    ("workdir", "text"),
-    ("start_time", _FLOAT),
-    ("end_time", _FLOAT),
-    ("state", "text"),
-    ("reason", "text"),
-    ("exit_status", "integer"),
-    ("comment", "text"),
-    ("extra", "text"),
-    *_PROCESS_PARAMETERS,
-    ("max_rss_kib", "bigint"),
-    ("user_cpu", _FLOAT),
-    ("system_cpu", _FLOAT),
-    *_SLURM_STEP,
-)
-_ENDING = ("end_time", "reason", "exit_status")
-# Version 2: what a job or step of a Slurm cluster keeps of it (as the SQLite schema's version
-# 2); a Slurm job's record takes Slurm's end (state, times, limit, nodes, who cancelled it)
-# when the host that recorded it pushes it (slurm_settle.py)
-_V2 = (
+# what the record functions take now, in order (a job's cancel_uid last: Slurm's canceller)
+JOB_FIELDS = (*_V2_JOB, *_SLURM_JOB, ("cancel_uid", "bigint"))
+STEP_FIELDS = (*_V2_STEP, *_SLURM_STEP)
+
+# V3: Slurm's columns (as the file's V3); a Slurm job's record (kind 'slurm') takes Slurm's end
+# (state, times, limit, nodes, who cancelled it) when the host that recorded it pushes it
+# (slurm_settle.py); a step sent again keeps why its command could not start
+_V3 = (
     *(f"ALTER TABLE jobs ADD COLUMN {name} {kind}" for name, kind in _SLURM_JOB),
     *(f"ALTER TABLE steps ADD COLUMN {name} {kind}" for name, kind in _SLURM_STEP),
     "CREATE INDEX jobs_by_slurm_id ON jobs (slurm_job_id) WHERE slurm_job_id IS NOT NULL",
-    f"DROP FUNCTION record_job({', '.join(_V1_JOB)})",
-    f"DROP FUNCTION record_step({', '.join(_V1_STEP)})",
-    _record_function(
-        "jobs",
-        "job_id",
-        JOB_PARAMETERS,
-        (
-            *(f"{name} = excluded.{name}" for name in _ENDING),
-            """state = CASE WHEN old.cancel_uid IS NOT NULL AND excluded.state <> 'RUNNING'
-                AND old.kind <> 'slurm' THEN 'CANCELLED' ELSE excluded.state END""",
-            "next_step = GREATEST(old.next_step, excluded.next_step)",
+    f"DROP FUNCTION {_signature('record_job', _V2_JOB)}",
+    f"DROP FUNCTION {_signature('record_step', _V2_STEP)}",
+    _record_job(
+        JOB_FIELDS,
+        asked=f"{_ASKED} AND old.kind <> 'slurm'",
+        also=(
             *(
                 f"{name} = excluded.{name}"
                 for name in ("submit_time", "start_time", "command", "workdir")
@@ -374,26 +408,11 @@ _V2 = (
             "cancel_uid = COALESCE(old.cancel_uid, excluded.cancel_uid)",
         ),
     ),
-    _record_function(
-        "steps",
-        "job_id, step_index",
-        STEP_PARAMETERS,
-        (
-            *(f"{name} = excluded.{name}" for name in _ENDING),
-            """state = CASE WHEN excluded.state <> 'RUNNING' AND (old.cancel_uid IS NOT NULL
-                OR EXISTS (SELECT FROM jobs j
-                           WHERE j.job_id = old.job_id AND j.cancel_uid IS NOT NULL))
-                THEN 'CANCELLED' ELSE excluded.state END""",
-            *(
-                f"{name} = excluded.{name}"
-                for name in ("max_rss_kib", "user_cpu", "system_cpu", "start_errno")
-            ),
-        ),
-    ),
+    _record_step(STEP_FIELDS, also=("start_errno = excluded.start_errno",)),
     "REVOKE ALL ON ALL FUNCTIONS IN SCHEMA exitwrap FROM PUBLIC",
-    f"""GRANT EXECUTE ON FUNCTION {_signature("jobs", JOB_PARAMETERS)},
-        {_signature("steps", STEP_PARAMETERS)} TO {USER_ROLE}, {ADMIN_ROLE}""",
+    f"""GRANT EXECUTE ON FUNCTION {_signature("record_job", JOB_FIELDS)},
+        {_signature("record_step", STEP_FIELDS)} TO {USER_ROLE}, {ADMIN_ROLE}""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 VERSION = len(MIGRATIONS)
