@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from exitwrap.conventions.catalog import CONVENTIONS
 from exitwrap.conventions.checker import check, covering
 from exitwrap.conventions.expr import evaluate
-from exitwrap.conventions.model import Convention, Expect, Source, matches
+from exitwrap.conventions.model import Convention, Expect, Source
 from exitwrap.observe.observation import Observation
 from exitwrap.scenarios.catalog import BY_ID, INNER, OUTER
+from exitwrap.scenarios.globs import Globs, matches
 from exitwrap.shells.catalog import POSIX_FAMILY
 
 SOURCE = Source("test", "https://example.invalid", "a quote")
@@ -190,3 +191,14 @@ _ID_TEXT = st.text(alphabet="ab/*?[]!-1", max_size=8)
 @given(scenario_id=_ID_TEXT, glob=_ID_TEXT)
 def test_scenario_globs_match_as_fnmatch_does(scenario_id: str, glob: str) -> None:
     assert matches(scenario_id, glob) == fnmatch.fnmatchcase(scenario_id, glob)
+
+
+@given(ids=st.lists(_ID_TEXT, max_size=6), patterns=st.lists(_ID_TEXT, max_size=6))
+def test_several_globs_choose_and_miss_as_fnmatch_does(ids: list[str], patterns: list[str]) -> None:
+    globs = Globs(patterns)
+    for scenario_id in ids:
+        assert globs.match(scenario_id) == any(
+            fnmatch.fnmatchcase(scenario_id, p) for p in patterns
+        )
+    missed = [p for p in dict.fromkeys(patterns) if not fnmatch.filter(ids, p)]
+    assert globs.unmatched(ids) == missed

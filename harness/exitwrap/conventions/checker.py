@@ -13,9 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Optional
 
-from exitwrap.conventions.model import GLOB_CHARACTERS, OILS_CLASSES, OUTPUTS, Convention
+from exitwrap.conventions.model import OILS_CLASSES, OUTPUTS, Convention
 from exitwrap.observe.observation import Observation
 from exitwrap.scenarios.catalog import INNER, Scenario
+from exitwrap.scenarios.globs import is_glob
 from exitwrap.status import Termination
 from exitwrap.verdicts import CONFORMS, DEVIATES, ERROR, NOT_APPLICABLE, UNSPECIFIED, Verdict
 
@@ -99,7 +100,7 @@ class ConventionIndex:
         self._exact: dict[str, list[int]] = {}
         self._globbed: list[int] = []
         for number, convention in enumerate(self.conventions):
-            if any(not GLOB_CHARACTERS.isdisjoint(glob) for glob in convention.scenarios):
+            if any(is_glob(glob) for glob in convention.scenarios):
                 self._globbed.append(number)
             else:
                 for scenario_id in dict.fromkeys(convention.scenarios):

@@ -10,7 +10,6 @@ own rule, or the entry records a known bug.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from typing import Optional
 
 from exitwrap import signal_names
 from exitwrap.conventions.expr import evaluate
+from exitwrap.scenarios.globs import matches
 from exitwrap.shell_names import documented_by
 from exitwrap.shells.status_words import plan9_note
 
@@ -160,18 +160,6 @@ class Expect:
         if self.op == "between":
             return wanted[0] <= actual <= wanted[1]
         raise ValueError(f"unknown operator {self.op!r}")
-
-
-GLOB_CHARACTERS = frozenset("*?[")
-
-
-def matches(scenario_id: str, glob: str) -> bool:
-    """fnmatchcase, without compiling a regular expression for the catalog's usual forms (an
-    id, ``family/*``): a short run's one scenario would compile dozens, ~7 ms."""
-    stem = glob[:-1] if glob.endswith("*") else glob
-    if GLOB_CHARACTERS.isdisjoint(stem):
-        return scenario_id.startswith(stem) if stem != glob else scenario_id == glob
-    return fnmatch.fnmatchcase(scenario_id, glob)
 
 
 @dataclass(frozen=True)

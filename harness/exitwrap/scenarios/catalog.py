@@ -14,13 +14,13 @@ last command of a ``-c`` script) never decides what they measure.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
 from exitwrap.errors import UsageError
 from exitwrap.scenarios import windows
+from exitwrap.scenarios.globs import Globs
 from exitwrap.scenarios.values import EXIT_VALUES
 from exitwrap.shells.dialects import SCRIPTS_FROM
 
@@ -263,11 +263,11 @@ def select(patterns: str, catalog: Sequence[Scenario] = SCENARIOS) -> list[Scena
 
     ``catalog`` is the built-in one, or that plus a user's scenario file.
     """
-    globs = [p.strip() for p in patterns.split(",") if p.strip()]
-    if not globs:
+    globs = Globs(p.strip() for p in patterns.split(",") if p.strip())
+    if not globs.patterns:
         raise UsageError("empty --scenarios pattern")
-    chosen = [s for s in catalog if any(fnmatch.fnmatchcase(s.id, g) for g in globs)]
-    unmatched = [g for g in globs if not any(fnmatch.fnmatchcase(s.id, g) for s in catalog)]
+    chosen = [s for s in catalog if globs.match(s.id)]
+    unmatched = globs.unmatched(s.id for s in catalog)
     if unmatched:
         raise UsageError(f"no scenario matches {', '.join(unmatched)}")
     return chosen

@@ -226,6 +226,7 @@ def load_scenario_files(paths: Sequence[str | Path]) -> UserScenarios:
     """Read scenario files; every problem is a UsageError naming the file and the scenario."""
     scenarios: list[SuiteScenario] = []
     conventions: list[Convention] = []
+    seen: set[str] = set()
     for path in map(Path, paths):
         data = _read(path)
         entries = data.get("scenario") if isinstance(data, dict) else None
@@ -233,8 +234,9 @@ def load_scenario_files(paths: Sequence[str | Path]) -> UserScenarios:
             raise UsageError(f"{path}: no [[scenario]] entries (a list under 'scenario')")
         for number, entry in enumerate(entries, start=1):
             scenario, expected = _scenario(entry, number, path)
-            if any(s.id == scenario.id for s in scenarios):
+            if scenario.id in seen:
                 raise UsageError(f"{path}: scenario {scenario.id!r} is defined twice")
+            seen.add(scenario.id)
             scenarios.append(scenario)
             conventions += expected
     return UserScenarios(tuple(scenarios), tuple(conventions))
