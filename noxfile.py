@@ -1,5 +1,5 @@
-"""nox sessions: tests on each present Python, the PostgreSQL tests, lint, the matrix, one
-conformance run per shell, the merged report and the benchmarks.
+"""nox sessions: tests on each present Python, the PostgreSQL tests, the Slurm tests, lint,
+the matrix, one conformance run per shell, the merged report and the benchmarks.
 
 Only Python 3.11 is certain on our machines: a missing interpreter is skipped,
 never an error, also under CI=true (where nox would otherwise fail on it).
@@ -44,6 +44,14 @@ def postgresql(session: nox.Session) -> None:
     """
     session.install("-e", ".[test]")
     session.run("pytest", "-n", "auto", "-m", "postgresql", *session.posargs)
+
+
+@nox.session
+def slurm(session: nox.Session) -> None:
+    """The Slurm tests: a private Slurm 22.05 (scripts/slurm.sh, as root, Debian's packages)
+    runs real sbatch jobs, compared with exitwrap's record; they skip, saying why, elsewhere."""
+    session.install("-e", ".[test]")
+    session.run("pytest", "-n", "auto", "-m", "slurm", "-rs", *session.posargs)
 
 
 @nox.session

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.common import VENV_PYTHON, Row, interleaved_medians_ms
+from exitwrap.accounting.display import View
 from exitwrap.accounting.ingest import catch_up
 from exitwrap.accounting.recorder import Recorder
 from exitwrap.accounting.records import Selection
@@ -113,7 +114,7 @@ def query_ms(path: str, job_id: int, runs: int) -> float:
     for _ in range(runs):
         started = time.perf_counter()
         jobs = query(path, selection)
-        text = table(lines(jobs, selection), columns)
+        text = table(lines(jobs, selection), columns, View())
         samples.append(time.perf_counter() - started)
         if len(text.splitlines()) != 2 + 1 + STEPS_PER_JOB:
             raise SystemExit(f"bench: job {job_id} did not come back whole")

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Set up exitwrap on this machine: the shells it studies, PostgreSQL for the accounting's
-# tests on a server, and a virtual environment.
+# tests on a server, a private Slurm's packages for the Slurm tests, and a virtual environment.
 #
 # As root with apt-get (a fresh Debian machine, CI), the missing shells are
 # installed from Debian's packages; otherwise what is installed is used and
@@ -14,6 +14,9 @@ PACKAGES="bash dash ksh mksh zsh yash posh busybox fish tcsh rc 9base wine wine6
 PACKAGES="$PACKAGES postgresql iproute2"
 # the HTML report's navigation is tested in a real headless browser
 PACKAGES="$PACKAGES chromium"
+# a private Slurm for the Slurm tests (scripts/slurm.sh starts its daemons by hand, never as
+# services)
+PACKAGES="$PACKAGES slurm-wlm slurmdbd munge mariadb-server slurm-client"
 
 missing=""
 for package in $PACKAGES; do

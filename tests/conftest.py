@@ -17,10 +17,12 @@ from exitwrap.observe.session import session
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.catalog import POSIX_FAMILY
 from exitwrap.shells.shell import Shell, parse_selection, resolve_all
+from tests import slurm_helpers
 from tests.postgres_helpers import MISSING, Cluster, sweep_orphans
 
 REPO = Path(__file__).resolve().parent.parent
 SHELLS: dict[str, Shell] = {s.name: s for s in resolve_all(parse_selection(",".join(KNOWN_NAMES)))}
+SLURM_KEY = pytest.StashKey[slurm_helpers.Shared]()
 UNIX_SHELLS = [name for name in KNOWN_NAMES if name not in ("cmd", "pwsh")]
 
 
@@ -143,3 +145,45 @@ def cmd_shell() -> Iterator[Shell]:
     with session(shell) as held:
         assert held.present, f"cmd is installed but cannot run: {held.absent_reason}"
         yield held
+
+
+@pytest.fixture(scope="session")
+def shared_slurm() -> slurm_helpers.Shared:
+    return slurm_helpers.Shared()
+
+
+@pytest.fixture(scope="session")
+def slurm(shared_slurm: slurm_helpers.Shared) -> slurm_helpers.Cluster:
+    """The test run's private Slurm cluster, shared by its workers (the main process stops it
+    by PID when the run ends); a skip saying why where it cannot run."""
+    cluster, reason = shared_slurm.join()
+    if cluster is None:
+        pytest.skip(reason or "no Slurm")
+    return cluster
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The main process (not an xdist worker) names the run's Slurm directory, after stopping
+    what runs that were killed outright left behind."""
+    if not hasattr(config, "workerinput"):
+        slurm_helpers.Shared.sweep()
+        config.stash[SLURM_KEY] = slurm_helpers.Shared.name_for_this_run()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Every Slurm daemon of the run stopped by PID, once all its workers have ended."""
+    shared = config.stash.get(SLURM_KEY, None)
+    if shared is not None:
+        shared.finish()
+
+
+def _turn(item: pytest.Item) -> int:
+    if item.get_closest_marker("after_a_minute") is not None:
+        return 2
+    return 0 if item.get_closest_marker("slurm") is not None else 1
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The Slurm tests first, so that their cluster's start and their jobs overlap the rest of
+    the suite; last, what waits for a job's minute-long time limit: by then it has passed."""
+    items.sort(key=_turn)

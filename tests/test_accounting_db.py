@@ -42,9 +42,9 @@ def test_check_reports_a_sound_database(db: str, kit: ProbeKit) -> None:
 
 def test_init_makes_the_schema_and_push_brings_what_waits_in(db: str, kit: ProbeKit) -> None:
     status, out, _ = exitcodes("db", "init")
-    assert status == 0 and "schema version 2" in out  # both stores at 2: the PID namespace
+    assert status == 0 and "schema version 3" in out  # both stores at 3: Slurm's columns
     if not is_server(db):
-        assert out == f"{db}: schema version 2\n" and os.path.getsize(db) > 0
+        assert out == f"{db}: schema version 3\n" and os.path.getsize(db) > 0
         assert exitcodes("db", "init", "--private")[0] == 2  # a file's mode says who reads
     job = record(db, [str(kit.probe), "exit", "0"]).job_id
     assert {entry.name for entry in spool_of(db).iterdir()} >= {f"{job}.job", f"{job}.end"}

@@ -355,6 +355,37 @@ def test_an_older_database_is_migrated_forward_keeping_its_records(
 
 
 @sqlite_only
+@pytest.mark.parametrize("old", range(1, schema.VERSION), ids=lambda v: f"schema-{v}")
+def test_a_database_of_each_older_schema_is_migrated_keeping_its_records(
+    db: str, kit: ProbeKit, old: int
+) -> None:
+    """Every released schema (1: the first; 2: the PID namespace) moves to this one: its
+    jobs kept, the namespace and Slurm's columns there for new ones."""
+    os.makedirs(os.path.dirname(db), exist_ok=True)
+    with sqlite3.connect(db) as raw:
+        for migration in schema.MIGRATIONS[:old]:
+            for statement in migration:
+                raw.execute(statement)
+        raw.execute(f"PRAGMA user_version = {old}")
+        raw.execute(
+            "INSERT INTO jobs (kind, name, uid, user, gid, command, workdir, submit_time,"
+            " start_time, end_time, state, exit_status, node) VALUES ('single', 'old', ?,"
+            " 'someone', ?, 'true', '/', 1, 1, 2, 'COMPLETED', 0, 'n')",
+            (os.getuid(), os.getgid()),
+        )
+    raw.close()
+    os.chmod(db, 0o600)
+    new = record(db, [str(kit.probe), "exit", "5"])  # the next reader migrates as it ingests
+    assert rows(db, "PRAGMA user_version") == [(schema.VERSION,)]
+    pid_ns = os.stat("/proc/self/ns/pid").st_ino
+    assert rows(db, "SELECT job_id, exit_status, pid_ns, cluster FROM jobs ORDER BY job_id") == [
+        (1, 0, None, None),  # from before: its namespace unknown, outside Slurm
+        (new.job_id, 5 << 8, pid_ns, None),
+    ]
+    assert [job.state for job in query(db, Selection())] == ["COMPLETED", "FAILED"]
+
+
+@sqlite_only
 def test_an_empty_file_becomes_a_database_and_reads_as_nothing_recorded(
     db: str, kit: ProbeKit
 ) -> None:

@@ -31,7 +31,7 @@ from exitwrap.accounting.sacct import query
 from exitwrap.accounting.server import database as server_database
 from exitwrap.accounting.server import push as pushing
 from exitwrap.accounting.server import schema
-from exitwrap.accounting.server.schema import VERSION
+from exitwrap.accounting.server.schema import JOB_FIELDS, VERSION
 from exitwrap.accounting.store import DatabaseError
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
@@ -136,7 +136,8 @@ def test_the_server_refuses_every_change_to_another_users_job(site: Site, kit: P
         # the record functions write the caller's rows only, under the caller's origins
         ending = [alices, "batch", "x", 0, 0, None, None, b"x", "/", 0.0, 0.0, 1.0, "COMPLETED"]
         ending += [None, 0, 9, 1, 1, "n", None, None, None]
-        call = f"SELECT record_job({', '.join(['%s'] * 22)})"
+        ending += [None] * (len(JOB_FIELDS) - len(ending))  # what a Slurm job keeps
+        call = f"SELECT record_job({', '.join(['%s'] * len(JOB_FIELDS))})"
         assert _refused(bob, call, *ending) == "42501"
         # an ended job, even one's own, never changes but for its derived code and comment
         bob.execute(call, [bobs, *ending[1:]])
@@ -365,21 +366,24 @@ def test_a_push_sends_only_what_its_user_wrote_into_the_queue(site: Site, kit: P
     ]  # kept where they are
 
 
-OLD_JOB = 7 * ID_BLOCK + 1  # pushed by an exitwrap of schema 1 (under an origin of its own)
+OLD_JOB = 7 * ID_BLOCK + 1  # pushed by an older exitwrap (under an origin of its own)
 
 
-def test_a_schema_1_server_is_migrated_keeping_its_jobs_and_then_keeps_namespaces(
-    pg_cluster: Cluster, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("old", range(1, VERSION), ids=lambda v: f"schema-{v}")
+def test_an_older_server_is_migrated_keeping_its_jobs_and_then_keeps_what_is_new(
+    pg_cluster: Cluster, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch, old: int
 ) -> None:
-    name = _bare_database(pg_cluster, "old")
+    """Every released schema (1: the first server's; 2: the PID namespace) moves to this
+    one: the jobs kept, the namespace and Slurm's columns there for new ones."""
+    name = _bare_database(pg_cluster, f"old{old}")
     superuser = pg_cluster.uri(name, pg_cluster.superuser)
     with monkeypatch.context() as older:
-        older.setattr(server_database, "MIGRATIONS", schema.MIGRATIONS[:1])
-        older.setattr(server_database, "VERSION", 1)
+        older.setattr(server_database, "MIGRATIONS", schema.MIGRATIONS[:old])
+        older.setattr(server_database, "VERSION", old)
         with server_database.Server(superuser) as server:
-            assert server.migrate() == 1
+            assert server.migrate() == old
     with pg_cluster.admin(name) as admin:
-        assert admin.execute("SELECT version FROM exitwrap.meta").fetchone() == (1,)
+        assert admin.execute("SELECT version FROM exitwrap.meta").fetchone() == (old,)
         admin.execute(
             'INSERT INTO exitwrap.jobs (job_id, kind, name, uid, "user", gid, command, workdir,'
             " submit_time, start_time, end_time, state, exit_status, node) VALUES"
@@ -393,9 +397,9 @@ def test_a_schema_1_server_is_migrated_keeping_its_jobs_and_then_keeps_namespace
     monkeypatch.setenv("EXITWRAP_DB", database)
     new = record(database, [str(kit.probe), "exit", "0"]).job_id
     here = os.stat("/proc/self/ns/pid").st_ino
-    assert rows(database, "SELECT job_id, pid_ns FROM jobs ORDER BY job_id") == [
-        (new, here),
-        (OLD_JOB, None),  # from before: its namespace unknown, judged as before
+    assert rows(database, "SELECT job_id, pid_ns, cluster FROM jobs ORDER BY job_id") == [
+        (new, here, None),  # outside Slurm: no cluster
+        (OLD_JOB, None, None),  # from before: its namespace unknown, judged as before
     ]
     assert [job.state for job in query(database, Selection())] == ["COMPLETED", "COMPLETED"]
 

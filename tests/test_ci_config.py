@@ -60,9 +60,19 @@ def _scripts(job: dict[str, Any]) -> str:
 
 def test_nox_lists_every_session_ci_needs() -> None:
     sessions = _nox_sessions()
-    assert {"lint", "matrix", "report", "bench"} <= sessions
+    assert {"lint", "matrix", "report", "bench", "postgresql", "slurm"} <= sessions
     assert any(s.startswith("tests-") for s in sessions)
     assert {f"conformance(shell='{name}')" for name in KNOWN_NAMES} <= sessions
+
+
+def test_bootstrap_installs_what_the_server_and_slurm_tests_start() -> None:
+    """The README's test command (what .ci/run runs) starts with scripts/bootstrap.sh: the
+    packages of the daemons the tests start by hand must be among what it installs."""
+    text = (REPO / "scripts" / "bootstrap.sh").read_text()
+    listed = {word for line in text.splitlines() if line.startswith("PACKAGES=")
+              for word in line.partition("=")[2].strip('"').split()}  # fmt: skip
+    assert {"postgresql", "iproute2", "slurm-wlm", "slurmdbd", "munge", "mariadb-server",
+            "slurm-client"} <= listed  # fmt: skip
 
 
 def test_a_missing_python_is_skipped_even_under_ci() -> None:

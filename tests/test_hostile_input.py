@@ -78,7 +78,7 @@ def _no_traceback(done: subprocess.CompletedProcess[str]) -> None:
     ("args", "status"),
     [
         (["sh", "-c", "touch ran; exit 5"], 5),  # with the unusable database below
-        (["--batch", "sh", "-c", "touch ran; exit 5"], 5),
+        (["--batch", "job.sh"], 5),  # a script path, as sbatch takes
         (["exitwrap-no-such-command"], 127),
         (["."], 126),
         (["--bogus", "sh", "-c", "touch ran"], 125),
@@ -89,6 +89,7 @@ def test_a_closed_or_full_stderr_changes_no_status(
     tmp_path: Path, args: list[str], status: int, stream: str
 ) -> None:
     env = {**wrapped_env("/etc/hostname/x"), "EXITWRAP_JOB_ID": "not-a-job"}
+    (tmp_path / "job.sh").write_text("touch ran; exit 5\n")
     done = _run([*EXITWRAP, *args], env=env, stderr=stream, cwd=tmp_path)
     assert done.returncode == status
     assert (tmp_path / "ran").exists() == (status == 5)

@@ -9,6 +9,7 @@ and that a record never costs a status.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -86,7 +87,9 @@ def test_quiet_batch_says_nothing(database: str, tmp_path: Path) -> None:
 def test_recording_off_records_nothing_and_tells_the_child_nothing(
     database: str, args: list[str], extra: dict[str, str]
 ) -> None:
-    done = exitwrap(*args, "env", env=_env(database, **extra))
+    env = shutil.which("env")  # --batch takes a path, as sbatch does: no PATH lookup
+    assert env is not None
+    done = exitwrap(*args, env, env=_env(database, **extra))
     assert done.returncode == 0 and done.stderr == ""
     assert "EXITWRAP_JOB_ID" not in _child_environment(done.stdout)
     assert not Path(database).exists()

@@ -43,6 +43,10 @@ if TYPE_CHECKING:  # the interface, for the type checker: importing typing costs
         def write(self, body: Callable[[Session], Result]) -> Result:
             """Run body in one write transaction, once what waits on this host is in."""
 
+        def settle_slurm(self, jobs: list[JobRecord]) -> bool:
+            """Ask Slurm about the Slurm jobs' records among jobs that still run: store the
+            ends it has (True: read again), or show them in jobs where this store cannot."""
+
         def aliases(self, job_id: int) -> list[int]:
             """The jobs an id given on this host may name (several only for a provisional id)."""
 

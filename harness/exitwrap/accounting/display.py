@@ -1,10 +1,12 @@
 """Slurm 22.05's text forms of times, durations, sizes, exit codes, states and reasons.
 
 Each function names the Slurm routine whose output it reproduces:
-slurm_make_time_str (dates), secs2time_str (Elapsed, RunTime), sacct's
-_elapsed_time (CPU times), convert_num_unit (MaxRSS), and the ``code:signal``
-pair scontrol and sacct print. Imports stay lean: sacct's start-up is
-measured against a bare interpreter.
+slurm_make_time_str (dates, in the form $SLURM_TIME_FORMAT asks for),
+secs2time_str (Elapsed, RunTime, Timelimit), sacct's _elapsed_time (CPU
+times), convert_num_unit (MaxRSS), and the ``code:signal`` pair scontrol and
+sacct print. A ``View`` carries what the caller's environment and options
+say about the form. Imports stay lean: sacct's start-up is measured against
+a bare interpreter.
 """
 
 # ruff: noqa: PLC0415  (lazy imports: only the outputs that need them pay for them)
@@ -18,9 +20,15 @@ from exitwrap.status import Termination
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from typing import Optional
 
 UNKNOWN = "Unknown"
+UNLIMITED = "UNLIMITED"
+TIME_FORMAT_ENV = "SLURM_TIME_FORMAT"
+STANDARD = "%Y-%m-%dT%H:%M:%S"  # Slurm's %FT%T
+_FORMAT_SIZE = 32  # slurm_make_time_str's buffer for a format of one's own
+_SIGNAL_BASE = 128  # sacct's PRINT_EXITCODE: "if (tmp_int >= 128) tmp_int -= 128"
 _UNITS = "KMGTP"  # convert_num_unit's suffixes from kibibytes up
 _ENDING_REASONS = {
     states.TIMEOUT: states.REASON_TIME_LIMIT,
@@ -39,11 +47,74 @@ def printable(text: str) -> str:
     return "".join(char if char.isprintable() else "?" for char in text)
 
 
-def date(epoch: Optional[float]) -> str:
-    """slurm_make_time_str: local ``YYYY-MM-DDTHH:MM:SS``, or Unknown."""
-    if epoch is None:
+class View:
+    """How records are shown: the dates' form (SLURM_TIME_FORMAT's), exit codes as Slurm
+    22.05 prints them (``slurm_codes``), and sacct -T's window that start and end are cut to."""
+
+    __slots__ = ("slurm_codes", "time_format", "truncate")
+
+    def __init__(
+        self,
+        *,
+        time_format: str = STANDARD,
+        slurm_codes: bool = False,
+        truncate: Optional[tuple[float, float]] = None,
+    ) -> None:
+        self.time_format = time_format  # a strftime format, or "relative"
+        self.slurm_codes = slurm_codes
+        self.truncate = truncate
+
+
+def make_view(
+    environ: Mapping[str, str],
+    *,
+    slurm_codes: bool = False,
+    truncate: Optional[tuple[float, float]] = None,
+) -> tuple[View, Optional[str]]:
+    """The view the caller's environment asks for, and a warning about it, if any."""
+    form, warning = time_format(environ.get(TIME_FORMAT_ENV))
+    return View(time_format=form, slurm_codes=slurm_codes, truncate=truncate), warning
+
+
+def time_format(setting: Optional[str]) -> tuple[str, Optional[str]]:
+    """SLURM_TIME_FORMAT as slurm_make_time_str reads it: ``standard`` (or unset),
+    ``relative``, or a strftime format with a %; anything else is standard with a warning."""
+    if not setting or setting == "standard":
+        return STANDARD, None
+    if setting == "relative":
+        return setting, None
+    if "%" not in setting or len(setting) >= _FORMAT_SIZE:
+        return STANDARD, f"invalid {TIME_FORMAT_ENV} = '{setting}'"
+    return setting, None
+
+
+def _relative(moment: time.struct_time, now: float) -> str:
+    """_relative_date_fmt: the form by the distance in days from today."""
+    today = time.localtime(now)
+    distance = (moment.tm_year - today.tm_year) * 1000 + moment.tm_yday - today.tm_yday
+    if distance == -1:
+        return "Ystday %H:%M"
+    if distance == 0:
+        return "%H:%M:%S"
+    if distance == 1:
+        return "Tomorr %H:%M"
+    if abs(distance) > 365:
+        return "%-d %b %Y"
+    if distance < -1 or distance > 6:
+        return "%-d %b %H:%M"
+    return "%a %H:%M"
+
+
+def date(epoch: Optional[float], view: Optional[View] = None) -> str:
+    """slurm_make_time_str: local time in the view's form (``YYYY-MM-DDTHH:MM:SS``), or
+    Unknown."""
+    if not epoch:
         return UNKNOWN
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(epoch))
+    moment = time.localtime(epoch)
+    form = STANDARD if view is None else view.time_format
+    if form == "relative":
+        form = _relative(moment, time.time())
+    return time.strftime(form, moment)
 
 
 def duration(seconds: Optional[int]) -> Optional[str]:
@@ -102,6 +173,32 @@ def code(wait_status: Optional[int]) -> Optional[str]:
     if wait_status is None:
         return None
     return Termination.from_wait_status(wait_status).slurm
+
+
+def as_sacct(wait_status: int, start_errno: Optional[int]) -> int:
+    """The wait status Slurm 22.05's sacct shows for an ExitCode: a command that could not
+    start exited with its exec's errno (slurmstepd's _exit(errno)), and 128 is taken off a
+    code of 128 or more (print.c, PRINT_EXITCODE)."""
+    if start_errno is not None:
+        return (start_errno & 0xFF) << 8
+    if not states.is_signaled(wait_status) and wait_status >> 8 >= _SIGNAL_BASE:
+        return wait_status - (_SIGNAL_BASE << 8)
+    return wait_status
+
+
+def limit(seconds: Optional[float]) -> str:
+    """A time limit as sacct's Timelimit prints it: UNLIMITED, or whole seconds as
+    secs2time_str does (Slurm's own limits are whole minutes)."""
+    if not seconds:
+        return UNLIMITED
+    return duration(-(-int(seconds * 1000) // 1000)) or UNLIMITED
+
+
+def limit_minutes(seconds: Optional[float]) -> str:
+    """TimelimitRaw: the limit in minutes (rounded up, as Slurm rounds a -t), or UNLIMITED."""
+    if not seconds:
+        return UNLIMITED
+    return str(-(-int(seconds) // 60))
 
 
 def state(name: str, cancel_uid: Optional[int]) -> str:

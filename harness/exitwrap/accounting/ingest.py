@@ -38,6 +38,7 @@ from exitwrap.accounting.files import NotRegular
 from exitwrap.accounting.process import Identity, is_alive
 from exitwrap.accounting.records import JOB_COLUMNS, STEP_COLUMNS
 from exitwrap.accounting.renumber import NOTHING_HELD, Held, job_id_for, step_for
+from exitwrap.accounting.slurm import JOB_KIND as SLURM_KIND
 from exitwrap.accounting.spool import RecordingError, decode
 from exitwrap.accounting.store import (
     STEP_FLOOR,
@@ -63,8 +64,18 @@ if TYPE_CHECKING:
 _JOB_KEYS = frozenset(JOB_COLUMNS) - {"job_id", "user", "state", "derived_status", "cancel_uid"}
 _STEP_KEYS = frozenset(STEP_COLUMNS) - {"job_id", "step_index", "cancel_uid"}
 _JOB_ENDING = ("end_time", "state", "exit_status")  # what an end may change in a recorded job
-_STEP_ENDING = ("end_time", "state", "exit_status", "max_rss_kib", "user_cpu", "system_cpu")
-_LEADER = "SELECT end_time, pid, pgid, node, boot_id, proc_start, pid_ns FROM jobs WHERE job_id = ?"
+_STEP_ENDING = (
+    "end_time",
+    "state",
+    "exit_status",
+    "max_rss_kib",
+    "user_cpu",
+    "system_cpu",
+    "start_errno",
+)
+_LEADER = (
+    "SELECT end_time, pid, pgid, node, boot_id, proc_start, pid_ns, kind FROM jobs WHERE job_id = ?"
+)
 
 
 class Record:
@@ -224,7 +235,11 @@ def _apply(
 
 
 def _leader_gone(row: tuple[object, ...]) -> bool:
-    pid, pgid, node, boot_id, start, pid_ns = row[1:]
+    """Whether the job's leading process is gone (a Slurm job's record has none: it runs
+    until Slurm's end of it is stored)."""
+    pid, pgid, node, boot_id, start, pid_ns, kind = row[1:]
+    if kind == SLURM_KIND:
+        return False
     leader = Identity(
         pid if isinstance(pid, int) else 0,
         pgid if isinstance(pgid, int) else None,

@@ -37,14 +37,17 @@ import time
 
 from exitwrap.accounting.location import Ids, Queue, is_server
 from exitwrap.accounting.process import Identity, gid, identify, is_alive, node_name, uid
-from exitwrap.accounting.spool import BATCH_STEP, OWNER, RecordingError, Spool, any_job, encode
+from exitwrap.accounting.slurm import JOB_KIND as SLURM_KIND
+from exitwrap.accounting.slurm_spool import SlurmSpool, binding_name
+from exitwrap.accounting.spool import BATCH_STEP, OWNER, RecordingError, any_job, encode
 from exitwrap.errors import HarnessFailure
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
-    from typing import Optional
+    from typing import Callable, Optional
 
+    from exitwrap.accounting.slurm import Allocation
     from exitwrap.accounting.spool import Value
 
 __all__ = [
@@ -96,12 +99,27 @@ def configured_database(environ: Mapping[str, str]) -> str:
 class StepTicket:
     """The step ``begin`` recorded: its job id and step id ("0", "1", ... or "batch")."""
 
-    __slots__ = ("ends_job", "job_id", "step")
+    __slots__ = ("ends_job", "in_slurm", "job_id", "shown_job", "step")
 
-    def __init__(self, job_id: int, step: str, *, ends_job: bool = False) -> None:
+    def __init__(
+        self, job_id: int, step: str, *, ends_job: bool = False, shown_job: Optional[int] = None
+    ) -> None:
         self.job_id = job_id
         self.step = step
         self.ends_job = ends_job  # finishing this step finishes its job (N.0 alone, N.batch)
+        self.shown_job = job_id if shown_job is None else shown_job  # Slurm's id, for its job
+        self.in_slurm = shown_job is not None
+
+    @property
+    def pushes(self) -> bool:
+        """Whether a server's queue goes to it once this step has ended: at a job's end, and
+        at each step of a Slurm job's (whose end is Slurm's to say)."""
+        return self.ends_job or self.in_slurm
+
+    @property
+    def shown(self) -> str:
+        """``N.0``, ``N.batch``: the step as sacct shows it."""
+        return f"{self.shown_job}.{self.step}"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, StepTicket) and (self.job_id, self.step) == (
@@ -144,12 +162,50 @@ def _leader(job: Mapping[str, Value]) -> Identity:
     )
 
 
-def _joinable(job: Mapping[str, Value]) -> bool:
-    """A job of this user (its record's owner), not being cancelled, whose leader has not
-    gone away."""
-    if job.get(OWNER) != uid() or job.get("cancel_uid") is not None:
-        return False
-    return is_alive(_leader(job)) is not False
+def _joinable(slurm: Optional[Allocation]) -> Callable[[dict[str, Value]], bool]:
+    """Admits a step to a job of this user (its record's owner) that is not being cancelled,
+    whose leader has not gone away (a Slurm job's record has none: Slurm says when it ends).
+    Inside a Slurm job only a job begun inside that same Slurm job qualifies: an
+    EXITWRAP_JOB_ID from outside (sbatch passes the submitter's environment on) does not."""
+
+    def admits(job: dict[str, Value]) -> bool:
+        if job.get(OWNER) != uid() or job.get("cancel_uid") is not None:
+            return False
+        if slurm is not None and (
+            job.get("job.slurm_job_id") != slurm.job_id or job.get("job.cluster") != slurm.cluster
+        ):
+            return False
+        return job.get("job.kind") == SLURM_KIND or is_alive(_leader(job)) is not False
+
+    return admits
+
+
+def _cpus() -> Optional[int]:
+    """How many CPUs this process may run on (its affinity mask, where the host has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count()
+
+
+def _slurm_job(slurm: Allocation, name: str, cwd: str, now: float) -> dict[str, Value]:
+    """The fields of a Slurm job's own record, as far as its environment tells them."""
+    return {
+        "job.kind": SLURM_KIND,
+        "job.name": slurm.job_name or name,
+        "job.gid": gid(),
+        "job.account": slurm.account,
+        "job.command": "",
+        "job.workdir": cwd,
+        "job.submit_time": now,
+        "job.start_time": now,
+        "job.node": slurm.node or node_name(),
+        "job.cluster": slurm.cluster,
+        "job.slurm_job_id": slurm.job_id,
+        "job.partition": slurm.partition,
+        "job.alloc_cpus": slurm.cpus,
+        "job.node_count": slurm.node_count,
+        "job.node_list": slurm.node_list,
+    }
 
 
 class Recorder:
@@ -162,7 +218,7 @@ class Recorder:
     def __init__(self, path: str) -> None:
         self.path = path
         self._queue = Queue(path, os.environ) if is_server(path) else None
-        self._spool = Spool.for_writing(path if self._queue is None else self._queue.database)
+        self._spool = SlurmSpool.for_writing(path if self._queue is None else self._queue.database)
         self._ids = Ids() if self._queue is None else self._queue.ids()
         self._begun: dict[StepTicket, dict[str, Value]] = {}
 
@@ -178,38 +234,57 @@ class Recorder:
         account: Optional[str],
         comment: Optional[str],
         pid: int,
+        step_name: Optional[str] = None,
+        time_limit: Optional[float] = None,
+        slurm: Optional[Allocation] = None,
     ) -> tuple[StepTicket, Optional[str]]:
-        """Record the start of a step; returns its ticket and a warning to print, if any."""
+        """Record the start of a step; returns its ticket and a warning to print, if any.
+
+        Inside a Slurm job (slurm) a step that joins no exitwrap job of that Slurm job records
+        into the Slurm job's own record; --batch still starts an exitwrap job of its own.
+        """
         program = argv[0] if argv else ""
         command = program if redact else "\0".join(argv)
         name = os.path.basename(program) or program
         identity = identify(pid)
         now = time.time()
         step: dict[str, Value] = {
-            "step.name": BATCH if batch else name,
+            "step.name": step_name or (BATCH if batch else name),
             "step.command": command,
             "step.workdir": cwd,
             "step.start_time": now,
             **_process("step.", identity),
+            "step.alloc_cpus": _cpus() if slurm is None else slurm.cpus,
+            "step.time_limit": time_limit,
         }
+        if slurm is not None:
+            step.update({
+                "step.slurm_step": slurm.slurm_step,
+                "step.slurm_task": slurm.task,
+                "step.slurm_node": slurm.node,
+            })  # fmt: skip
         warning = None if self._queue is None else self._queue.take_failure()
         if parent_job is not None and not batch:
             own = self._ids.local(parent_job)
             indexes = None
             if own is not None:
-                indexes = self._spool.join(own, [encode(step)], _joinable, durable=False)
+                indexes = self._spool.join(own, [encode(step)], _joinable(slurm), durable=False)
             if indexes is not None:
-                ticket = StepTicket(parent_job, str(indexes[0]))
+                shown = None if slurm is None else slurm.job_id
+                ticket = StepTicket(parent_job, str(indexes[0]), shown_job=shown)
                 self._begun[ticket] = step
                 return ticket, warning
-            stale = (
-                f"job {parent_job} (EXITWRAP_JOB_ID) is not a running job of this user; "
-                "recording a new job"
-            )
-            warning = stale if warning is None else f"{stale}; {warning}"
+            if slurm is None:
+                stale = (
+                    f"job {parent_job} (EXITWRAP_JOB_ID) is not a running job of this user; "
+                    "recording a new job"
+                )
+                warning = stale if warning is None else f"{stale}; {warning}"
+        if slurm is not None and not batch:
+            return self._begin_in_slurm_job(slurm, step, name, cwd, now), warning
         record: dict[str, Value] = {
             "job.kind": BATCH if batch else SINGLE,
-            "job.name": job_name or name,
+            "job.name": job_name or step_name or name,
             "job.gid": gid(),
             "job.account": account,
             "job.comment": comment,
@@ -218,6 +293,10 @@ class Recorder:
             "job.submit_time": now,
             "job.start_time": now,
             **_process("job.", identity),
+            "job.time_limit": time_limit,
+            "job.alloc_cpus": step["step.alloc_cpus"],
+            "job.cluster": None if slurm is None else slurm.cluster,
+            "job.slurm_job_id": None if slurm is None else slurm.job_id,
             "step_index": BATCH_STEP if batch else 0,
             **step,
         }
@@ -225,6 +304,24 @@ class Recorder:
         ticket = StepTicket(job_id, BATCH if batch else "0", ends_job=True)
         self._begun[ticket] = record
         return ticket, warning
+
+    def _begin_in_slurm_job(
+        self, slurm: Allocation, step: dict[str, Value], name: str, cwd: str, now: float
+    ) -> StepTicket:
+        """The next step of the Slurm job's own record, which the first such step starts."""
+        record = {**_slurm_job(slurm, name, cwd, now), "step_index": 0, **step}
+        if self._queue is not None:  # a server's: this host's part of it (records.py)
+            record["job.slurm_node_index"] = slurm.node_index
+        job_id, index = self._spool.join_bound(
+            binding_name(slurm.cluster, slurm.job_id),
+            encode(record),
+            encode(step),
+            _joinable(slurm),
+        )
+        ticket = StepTicket(self._ids.public(job_id), str(index), shown_job=slurm.job_id)
+        begun = {key: value for key, value in record.items() if key != "step_index"}
+        self._begun[ticket] = begun if index == 0 else step  # an end names its step itself
+        return ticket
 
     def begin_own_job(self, argv: Sequence[str], name: Optional[str] = None) -> StepTicket:
         """A new job whose batch step is this very process (a matrix run, a benchmark)."""
@@ -248,8 +345,10 @@ class Recorder:
         wait_status: int,
         timed_out: bool,
         rusage: Optional[tuple[int, float, float]],
+        start_errno: Optional[int] = None,
     ) -> None:
-        """Record how the step ended: its raw wait status and resource use from wait4."""
+        """Record how the step ended: its raw wait status and resource use from wait4 (or,
+        for a command that could not start, the errno of that)."""
         begun = self._begun.pop(ticket, None)
         if begun is None:
             raise RecordingError(
@@ -264,6 +363,7 @@ class Recorder:
             "step.max_rss_kib": max_rss,
             "step.user_cpu": user_cpu,
             "step.system_cpu": system_cpu,
+            "step.start_errno": start_errno,
             "timed_out": int(timed_out),
         }
         if ticket.ends_job:

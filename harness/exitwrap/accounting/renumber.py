@@ -10,6 +10,9 @@ its id alone), so an ingest keeps each record with its
 run: under its own id when that is free or holds the same run; else where
 that run was kept before; else under a new id, above every id the database
 and the spool hold, noted in the ``renumbered`` table for ``db check``.
+A Slurm job's own record (slurm.py) is known by its Slurm job (cluster and
+id) instead: once Slurm's end of it is stored, its times are Slurm's
+(slurm_settle.py), while its begin record may still wait in the spool.
 
 The ids taken are the database's, and ``Held``'s: the runs a store beyond
 it holds under ids the spool hands out (a server that a queue pushed them
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import time
 
+from exitwrap.accounting.slurm import JOB_KIND as SLURM_KIND
 from exitwrap.accounting.store import job_floor
 
 TYPE_CHECKING = False
@@ -32,7 +36,8 @@ if TYPE_CHECKING:
     from exitwrap.accounting.spool import Value
 
 IDENTITY = ("start_time", "node", "pid")  # what every record of a job or step repeats
-_MATCH = " AND ".join(f"{column} IS ?" for column in IDENTITY)
+SLURM_IDENTITY = ("cluster", "slurm_job_id")  # a Slurm job's record's instead
+JOB_IDENTITY = (*IDENTITY, *SLURM_IDENTITY)  # what is read of a job that holds an id
 # the runs kept under a new id: where, and the id they were spooled under
 NOTED = (
     "SELECT job_id, step_index, spooled_job, spooled_step, noticed FROM renumbered "
@@ -42,7 +47,8 @@ NOTED = (
 
 class Held:
     """Runs held beyond the database, by the ids the spool gave them: each job's and step's
-    identity (IDENTITY's values), and each job's highest step index there."""
+    identity (JOB_IDENTITY's and IDENTITY's values), and each job's highest step index
+    there."""
 
     __slots__ = ("jobs", "last_steps", "steps")
 
@@ -57,6 +63,10 @@ NOTHING_HELD = Held()
 
 def _identity(values: Mapping[str, Value]) -> list[Value]:
     return [values.get(column) for column in IDENTITY]
+
+
+def _match(columns: tuple[str, ...]) -> str:
+    return " AND ".join(f"{column} IS ?" for column in columns)
 
 
 def _note(
@@ -79,13 +89,16 @@ def job_id_for(
 ) -> int:
     """The database id of the job run a job record (``J.job``, ``J.end``) belongs to; above
     is one past the highest id the spool holds."""
-    wanted = _identity(job)
-    row = db.execute(f"SELECT {', '.join(IDENTITY)} FROM jobs WHERE job_id = ?", (job_id,))
-    found = _held(row.fetchone(), held.jobs.get(job_id))
+    columns = SLURM_IDENTITY if job.get("kind") == SLURM_KIND else IDENTITY
+    wanted = [job.get(column) for column in columns]
+    row = db.execute(f"SELECT {', '.join(JOB_IDENTITY)} FROM jobs WHERE job_id = ?", (job_id,))
+    taken = _held(row.fetchone(), held.jobs.get(job_id))
+    found = None if taken is None else [taken[JOB_IDENTITY.index(c)] for c in columns]
     if found is None or found == wanted:
         return job_id
     kept = db.execute(
-        f"SELECT job_id FROM jobs WHERE {_MATCH} AND job_id > ? ORDER BY job_id", (*wanted, job_id)
+        f"SELECT job_id FROM jobs WHERE {_match(columns)} AND job_id > ? ORDER BY job_id",
+        (*wanted, job_id),
     ).fetchone()
     if kept is not None:
         return int(kept[0])
@@ -121,7 +134,8 @@ def step_for(
         return job_id, index
     if step.get("pid") is not None and (ending or found is not None):
         kept = db.execute(
-            f"SELECT job_id, step_index FROM steps WHERE job_id >= ? AND {_MATCH} ORDER BY job_id",
+            f"SELECT job_id, step_index FROM steps WHERE job_id >= ? AND {_match(IDENTITY)} "
+            "ORDER BY job_id",
             (job_id, *wanted),
         ).fetchone()
         if kept is not None:

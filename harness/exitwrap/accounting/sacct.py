@@ -2,8 +2,10 @@
 
 Table: a header, a line of dashes, one space after every column (so every
 line ends in a space), values aligned and cut as src/common/print_fields.c
-does. ``-p`` ends every value with ``|``; ``-P`` only separates them. An
-unknown job id shows the header alone, as Slurm does.
+does. ``-p`` ends every value with ``|`` (or --delimiter's string); ``-P``
+only separates them. An unknown job id shows the header alone, as Slurm
+does. Before a query shows a Slurm job's own record that still runs, Slurm
+is asked whether it has ended (slurm_settle.py).
 """
 
 # ruff: noqa: PLC0415  (lazy imports: only --json pays for json, the default window for dates)
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 from exitwrap.accounting import display, fields, states, users
 from exitwrap.accounting.backend import open_backend
+from exitwrap.accounting.field_catalog import DATE, TEXT
 from exitwrap.errors import UsageError
 
 TYPE_CHECKING = False
@@ -19,6 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
     from typing import Optional, Union
 
+    from exitwrap.accounting.display import View
     from exitwrap.accounting.fields import Field
     from exitwrap.accounting.records import JobRecord, Selection, StepRecord
 
@@ -60,8 +64,7 @@ def parse_format(spec: str) -> list[Column]:
             continue
         field = fields.BY_NAME.get(name.lower())
         if field is None:
-            valid = " ".join(f.name for f in fields.FIELDS)
-            raise UsageError(f"invalid field requested: {name!r} (valid fields: {valid})")
+            raise UsageError(f"invalid field requested: {name!r} (-e lists Slurm 22.05's fields)")
         width = field.width
         if percent:
             wanted = number(width_text.removeprefix("-"), WIDEST)
@@ -127,6 +130,27 @@ def parse_states(text: str) -> frozenset[str]:
     return frozenset(chosen)
 
 
+def parse_names(text: str) -> frozenset[str]:
+    """``--name a,b``: job names, exactly."""
+    names = frozenset(entry.strip() for entry in text.split(","))
+    if "" in names:
+        raise UsageError(f"invalid job name list {text!r}")
+    return names
+
+
+OWN_CLUSTER = "none"  # in -M: exitwrap's own jobs, which ran in no Slurm cluster
+
+
+def parse_clusters(text: str) -> Optional[frozenset[Optional[str]]]:
+    """``-M a,b``: Slurm cluster names (``all``: every one; ``none``: exitwrap's own jobs)."""
+    names = [entry.strip() for entry in text.split(",")]
+    if "" in names:
+        raise UsageError(f"invalid cluster list {text!r}")
+    if "all" in names:
+        return None
+    return frozenset(None if name == OWN_CLUSTER else name for name in names)
+
+
 def parse_users(text: str) -> frozenset[int]:
     """``-u alice,1001``: names or numeric uids."""
     uids = set()
@@ -176,7 +200,8 @@ def query(
     ended between the catching up and the read has left its end in the
     spool: then it is caught up and the jobs read again, not shown NODE_FAIL.
     A job id that is provisional on this host selects the job it became too
-    (the selection is widened in place, for ``lines``).
+    (the selection is widened in place, for ``lines``). A Slurm job's record that
+    still runs is asked of Slurm (slurm_settle.py), and read again when its end was stored.
     """
     with open_backend(database) as backend:
         if selection.jobs is not None:
@@ -190,6 +215,8 @@ def query(
         if notice is None and _gone_unseen(jobs):
             notice = backend.catch_up()
             jobs = backend.read(selection)
+        if backend.settle_slurm(jobs):
+            jobs = backend.read(selection)
     if notice is not None and notices is not None:
         notices.append(notice)
     return jobs
@@ -199,7 +226,7 @@ def lines(jobs: Iterable[JobRecord], selection: Selection) -> list[Line]:
     """Each job's line followed by its steps' (only the asked-for steps with ``-j N.S``)."""
     out: list[Line] = []
     for job in jobs:
-        wanted = selection.jobs.get(job.job_id) if selection.jobs is not None else None
+        wanted = selection.jobs.get(job.shown_id) if selection.jobs is not None else None
         if wanted is None:
             out.append((job, None))
         out += [(job, step) for step in job.steps if wanted is None or step.step_id in wanted]
@@ -211,41 +238,55 @@ def _aligned(text: str, width: int) -> str:
 
 
 def _cell(column: Column, value: Optional[str]) -> str:
+    """print_fields.c's forms: text cut to width-1 and '+', a date cut silently (22.05.8
+    prints ``Start%10`` as ``2026-12-05``), the rest whole."""
     width = abs(column.width)
     kind = column.field.kind
     if value is None:
         value = " "
     value = display.printable(value)
-    if kind == fields.TEXT and len(value) > width:
+    if kind == TEXT and len(value) > width:
         value = value[: width - 1] + "+"
-    elif kind == fields.DATE:
+    elif kind == DATE:
         value = value[:width]
     return _aligned(value, column.width) + " "
 
 
-def table(rows: Sequence[Line], columns: Sequence[Column], *, header: bool = True) -> str:
+def table(
+    rows: Sequence[Line], columns: Sequence[Column], view: View, *, header: bool = True
+) -> str:
     out = []
     if header:
         out.append("".join(_aligned(c.field.name[: abs(c.width)], c.width) + " " for c in columns))
         out.append("".join("-" * abs(c.width) + " " for c in columns))
-    out += ["".join(_cell(c, c.field.read(job, step)) for c in columns) for job, step in rows]
+    out += ["".join(_cell(c, c.field.read(job, step, view)) for c in columns) for job, step in rows]
     return "".join(line + "\n" for line in out)
 
 
-def _delimited(value: Optional[str]) -> str:
+def _delimited(value: Optional[str], delimiter: str) -> str:
     """A value between delimiters: one holding the delimiter shows it as '?', as it does a
     control character, so that no value adds a column."""
-    return display.printable(value or "").replace(DELIMITER, "?")
+    shown = display.printable(value or "")
+    return shown.replace(delimiter, "?") if delimiter else shown
 
 
 def parsable(
-    rows: Sequence[Line], columns: Sequence[Column], *, trailing: bool, header: bool
+    rows: Sequence[Line],
+    columns: Sequence[Column],
+    view: View,
+    *,
+    trailing: bool,
+    header: bool,
+    delimiter: str = DELIMITER,
 ) -> str:
-    """-p (every value ends in |, trailing) or -P (values joined by |)."""
+    """-p (every value ends in the delimiter, trailing) or -P (values joined by it)."""
     records = [[c.field.name for c in columns]] if header else []
-    records += [[_delimited(c.field.read(job, step)) for c in columns] for job, step in rows]
-    ending = DELIMITER if trailing else ""
-    return "".join(DELIMITER.join(values) + ending + "\n" for values in records)
+    records += [
+        [_delimited(c.field.read(job, step, view), delimiter) for c in columns]
+        for job, step in rows
+    ]
+    ending = delimiter if trailing else ""
+    return "".join(delimiter.join(values) + ending + "\n" for values in records)
 
 
 def _exit_code_json(wait_status: Optional[int]) -> dict[str, object]:
@@ -288,15 +329,19 @@ def _step_json(job: JobRecord, step: StepRecord) -> dict[str, object]:
     import json
 
     cancel_uid = step.cancel_uid if step.cancel_uid is not None else job.cancel_uid
+    slurm = None
+    if step.slurm_step is not None:
+        slurm = {"step": step.slurm_step, "task": step.slurm_task, "node": step.slurm_node}
     return {
-        "step": {"job_id": job.job_id, "id": step.full_id, "name": step.name},
+        "step": {"job_id": job.shown_id, "id": step.full_id, "name": step.name},
         "state": step.state,
         "exit_code": _exit_code_json(step.exit_status),
-        "nodes": {"count": 1, "range": step.node},
+        "nodes": {"count": 1, "range": step.slurm_node or step.node},
         "pid": None if step.pid is None else str(step.pid),
         "kill_request_user": None if step.state != states.CANCELLED else cancel_uid,
-        "time": _times(step),
+        "time": {**_times(step), "limit": step.time_limit},
         "comment": step.comment,
+        "slurm": slurm,  # the Slurm step and task the command ran in, if in one
         "exitwrap": json.loads(step.extra) if step.extra else None,
     }
 
@@ -304,14 +349,17 @@ def _step_json(job: JobRecord, step: StepRecord) -> dict[str, object]:
 def job_json(job: JobRecord) -> dict[str, object]:
     """One job in the shape of Slurm 22.05's ``sacct --json`` (data parser dbv0.0.38)."""
     times = _times(job)
-    times.update(submission=int(job.submit_time), eligible=int(job.submit_time), limit=None)
+    limit = None if job.time_limit is None else -(-int(job.time_limit) // 60)  # minutes
+    times.update(submission=int(job.submit_time), eligible=int(job.submit_time), limit=limit)
     return {
-        "job_id": job.job_id,
+        "job_id": job.shown_id,
+        "cluster": job.cluster,
+        "partition": job.partition,
         "name": job.name,
         "user": job.user,
         "account": job.account,
-        "nodes": job.node,
-        "allocation_nodes": 1,
+        "nodes": job.node_list or job.node,
+        "allocation_nodes": job.node_count or 1,
         "working_directory": job.workdir,
         "comment": {"administrator": None, "job": job.comment, "system": None},
         "state": {

@@ -69,5 +69,28 @@ _V2 = (
     )""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# V3: what a job or step of a Slurm cluster keeps of it, and the limits and CPUs that
+# sacct's Timelimit, AllocCPUS and CPUTime show. A job of kind 'slurm' is a Slurm job's record:
+# shown under Slurm's job id, its end taken from Slurm's accounting (accounting/slurm_settle.py).
+_V3 = (
+    "ALTER TABLE jobs ADD COLUMN cluster TEXT",  # Slurm's cluster: where the job ran, if in one
+    "ALTER TABLE jobs ADD COLUMN slurm_job_id INTEGER",  # the Slurm job it ran in, or is
+    "ALTER TABLE jobs ADD COLUMN partition TEXT",
+    "ALTER TABLE jobs ADD COLUMN time_limit REAL",  # seconds; NULL: UNLIMITED
+    "ALTER TABLE jobs ADD COLUMN alloc_cpus INTEGER",
+    "ALTER TABLE jobs ADD COLUMN node_count INTEGER",
+    "ALTER TABLE jobs ADD COLUMN node_list TEXT",  # Slurm's NodeList; NULL: the node
+    # on a server's queue: the host's node index in the Slurm job (SLURM_NODEID), which
+    # numbers its steps apart from other hosts' (records.py)
+    "ALTER TABLE jobs ADD COLUMN slurm_node_index INTEGER",
+    "ALTER TABLE steps ADD COLUMN slurm_step TEXT",  # Slurm's step id ('0', 'batch'), if any
+    "ALTER TABLE steps ADD COLUMN slurm_task INTEGER",  # the task's rank in it
+    "ALTER TABLE steps ADD COLUMN slurm_node TEXT",  # Slurm's name of the node
+    "ALTER TABLE steps ADD COLUMN alloc_cpus INTEGER",
+    "ALTER TABLE steps ADD COLUMN time_limit REAL",  # exitwrap's --timeout, seconds
+    "ALTER TABLE steps ADD COLUMN start_errno INTEGER",  # why a command could not start
+    "CREATE INDEX jobs_by_slurm_id ON jobs (slurm_job_id) WHERE slurm_job_id IS NOT NULL",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 VERSION = len(MIGRATIONS)

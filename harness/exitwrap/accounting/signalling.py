@@ -1,4 +1,4 @@
-"""Sending TERM to the recording exitwraps of a job or step being cancelled.
+"""Sending TERM (or cancel -s's signal) to the recording exitwraps of a job or step.
 
 A process is signalled only when its pid, boot id and start time all
 still match what was recorded (process.py), so a reused pid is never hit,
@@ -38,9 +38,11 @@ def _owned(process: Identity, job_owner: int, uid: int) -> bool:
     return found == job_owner if found is not None else uid == job_owner != ROOT
 
 
-def terminate(processes: Iterable[Identity], *, job_owner: int, uid: int) -> list[str]:
-    """Send TERM to each process still running here that is the job owner's (uid is who
-    asks); returns where the others run (``where``), once each."""
+def terminate(
+    processes: Iterable[Identity], number: int = signal.SIGTERM, *, job_owner: int, uid: int
+) -> list[str]:
+    """Send TERM (or that signal) to each process still running here that is the job owner's
+    (uid is who asks); returns where the others run (``where``), once each."""
     elsewhere: list[str] = []
     signalled: set[int] = set()
     for process in processes:
@@ -50,7 +52,7 @@ def terminate(processes: Iterable[Identity], *, job_owner: int, uid: int) -> lis
         if process.pid in signalled or alive is not True or not _owned(process, job_owner, uid):
             continue
         try:
-            os.kill(process.pid, signal.SIGTERM)
+            os.kill(process.pid, number)
         except ProcessLookupError:
             continue
         signalled.add(process.pid)

@@ -12,6 +12,7 @@ from exitwrap.accounting.ingest import catch_up, write
 from exitwrap.accounting.maintenance import check
 from exitwrap.accounting.records import load
 from exitwrap.accounting.signalling import ANOTHER_NAMESPACE
+from exitwrap.accounting.slurm_settle import settle
 from exitwrap.accounting.store import open_for_reading
 
 TYPE_CHECKING = False
@@ -47,6 +48,9 @@ class SQLiteBackend(Closing):
 
     def write(self, body: Callable[[Session], Result]) -> Result:
         return write(self.database, body)
+
+    def settle_slurm(self, jobs: list[JobRecord]) -> bool:
+        return settle(self.database, jobs)
 
     def aliases(self, job_id: int) -> list[int]:
         return [job_id]

@@ -6,10 +6,19 @@ import os
 import sys
 
 from exitwrap.accounting import users
+from exitwrap.accounting.display import make_view
 from exitwrap.accounting.modify import LIST_FORMAT, modify, success_message
 from exitwrap.accounting.recorder import configured_database
 from exitwrap.accounting.records import Selection
-from exitwrap.accounting.sacct import lines, number, parse_format, parse_job_id, query, table
+from exitwrap.accounting.sacct import (
+    lines,
+    number,
+    parse_clusters,
+    parse_format,
+    parse_job_id,
+    query,
+    table,
+)
 from exitwrap.cli.common import EXIT_OK, fail
 from exitwrap.cli.options import Option, help_text, parse
 from exitwrap.errors import UsageError
@@ -22,6 +31,7 @@ if TYPE_CHECKING:
 PROG = "exitcodes jobexitmod"
 LARGEST_CODE = 2**31  # said to be out of range (1) rather than malformed (2), up to this
 OPTIONS = (
+    Option("-c", "--cluster", "the job of this Slurm cluster ('none': exitwrap's own)", "NAME"),
     Option("-e", "--exit-code", "set the derived exit code (0-255)", "CODE"),
     Option("-r", "--reason", "set the job's comment", "TEXT"),
     Option("-l", "--list", "show the job's exit codes and comment"),
@@ -33,7 +43,10 @@ ABOUT = (
     "comment. Only the job's owner or root may change them (on a server: its owner or an "
     "exitwrap administrator, as the server decides)."
 )
-FOOTER = "Exit status: 0 done, 1 unknown job, a code out of range or a refusal, 2 bad usage."
+FOOTER = (
+    "Exit status: 0 done (-l of an unknown job prints the header alone, as sjobexitmod "
+    "does), 1 an unknown job to change, a code out of range or a refusal, 2 bad usage."
+)
 
 
 def _job_id(operands: Sequence[str]) -> int:
@@ -61,18 +74,23 @@ def run(argv: Sequence[str]) -> int:
     job_id = _job_id(parsed.operands)
     code, reason = _code(parsed.value("exit_code")), parsed.value("reason")
     path = configured_database(os.environ)
+    cluster = parsed.value("cluster")
+    clusters = None if cluster is None else parse_clusters(cluster)
     if parsed.flag("list"):
         if code is not None or reason is not None:
             raise UsageError(f"-l lists only: {PROG} -l JOBID")
-        selection = Selection(jobs={job_id: None}, with_steps=False)
+        selection = Selection(jobs={job_id: None}, with_steps=False, clusters=clusters)
         notices: list[str] = []
         jobs = query(path, selection, notices)
-        sys.stdout.write(table(lines(jobs, selection), parse_format(LIST_FORMAT)))
+        view, warning = make_view(os.environ)
+        if warning is not None:
+            notices.append(warning)
+        sys.stdout.write(table(lines(jobs, selection), parse_format(LIST_FORMAT), view))
         for notice in notices:
             fail(PROG, f"warning: {notice}")
         return EXIT_OK
     if code is None and reason is None:
         raise UsageError("either a reason string (-r) or an exit code (-e) is required")
-    modify(path, job_id, code=code, comment=reason, uid=users.uid())
+    modify(path, job_id, code=code, comment=reason, uid=users.uid(), clusters=clusters)
     sys.stdout.write(success_message(job_id))
     return EXIT_OK

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 DEFAULT_KILL_AFTER_S = 10.0
 SIGNAL_STYLES = ("shell", "reraise")
+START_FAILURE_STYLES = ("shell", "errno")
 OWN_FAILURE = 125  # exitwrap's own status: never remapped, never a remap target
 
 HELP = """\
@@ -41,19 +42,35 @@ options:
                       terminal), signal the whole group, and clean up what
                       is left of it when COMMAND ends
   --signal-style shell|reraise
-                      a signal death N exits 128+N (shell, the default), or
-                      is raised again on exitwrap itself (reraise)
+                      a signal death N exits 128+N (shell), or is raised
+                      again on exitwrap itself (reraise); the default is
+                      shell, and reraise inside a Slurm job
+  --start-failure shell|errno
+                      a command that cannot start exits 127 or 126 (shell),
+                      or with the errno of its failed exec, as slurmstepd
+                      does (errno); the default is shell, and errno for the
+                      task of an srun step
   --remap FROM:TO     turn final status FROM into TO (repeatable; 0-255;
                       never 125)
   --shell NAME        run COMMAND as a snippet for that shell (bash, dash,
                       ksh93, ...; NAME=/path too), ARGS being its $1...
   --json FILE         write the observation (the full status model) to FILE
-  --batch             run SCRIPT as a new job's batch step and say
-                      "Submitted batch job N" on stderr; exitwrap calls
-                      inside it become the job's steps N.0, N.1, ...
+  --batch             run SCRIPT (a path, as sbatch takes it; run by the
+                      interpreter its #! line names, else by sh) as a new
+                      job's batch step, and say "Submitted batch job N" on
+                      stderr; exitwrap calls inside it become the job's
+                      steps N.0, N.1, ...; its #SBATCH -J -A -t -o -e lines
+                      count as those options (the command line wins); it
+                      runs in a process group of its own, which its time
+                      limit and its end clean up, as Slurm's do
   -q, --quiet         do not say "Submitted batch job N"
-  -J, --job-name NAME, -A, --account NAME, --comment TEXT
-                      stored with the job, as in Slurm
+  -J, --job-name NAME name the step (and a job exitwrap starts), as srun -J
+  -A, --account NAME, --comment TEXT
+                      stored with a job exitwrap starts, as in Slurm
+  -o, --output FILE, -e, --error FILE
+                      with --batch: the script's stdout and stderr, as
+                      sbatch takes them (%j job id, %x job name, %u user,
+                      %N node, %% a %)
   --redact            record only the command's name, not its arguments
   --no-record         do not record (also: EXITWRAP_DB=off)
   -h, --help          show this help and exit
@@ -76,6 +93,9 @@ environment:
   EXITWRAP_JOB_ID   set for COMMAND: the job it belongs to (and, for a step,
   EXITWRAP_STEP_ID  its step); an exitwrap run with EXITWRAP_JOB_ID set
                     records a step of that job
+  SLURM_JOB_ID      inside a Slurm job (with SLURM_STEP_ID, SLURMD_NODENAME,
+                    SLURM_CLUSTER_NAME): steps are recorded under that
+                    Slurm job, shown by exitcodes sacct -j SLURM_JOB_ID
 """
 
 
@@ -87,16 +107,20 @@ class Options:
         "batch",
         "command",
         "comment",
+        "error_path",
+        "given",
         "group",
         "job_name",
         "json_path",
         "kill_after_s",
+        "output_path",
         "quiet",
         "record",
         "redact",
         "remaps",
         "shell",
         "signal_style",
+        "start_failure",
         "timeout_s",
     )
 
@@ -105,7 +129,8 @@ class Options:
         self.timeout_s = 0.0  # 0: no limit
         self.kill_after_s = DEFAULT_KILL_AFTER_S
         self.group = False
-        self.signal_style = "shell"
+        self.signal_style: Optional[str] = None  # None: as the context decides (run.py)
+        self.start_failure: Optional[str] = None
         self.remaps: list[tuple[int, int]] = []  # applied in order, the last match wins
         self.shell: Optional[str] = None
         self.json_path: Optional[str] = None
@@ -116,6 +141,9 @@ class Options:
         self.comment: Optional[str] = None
         self.redact = False
         self.record = True
+        self.output_path: Optional[str] = None  # --batch's -o and -e patterns
+        self.error_path: Optional[str] = None
+        self.given: set[str] = set()  # the attributes the command line set
 
 
 class HelpRequested(Exception):
@@ -147,10 +175,13 @@ def _duration(*, bare_number: bool) -> Callable[[str, str], float]:
     return read
 
 
-def _signal_style(text: str, option: str) -> str:
-    if text not in SIGNAL_STYLES:
-        raise UsageError(f"{option} wants shell or reraise, got {text!r}")
-    return text
+def _one_of(choices: tuple[str, ...]) -> Callable[[str, str], str]:
+    def read(text: str, option: str) -> str:
+        if text not in choices:
+            raise UsageError(f"{option} wants {' or '.join(choices)}, got {text!r}")
+        return text
+
+    return read
 
 
 def _text(text: str, option: str) -> str:
@@ -170,7 +201,8 @@ _VALUED: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "-t": ("timeout_s", _duration(bare_number=False)),
     "--kill-after": ("kill_after_s", _duration(bare_number=True)),
     "-k": ("kill_after_s", _duration(bare_number=True)),
-    "--signal-style": ("signal_style", _signal_style),
+    "--signal-style": ("signal_style", _one_of(SIGNAL_STYLES)),
+    "--start-failure": ("start_failure", _one_of(START_FAILURE_STYLES)),
     "--remap": ("remaps", _remap),
     "--shell": ("shell", _text),
     "--json": ("json_path", _text),
@@ -179,6 +211,10 @@ _VALUED: dict[str, tuple[str, Callable[[str, str], object]]] = {
     "--account": ("account", _text),
     "-A": ("account", _text),
     "--comment": ("comment", _comment),
+    "--output": ("output_path", _text),
+    "-o": ("output_path", _text),
+    "--error": ("error_path", _text),
+    "-e": ("error_path", _text),
 }
 
 # flag -> (the attribute it sets, to what)
@@ -221,6 +257,7 @@ def parse(argv: Sequence[str]) -> Options:
                 raise UsageError(f"{name} takes no value")
             attribute, setting = _FLAGS[name]
             setattr(options, attribute, setting)
+            options.given.add(attribute)
         elif name in _VALUED:
             if value is None:
                 index += 1
@@ -233,10 +270,13 @@ def parse(argv: Sequence[str]) -> Options:
                 current.append(read(value, name))
             else:
                 setattr(options, attribute, read(value, name))
+            options.given.add(attribute)
         else:
             raise UsageError(f"unknown option {word!r}")
         index += 1
     options.command = list(argv[index:])
     if not options.command:
         raise UsageError("no command given" + (" (--batch wants SCRIPT)" if options.batch else ""))
+    if not options.batch and {"output_path", "error_path"} & options.given:
+        raise UsageError("-o/--output and -e/--error go with --batch")
     return options

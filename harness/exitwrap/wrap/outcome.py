@@ -1,7 +1,9 @@
 """exitwrap's own exit: the status it returns for how the child ended, or the signal it dies of.
 
 The order is fixed: a fired timeout is 124; otherwise the child's code, or
-128+N for a death by signal N; then --remap rewrites the number. With
+128+N for a death by signal N (a command that could not start: 127 or 126,
+or with --start-failure=errno the errno of its exec); then --remap rewrites
+the number. With
 --signal-style=reraise a signal death that no remap matched is raised again
 on exitwrap itself, so its parent sees a true signal death (as GNU timeout
 does): the default disposition back, core dumps off, the signal unblocked.
@@ -46,9 +48,12 @@ def decide(
     timed_out: bool,
     remaps: Sequence[tuple[int, int]],
     reraise: bool,
+    start_errno: Optional[int] = None,
 ) -> Exit:
     """The exit for how the child ended; a remapped status is exited with, never re-raised."""
     status = TIMED_OUT if timed_out else termination.shell_status(SIGNAL_BASE)
+    if start_errno is not None:
+        status = start_errno & 0xFF
     mapped = dict(remaps).get(status)
     if mapped is not None:
         return Exit(mapped)

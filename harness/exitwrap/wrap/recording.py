@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
     from exitwrap.accounting.recorder import Recorder, StepTicket
     from exitwrap.wrap.options import Options
+    from exitwrap.wrap.supervise import Ended
 
 JOB_ID_ENV = "EXITWRAP_JOB_ID"
 STEP_ID_ENV = "EXITWRAP_STEP_ID"
@@ -70,8 +71,8 @@ class Recording:
 
     @property
     def step(self) -> Optional[str]:
-        """``N.0``, ``N.batch``: the recorded step, once begun."""
-        return None if self.ticket is None else f"{self.ticket.job_id}.{self.ticket.step}"
+        """``N.0``, ``N.batch``: the recorded step as sacct shows it, once begun."""
+        return None if self.ticket is None else self.ticket.shown
 
     def begin(self, argv: Sequence[str]) -> dict[str, str]:
         """Record the start; returns what the child's environment gains (the job and step ids)."""
@@ -79,6 +80,8 @@ class Recording:
             return {}
         options = self.options
         try:
+            from exitwrap.accounting.slurm import allocation
+
             self.ticket, warning = self.recorder.begin(
                 argv=argv,
                 redact=options.redact,
@@ -89,6 +92,9 @@ class Recording:
                 account=options.account,
                 comment=options.comment,
                 pid=os.getpid(),
+                step_name=None if options.batch else options.job_name,
+                time_limit=options.timeout_s or None,
+                slurm=allocation(self.environ),
             )
         except Exception as error:
             self._failed(error)
@@ -102,17 +108,20 @@ class Recording:
             return {JOB_ID_ENV: job_id}
         return {JOB_ID_ENV: job_id, STEP_ID_ENV: self.ticket.step}
 
-    def finish(
-        self, wait_status: int, *, timed_out: bool, rusage: Optional[tuple[int, float, float]]
-    ) -> None:
+    def finish(self, ended: Ended) -> None:
         if self.recorder is None or self.ticket is None:
             return
         try:
             self.recorder.finish(
-                self.ticket, wait_status=wait_status, timed_out=timed_out, rusage=rusage
+                self.ticket,
+                wait_status=ended.wait_status,
+                timed_out=ended.timed_out,
+                rusage=ended.rusage,
+                start_errno=ended.start_errno,
             )
-            # a job has ended: a server's queue goes to it now, in the background
-            unpushed = self.recorder.push_in_background() if self.ticket.ends_job else None
+            # a job (or a Slurm job's step) has ended: a server's queue goes to it now, in the
+            # background
+            unpushed = self.recorder.push_in_background() if self.ticket.pushes else None
             self.recorder.close()
         except Exception as error:
             self._failed(error)

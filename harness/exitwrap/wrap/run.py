@@ -4,14 +4,27 @@ The order matters: signals are blocked before anything else, so none that
 arrives from here on is lost; a termination request that arrives before the
 command has started cancels it (it ends as if killed by that signal); the
 --json file is opened before the command starts, so a bad path fails first.
+
+Inside a Slurm job (its SLURM_* variables) a signal death is re-raised by
+default, and the task of an srun step that cannot start its command exits
+with the exec's errno, as slurmstepd would have: Slurm's record of a wrapped
+step is then the bare command's. The options say otherwise when given.
+
+--batch runs the script in a process group of its own, as --group does (and as
+slurmstepd runs a batch script in a session of its own): a time limit ends all
+of it, and what the script leaves running when it ends is ended too; signals
+passed on go to the script alone, and exitcodes cancel signals each step's
+exitwrap itself.
 """
 
 # ruff: noqa: PLC0415  (lazy imports: each wrapped command pays for every import)
 
 from __future__ import annotations
 
+import os
 import time
 
+from exitwrap.accounting.slurm import allocation, task_of_step
 from exitwrap.status import Termination
 from exitwrap.wrap.messages import say, shown, warn
 from exitwrap.wrap.options import OWN_FAILURE
@@ -19,6 +32,7 @@ from exitwrap.wrap.outcome import Exit, decide, die_of
 from exitwrap.wrap.recording import Recording
 from exitwrap.wrap.signals import (
     FORWARDED,
+    GROUP_SENDER_ENV,
     HARMLESS,
     child_defaults,
     ignored_on_entry,
@@ -33,11 +47,33 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Callable, Optional
 
+    from exitwrap.accounting.slurm import Allocation
     from exitwrap.wrap.options import Options
     from exitwrap.wrap.report import JsonTarget
     from exitwrap.wrap.signals import SignalSource
 else:
     import _signal
+
+
+class Launch:
+    """What runs: the command line, and for --batch the script's -o/-e files, opened once the
+    job has its id."""
+
+    __slots__ = ("argv", "outputs")
+
+    def __init__(self, argv: list[str], *, outputs: bool = False) -> None:
+        self.argv = argv
+        self.outputs = outputs
+
+    def redirects(self, options: Options, recording: Recording) -> list[tuple[int, int]]:
+        if not self.outputs or not (options.output_path or options.error_path):
+            return []
+        from exitwrap.wrap.batch import open_outputs
+
+        ticket = recording.ticket
+        job_id = str(ticket.shown_job) if ticket is not None else "0"
+        name = options.job_name or os.path.basename(options.command[0])
+        return open_outputs(options, job_id, name)
 
 
 def _open_json(path: Optional[str]) -> Optional[JsonTarget]:
@@ -62,9 +98,11 @@ def _supervised(
     environ: Mapping[str, str],
     source: SignalSource,
     ignored: frozenset[int],
+    redirects: list[tuple[int, int]],
 ) -> Ended:
     terminal = None
-    if options.group:
+    own_group = options.group or options.batch  # a batch script's processes end with it
+    if own_group:
         from exitwrap.wrap.group import Terminal, become_subreaper
 
         become_subreaper()
@@ -75,19 +113,24 @@ def _supervised(
             argv,
             environ,
             defaults,
-            own_group=options.group,
+            own_group=own_group,
             terminal=None if terminal is None else terminal.fd,
+            redirects=redirects,
         )
     except SpawnFailure:
         if terminal is not None:
             terminal.take_back()
         raise
+    finally:
+        for fd in {fd for fd, _ in redirects}:
+            os.close(fd)
     if terminal is not None:
         terminal.hand_over(pid)
     supervisor = Supervisor(
         pid,
         source,
-        group=options.group,
+        group=own_group,
+        forward_to_group=options.group,
         timeout_s=options.timeout_s,
         kill_after_s=options.kill_after_s,
         terminal=terminal,
@@ -98,7 +141,7 @@ def _supervised(
 def _not_started(failure: SpawnFailure) -> Ended:
     """A command that could not start ends with exitwrap's status for that, as an exit code."""
     say(str(failure))
-    return Ended(failure.status << 8, error=str(failure))
+    return Ended(failure.status << 8, error=str(failure), start_errno=failure.errno)
 
 
 def _execute(
@@ -108,6 +151,7 @@ def _execute(
     recording: Recording,
     source: SignalSource,
     ignored: frozenset[int],
+    launch: Launch,
 ) -> Ended:
     """Begin the record, then start and supervise the command: how it ended, or why not."""
     additions = recording.begin(argv)
@@ -115,7 +159,11 @@ def _execute(
     if cancelled is not None:
         return Ended(cancelled, error=f"not started: signal {cancelled} arrived first")
     try:
-        return _supervised(options, argv, {**environ, **additions}, source, ignored)
+        redirects = launch.redirects(options, recording)
+        env = {**environ, **additions}
+        if options.group or options.batch:
+            env[GROUP_SENDER_ENV] = str(os.getpid())
+        return _supervised(options, launch.argv, env, source, ignored, redirects)
     except SpawnFailure as failure:
         return _not_started(failure)
 
@@ -153,8 +201,10 @@ def _wrap(
     source: SignalSource,
     ignored: frozenset[int],
     not_runnable: Optional[SpawnFailure] = None,
+    launch: Optional[Launch] = None,
 ) -> Exit:
-    """Run argv (or record why it cannot run), and decide how exitwrap ends."""
+    """Run argv (or what launch says for it; or record why it cannot run), and decide how
+    exitwrap ends."""
     started = time.monotonic()
     try:
         json_target = _open_json(options.json_path)
@@ -166,13 +216,15 @@ def _wrap(
         recording.begin(argv)
         ended = _not_started(not_runnable)
     else:
-        ended = _execute(options, argv, environ, recording, source, ignored)
-    recording.finish(ended.wait_status, timed_out=ended.timed_out, rusage=ended.rusage)
+        ended = _execute(options, argv, environ, recording, source, ignored, launch or Launch(argv))
+    recording.finish(ended)
+    errno_style = options.start_failure == "errno"
     decided = decide(
         Termination.from_wait_status(ended.wait_status),
         timed_out=ended.timed_out,
         remaps=options.remaps,
         reraise=options.signal_style == "reraise",
+        start_errno=ended.start_errno if errno_style else None,
     )
     if json_target is not None:
         elapsed = time.monotonic() - started
@@ -194,18 +246,51 @@ def _wrap_snippet(
         return _wrap(options, options.command, environ, source, ignored, failure)
 
 
+def _wrap_batch(
+    options: Options, environ: Mapping[str, str], source: SignalSource, ignored: frozenset[int]
+) -> Exit:
+    """--batch: the script as sbatch takes it, read for its #! and #SBATCH lines first."""
+    from exitwrap.wrap.batch import prepare
+
+    try:
+        argv = prepare(options)
+    except SpawnFailure as failure:
+        return _wrap(options, options.command, environ, source, ignored, failure)
+    return _wrap(
+        options, options.command, environ, source, ignored, launch=Launch(argv, outputs=True)
+    )
+
+
+def settle_styles(
+    options: Options, environ: Mapping[str, str], slurm: Optional[Allocation]
+) -> None:
+    """The context's defaults for what the command line left open: inside a Slurm job a
+    signal death is re-raised, and an srun step's task reports a failed exec by its errno."""
+    if options.signal_style is None:
+        options.signal_style = "shell" if slurm is None else "reraise"
+    if options.start_failure is None:
+        options.start_failure = "errno" if slurm is not None and task_of_step(environ) else "shell"
+
+
 def run(
     options: Options,
     environ: Mapping[str, str],
-    make_source: Callable[[tuple[int, ...]], SignalSource] = signal_source,
+    make_source: Callable[..., SignalSource] = signal_source,
 ) -> int:
     """Run the command as options say; return exitwrap's exit status (or die of a signal).
 
     The re-raise comes last, once everything the run set up is cleaned up.
     """
+    slurm = allocation(environ)
+    settle_styles(options, environ, slurm)
     ignored = ignored_on_entry()
-    source = make_source(tuple(n for n in FORWARDED if n not in ignored))
-    if options.shell is None:
+    forwarded = tuple(n for n in FORWARDED if n not in ignored)
+    sender = environ.get(GROUP_SENDER_ENV, "")
+    group_sender = int(sender) if sender.isascii() and sender.isdigit() else None
+    source = make_source(forwarded, in_slurm=slurm is not None, group_sender=group_sender)
+    if options.batch:
+        decided = _wrap_batch(options, environ, source, ignored)
+    elif options.shell is None:
         decided = _wrap(options, options.command, environ, source, ignored)
     else:
         decided = _wrap_snippet(options, environ, source, ignored)

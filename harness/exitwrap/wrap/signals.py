@@ -13,6 +13,13 @@ child's business. Elsewhere (macOS has no sigwaitinfo) sigwait(2) gives no
 origin: INT, QUIT, HUP, WINCH, TSTP, TTIN and TTOU count as the terminal's
 while exitwrap's process group is the terminal's foreground group, ALRM is
 the timeout's own, and PIPE and XFSZ stay ignored, as Python leaves them.
+Inside a Slurm job, a signal whose sender (si_pid) is a slurmstepd was sent
+to every process of the step (scancel, a time limit, srun passing on a
+Ctrl-C): the child has it already, in whatever process group it is.
+Likewise a signal from the exitwrap named in ``EXITWRAP_GROUP_SENDER`` (an
+exitwrap above that runs its command in a process group of its own, as
+--group and --batch do, and signals that whole group: its timeout, the
+leftovers' clean-up) reached every process of the group.
 
 Imports ``_signal``, not ``signal``: the latter builds its enums at import,
 which costs more than everything else here together.
@@ -23,6 +30,8 @@ from __future__ import annotations
 import os
 import sys
 import time
+
+from exitwrap.accounting.slurm import is_stepd
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -37,12 +46,21 @@ FORWARDED = tuple(sorted(n for n in _signal.valid_signals() if n not in _NEVER))
 # the stops: from the terminal, they stop the child and, without --group, exitwrap itself
 STOPS = (_signal.SIGTSTP, _signal.SIGTTIN, _signal.SIGTTOU)
 # the ones a terminal sends to its foreground process group
-FROM_TERMINAL = (_signal.SIGINT, _signal.SIGQUIT, _signal.SIGHUP, _signal.SIGWINCH, *STOPS)
+TERMINAL_SIGNALS = (_signal.SIGINT, _signal.SIGQUIT, _signal.SIGHUP, _signal.SIGWINCH, *STOPS)
 # what does not end a process by default: arriving before the command starts, it cancels nothing
 HARMLESS = (_signal.SIGCONT, _signal.SIGURG, _signal.SIGWINCH, *STOPS)
 # Python sets these to SIG_IGN itself: whatever exitwrap's parent left, the child gets SIG_DFL
 PYTHONS_OWN = (_signal.SIGPIPE, getattr(_signal, "SIGXFSZ", _signal.SIGPIPE))
-SI_KERNEL = 0x80  # Linux <asm-generic/siginfo.h>
+SI_USER = 0  # Linux <asm-generic/siginfo.h>: sent by kill(2)
+SI_KERNEL = 0x80  # sent by the kernel: a terminal's signal to its foreground group
+# where a signal came from, as SignalSource.next tells it
+FROM_KILL = 0  # kill(2) aimed at exitwrap: only exitwrap has it
+FROM_TERMINAL = 1  # the terminal's foreground group has it (the child too, unless --group)
+FROM_STEPD = 2  # slurmstepd sent it to every process of the Slurm step: the child has it
+FROM_GROUP = (
+    3  # the exitwrap above sent it to exitwrap's whole group (the child too, unless --group)
+)
+GROUP_SENDER_ENV = "EXITWRAP_GROUP_SENDER"  # that exitwrap's pid, set for its command
 
 
 def ignored_on_entry() -> frozenset[int]:
@@ -95,22 +113,36 @@ def _foreground_terminal_group() -> bool:
 
 
 class SignalSource:
-    """The blocked signals, taken one at a time: (number, sent by the terminal) or None.
+    """The blocked signals, taken one at a time: (number, where it came from) or None.
 
     Python's SIG_IGN for PIPE and XFSZ is set back to the default once they are
     blocked, so that one sent to exitwrap waits to be forwarded instead of
     vanishing; one exitwrap's own write raised is dropped.
+
+    in_slurm: exitwrap runs inside a Slurm job, where slurmstepd may be the sender;
+    group_sender: the pid of the exitwrap above that signals exitwrap's group as a whole.
     """
 
-    def __init__(self, forwarded: tuple[int, ...]) -> None:
-        self.forwarded = forwarded
-        self.waited = {*forwarded, _signal.SIGCHLD}
+    extra_waited: tuple[int, ...] = ()  # what a subclass waits for besides
+    not_forwarded: tuple[int, ...] = ()  # what a subclass keeps out of the forwarded ones
+
+    def __init__(
+        self,
+        forwarded: tuple[int, ...],
+        *,
+        in_slurm: bool = False,
+        group_sender: Optional[int] = None,
+    ) -> None:
+        self.forwarded = tuple(n for n in forwarded if n not in self.not_forwarded)
+        self.in_slurm = in_slurm
+        self.group_sender = group_sender
+        self.waited = {*self.forwarded, _signal.SIGCHLD, *self.extra_waited}
         _signal.pthread_sigmask(_signal.SIG_BLOCK, self.waited)
         for number in PYTHONS_OWN:
             if number in self.waited:
                 _signal.signal(number, _signal.SIG_DFL)
 
-    def next(self, timeout: Optional[float]) -> Optional[tuple[int, bool]]:
+    def next(self, timeout: Optional[float]) -> Optional[tuple[int, int]]:
         """The next signal; None when timeout seconds passed first."""
         deadline = None if timeout is None else time.monotonic() + max(timeout, 0.0)
         while True:
@@ -123,9 +155,15 @@ class SignalSource:
                 info = found
             if info.si_signo in PYTHONS_OWN and info.si_pid == os.getpid():
                 continue  # exitwrap's own write to a closed pipe, or past a size limit
-            return info.si_signo, info.si_code == SI_KERNEL
+            if info.si_code == SI_KERNEL:
+                return info.si_signo, FROM_TERMINAL
+            if info.si_code == SI_USER and info.si_pid == self.group_sender:
+                return info.si_signo, FROM_GROUP
+            if self.in_slurm and info.si_code == SI_USER and is_stepd(info.si_pid):
+                return info.si_signo, FROM_STEPD
+            return info.si_signo, FROM_KILL
 
-    def take_pending(self) -> list[tuple[int, bool]]:
+    def take_pending(self) -> list[tuple[int, int]]:
         """The signals that arrived so far, consumed, in order."""
         taken = []
         while _signal.sigpending() & self.waited:
@@ -139,13 +177,10 @@ class SignalSource:
 class PortableSignalSource(SignalSource):
     """sigwait(2) with an interval timer for the timeout, where sigwaitinfo is missing."""
 
-    def __init__(self, forwarded: tuple[int, ...]) -> None:
-        kept = (_signal.SIGALRM, *PYTHONS_OWN)  # the timer's; ignored, as Python left them
-        super().__init__(tuple(n for n in forwarded if n not in kept))
-        self.waited.add(_signal.SIGALRM)
-        _signal.pthread_sigmask(_signal.SIG_BLOCK, self.waited)
+    extra_waited = (_signal.SIGALRM,)
+    not_forwarded = (_signal.SIGALRM, *PYTHONS_OWN)  # the timer's; ignored, as Python left them
 
-    def next(self, timeout: Optional[float]) -> Optional[tuple[int, bool]]:
+    def next(self, timeout: Optional[float]) -> Optional[tuple[int, int]]:
         if timeout is not None:
             if timeout <= 0 and not (_signal.sigpending() & self.waited - {_signal.SIGALRM}):
                 return None
@@ -154,11 +189,15 @@ class PortableSignalSource(SignalSource):
         _signal.setitimer(_signal.ITIMER_REAL, 0)
         if number == _signal.SIGALRM:
             return None
-        return number, number in FROM_TERMINAL and _foreground_terminal_group()
+        terminal = number in TERMINAL_SIGNALS and _foreground_terminal_group()
+        return number, FROM_TERMINAL if terminal else FROM_KILL
 
 
-def signal_source(forwarded: tuple[int, ...]) -> SignalSource:
-    """The best source this platform has (SI_KERNEL is Linux's)."""
+def signal_source(
+    forwarded: tuple[int, ...], *, in_slurm: bool = False, group_sender: Optional[int] = None
+) -> SignalSource:
+    """The best source this platform has (SI_KERNEL and si_pid are Linux's: elsewhere a
+    group's signal from the exitwrap above reaches a same-group child twice)."""
     if sys.platform.startswith("linux") and hasattr(_signal, "sigwaitinfo"):
-        return SignalSource(forwarded)
-    return PortableSignalSource(forwarded)
+        return SignalSource(forwarded, in_slurm=in_slurm, group_sender=group_sender)
+    return PortableSignalSource(forwarded, in_slurm=in_slurm, group_sender=group_sender)

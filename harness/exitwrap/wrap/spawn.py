@@ -28,11 +28,13 @@ NOT_RUNNABLE = 126
 
 
 class SpawnFailure(Exception):
-    """The command could not be started; ``status`` is exitwrap's exit status for that."""
+    """The command could not be started; ``status`` is exitwrap's exit status for that, and
+    ``errno`` the error of the failed exec (what slurmstepd exits with in its place)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, code: int = errno.ENOENT) -> None:
         super().__init__(message)
         self.status = status
+        self.errno = code
 
 
 def locate(name: str, environ: Mapping[str, str]) -> str:
@@ -85,9 +87,10 @@ def _diagnose(path: str, error: OSError) -> SpawnFailure:
         )
     if code == errno.ENOENT:
         return SpawnFailure(NOT_FOUND, f"{shown(path)}: {reason}")
+    code = code or errno.EINVAL
     if code == errno.EACCES and os.path.isdir(path):
-        return SpawnFailure(NOT_RUNNABLE, f"{shown(path)}: {os.strerror(errno.EISDIR)}")
-    return SpawnFailure(NOT_RUNNABLE, f"{shown(path)}: {reason}")
+        return SpawnFailure(NOT_RUNNABLE, f"{shown(path)}: {os.strerror(errno.EISDIR)}", code)
+    return SpawnFailure(NOT_RUNNABLE, f"{shown(path)}: {reason}", code)
 
 
 def _take_terminal_and_exec(
@@ -97,9 +100,12 @@ def _take_terminal_and_exec(
     defaults: Collection[int],
     terminal: int,
     report: int,
+    redirects: Sequence[tuple[int, int]],
 ) -> None:
     """In the forked child: lead a new group, own the terminal, reset signals, exec."""
     try:
+        for fd, target in redirects:
+            os.dup2(fd, target)
         os.setpgid(0, 0)
         _signal.pthread_sigmask(_signal.SIG_BLOCK, {_signal.SIGTTOU})  # we are not foreground yet
         os.tcsetpgrp(terminal, os.getpid())
@@ -120,6 +126,7 @@ def _spawn_in_foreground(
     environ: Mapping[str, str],
     defaults: Collection[int],
     terminal: int,
+    redirects: Sequence[tuple[int, int]],
 ) -> int:
     """Fork and exec with the terminal handed over before the command runs, as shells do.
 
@@ -132,7 +139,7 @@ def _spawn_in_foreground(
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        _take_terminal_and_exec(path, argv, environ, defaults, terminal, write_end)
+        _take_terminal_and_exec(path, argv, environ, defaults, terminal, write_end, redirects)
     os.close(write_end)
     try:  # noqa: SIM105  (contextlib costs exitwrap's start-up)
         os.setpgid(pid, pid)  # both sides set it, so neither depends on who runs first
@@ -154,22 +161,33 @@ def spawn(
     *,
     own_group: bool,
     terminal: Optional[int] = None,
+    redirects: Sequence[tuple[int, int]] = (),
 ) -> int:
     """Start argv (found on PATH) with the signals in defaults reset and nothing blocked.
 
     With own_group, the child leads a new process group; with a terminal too,
-    that group owns the terminal before the command runs.
+    that group owns the terminal before the command runs. redirects: (fd, target)
+    pairs dup2'd in the child (--batch's -o and -e).
     """
     path = locate(argv[0], environ)
     try:
         if own_group and terminal is not None:
-            return _spawn_in_foreground(path, list(argv), environ, defaults, terminal)
+            return _spawn_in_foreground(path, list(argv), environ, defaults, terminal, redirects)
+        actions = [(os.POSIX_SPAWN_DUP2, fd, target) for fd, target in redirects]
         if own_group:
             return os.posix_spawn(
-                path, list(argv), environ, setpgroup=0, setsigdef=defaults, setsigmask=()
+                path,
+                list(argv),
+                environ,
+                setpgroup=0,
+                setsigdef=defaults,
+                setsigmask=(),
+                file_actions=actions,
             )
-        return os.posix_spawn(path, list(argv), environ, setsigdef=defaults, setsigmask=())
+        return os.posix_spawn(
+            path, list(argv), environ, setsigdef=defaults, setsigmask=(), file_actions=actions
+        )
     except OSError as error:
         raise _diagnose(path, error) from None
     except ValueError as error:  # an embedded NUL byte
-        raise SpawnFailure(NOT_RUNNABLE, f"{shown(argv[0])}: {error}") from None
+        raise SpawnFailure(NOT_RUNNABLE, f"{shown(argv[0])}: {error}", errno.EINVAL) from None

@@ -13,7 +13,7 @@ import os
 import sys
 import time
 
-from exitwrap.wrap.signals import STOPS, stop
+from exitwrap.wrap.signals import FROM_GROUP, FROM_STEPD, FROM_TERMINAL, STOPS, stop
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,9 +32,10 @@ _MAXRSS_UNIT = 1024 if sys.platform == "darwin" else 1  # macOS reports bytes, L
 
 class Ended:
     """How the child ended: its raw wait status, its resource use, whether the timeout fired;
-    or, for a command that never ran, the status standing for that and why (``error``)."""
+    or, for a command that never ran, the status standing for that, why (``error``) and the
+    errno of its failed start."""
 
-    __slots__ = ("error", "rusage", "timed_out", "wait_status")
+    __slots__ = ("error", "rusage", "start_errno", "timed_out", "wait_status")
 
     def __init__(
         self,
@@ -43,11 +44,13 @@ class Ended:
         *,
         timed_out: bool = False,
         error: Optional[str] = None,
+        start_errno: Optional[int] = None,
     ) -> None:
         self.wait_status = wait_status
         self.rusage = rusage  # (max RSS KiB, user CPU s, system CPU s)
         self.timed_out = timed_out
         self.error = error
+        self.start_errno = start_errno
 
 
 class Supervisor:
@@ -57,20 +60,23 @@ class Supervisor:
         source: SignalSource,
         *,
         group: bool,
+        forward_to_group: bool = True,
         timeout_s: float,
         kill_after_s: float,
         terminal: Optional[Terminal] = None,
     ) -> None:
         self.pid = pid
         self.source = source
-        self.group = group
+        self.group = group  # the child leads a process group of its own
+        self.forward_to_group = forward_to_group  # passed-on signals go to all of it
         self.timeout_s = timeout_s
         self.kill_after_s = kill_after_s
         self.terminal = terminal
         self.timed_out = False
+        self.kill_at: Optional[float] = None  # when the timeout's KILL is due
 
-    def _send(self, number: int) -> None:
-        if self.group:
+    def _send(self, number: int, *, whole_group: bool = True) -> None:
+        if self.group and whole_group:
             from exitwrap.wrap.group import signal_group
 
             signal_group(self.pid, number)
@@ -80,16 +86,18 @@ class Supervisor:
             except ProcessLookupError:
                 return  # reaped already: nothing to signal
 
-    def _forward(self, event: tuple[int, bool]) -> None:
-        """Pass on a signal, given as the signal source's (number, from the terminal)."""
-        number, from_terminal = event
-        if from_terminal and not self.group:
-            # the terminal sent it to exitwrap's whole group: the child has it already; a
-            # stop (Ctrl-Z) stops exitwrap too, as it would have unblocked, for the shell's fg
+    def _forward(self, event: tuple[int, int]) -> None:
+        """Pass on a signal, given as the signal source's (number, where it came from)."""
+        number, origin = event
+        if origin == FROM_STEPD:
+            return  # slurmstepd sent it to every process of the step: the child has it
+        if origin in (FROM_TERMINAL, FROM_GROUP) and not self.group:
+            # sent to exitwrap's whole group: the child has it already; a stop (Ctrl-Z) stops
+            # exitwrap too, as it would have unblocked, for the shell's fg (or the CONT after)
             if number in STOPS:
                 stop(number)
             return
-        self._send(number)
+        self._send(number, whole_group=self.forward_to_group)
 
     def _deadline_passed(self) -> Optional[float]:
         """Act on the passed deadline; return the next one."""
@@ -97,7 +105,8 @@ class Supervisor:
             self.timed_out = True
             self._send(_signal.SIGTERM)
             self._send(_signal.SIGCONT)  # a stopped child must run to act on the TERM
-            return time.monotonic() + self.kill_after_s if self.kill_after_s else None
+            self.kill_at = time.monotonic() + self.kill_after_s if self.kill_after_s else None
+            return self.kill_at
         self._send(_signal.SIGKILL)
         return None
 
@@ -158,14 +167,19 @@ class Supervisor:
         return True
 
     def _clean_up_group(self) -> None:
-        """What is left of the group gets TERM, then KILL after --kill-after (as dumb-init)."""
+        """What is left of the group gets TERM, then KILL after --kill-after (as dumb-init);
+        after a fired timeout it has had its TERM, and gets the timeout's KILL when due."""
         from exitwrap.wrap.group import group_alive
 
         if not group_alive(self.pid):
             return
-        self._send(_signal.SIGTERM)
-        self._send(_signal.SIGCONT)
-        if not self.kill_after_s or self._wait_for_leftovers(self.kill_after_s):
+        if self.timed_out:
+            kill_at = self.kill_at
+        else:
+            self._send(_signal.SIGTERM)
+            self._send(_signal.SIGCONT)
+            kill_at = time.monotonic() + self.kill_after_s if self.kill_after_s else None
+        if kill_at is None or self._wait_for_leftovers(max(0.0, kill_at - time.monotonic())):
             return
         self._send(_signal.SIGKILL)
         self._wait_for_leftovers(AFTER_KILL_S)

@@ -25,6 +25,7 @@ from exitwrap.accounting.server.database import Server
 from exitwrap.accounting.server.push import Pushed, note_failure, push
 from exitwrap.accounting.server.schema import VERSION
 from exitwrap.accounting.signalling import ANOTHER_NAMESPACE
+from exitwrap.accounting.slurm_settle import show_slurm_ends
 from exitwrap.accounting.spool import RecordingError
 from exitwrap.accounting.store import DatabaseBusy, DatabaseError
 
@@ -82,6 +83,12 @@ class ServerBackend(Closing):
         server = self.server
         with server.connection.transaction():
             return body(server.session())
+
+    def settle_slurm(self, jobs: list[JobRecord]) -> bool:
+        """Shown, not stored: the hosts that recorded the jobs store Slurm's ends at their next
+        push (their users may not change those columns here)."""
+        show_slurm_ends(jobs)
+        return False
 
     def aliases(self, job_id: int) -> list[int]:
         return self.queue.ids().aliases(job_id)

@@ -16,10 +16,11 @@ the background when a job ends bring it to the server:
    of any spool: a record's owner is its file's owner, and a record that
    is not the queue's user's stays in the spool; an id the server holds
    for another run (a counter rewound by hand) is renumbered
-   (renumber.py: the server's runs are ``Held``). Every row there goes to
-   the server in one transaction through its record functions, keyed by
-   (job, step): sending a row again does no harm; so do the notes of what
-   was renumbered.
+   (renumber.py: the server's runs are ``Held``). Slurm's ends of the
+   Slurm jobs' records there are stored (slurm_settle.py). Every row there
+   goes to the server in one transaction through its record functions,
+   keyed by (job, step): sending a row again does no harm; so do the
+   notes of what was renumbered.
 4. Once the server has committed, the jobs and steps that are over leave
    the file, then the ingested records leave the spool. A failure
    anywhere before leaves both as they were, for the next push.
@@ -50,11 +51,13 @@ from exitwrap.accounting.ingest import ingest
 from exitwrap.accounting.location import Ids
 from exitwrap.accounting.process import Identity, is_alive, uid
 from exitwrap.accounting.records import settled_state
-from exitwrap.accounting.renumber import NOTED, Held
+from exitwrap.accounting.renumber import JOB_IDENTITY, NOTED, Held
 from exitwrap.accounting.server.connection import command_bytes
 from exitwrap.accounting.server.connection import explain as server_error
 from exitwrap.accounting.server.schema import JOB_FIELDS, STEP_FIELDS
 from exitwrap.accounting.signalling import terminate
+from exitwrap.accounting.slurm import JOB_KIND as SLURM_KIND
+from exitwrap.accounting.slurm_settle import settle_queue
 from exitwrap.accounting.spool import RecordingError, discard
 from exitwrap.accounting.states import RUNNING
 from exitwrap.accounting.store import (
@@ -101,7 +104,8 @@ class Sent:
 
     def sendable(self, row: tuple[Any, ...], ids: Ids) -> tuple[Any, ...]:
         """The row as the record function takes it: the id everyone sees, the command as bytes,
-        no cancel request (a user's own change, never a push's)."""
+        not the cancel request read to judge the state (a user's own change, never a push's;
+        a job's cancel_uid field is who Slurm says cancelled a Slurm job)."""
         fields = list(row[: self.cancel])
         fields[0] = ids.public(fields[0])
         fields[self.command] = command_bytes(fields[self.command])
@@ -109,6 +113,7 @@ class Sent:
 
 
 _JOBS = Sent("record_job", JOB_FIELDS, "", "cancel_uid")
+_JOB_KIND = [name for name, _ in JOB_FIELDS].index("kind")
 _STEPS = Sent("record_step", STEP_FIELDS, "s.", "COALESCE(s.cancel_uid, j.cancel_uid)")
 _SPOOLED_STEPS = """SELECT s.job_id, s.step_index, s.start_time, s.node, s.pid
     FROM steps s JOIN unnest(?::bigint[], ?::integer[]) AS w(job_id, step_index)
@@ -256,7 +261,11 @@ def send(local: Connection, server: Server, ids: Ids) -> Pushed:
     """Every row of the queue's file to the server in one transaction, with the notes of what
     was renumbered; then, the server having committed, the rows of what is over and the notes
     leave the file (in the caller's transaction)."""
-    jobs = [_judged(row, _JOBS) for row in local.execute(f"SELECT {_JOBS.columns} FROM jobs")]
+    jobs = [
+        # a Slurm job's record has no process of exitwrap's: Slurm says when it ends
+        row if row[_JOB_KIND] == SLURM_KIND else _judged(row, _JOBS)
+        for row in local.execute(f"SELECT {_JOBS.columns} FROM jobs")
+    ]
     steps = [
         _judged(row, _STEPS)
         for row in local.execute(
@@ -302,7 +311,7 @@ def held_on_server(server: Server, spool: Backlog, ids: Ids) -> Held:
     session = server.session()
     wanted = sorted(public)
     for job_id, *identity in session.execute(
-        "SELECT job_id, start_time, node, pid FROM jobs WHERE job_id = ANY(?)", (wanted,)
+        f"SELECT job_id, {', '.join(JOB_IDENTITY)} FROM jobs WHERE job_id = ANY(?)", (wanted,)
     ):
         held.jobs[public[job_id]] = identity
     for job_id, last in session.execute(
@@ -332,6 +341,7 @@ def push(queue: Queue, server: Server) -> Pushed:
         with Transaction(local):
             held = held_on_server(server, spool, ids)
             batch = ingest(local, spool, held=held, owner=uid())
+            settle_queue(local, queue.database)
             pushed = send(local, server, ids)
         batch.settle(spool)
     except SQLiteError as error:

@@ -136,30 +136,38 @@ def _recorder(function: str, table: str, fields: Fields, on_conflict: str) -> st
     END $$"""
 
 
-def _record_job(process: Fields) -> str:
-    """record_job: a job sent again ends a RUNNING one once (CANCELLED when asked for)."""
+def _also(updates: tuple[str, ...]) -> str:
+    return "".join(f",\n                {update}" for update in updates)
+
+
+_ASKED = "old.cancel_uid IS NOT NULL"  # a job's end is CANCELLED when a cancel was asked for
+
+
+def _record_job(fields: Fields, asked: str = _ASKED, also: tuple[str, ...] = ()) -> str:
+    """record_job: a job sent again ends a RUNNING one once (CANCELLED when asked for); also:
+    what else a job sent again may change."""
     return _recorder(
         "record_job",
         "jobs",
-        _job_fields(process),
-        """ON CONFLICT (job_id) DO UPDATE SET
+        fields,
+        f"""ON CONFLICT (job_id) DO UPDATE SET
                 end_time = excluded.end_time,
-                state = CASE WHEN old.cancel_uid IS NOT NULL AND excluded.state <> 'RUNNING'
+                state = CASE WHEN {asked} AND excluded.state <> 'RUNNING'
                         THEN 'CANCELLED' ELSE excluded.state END,
                 reason = excluded.reason,
                 exit_status = excluded.exit_status,
-                next_step = GREATEST(old.next_step, excluded.next_step)""",
+                next_step = GREATEST(old.next_step, excluded.next_step){_also(also)}""",
     )
 
 
-def _record_step(process: Fields) -> str:
+def _record_step(fields: Fields, also: tuple[str, ...] = ()) -> str:
     """record_step: a step sent again ends a RUNNING one once (CANCELLED when its job or it
     was asked to be)."""
     return _recorder(
         "record_step",
         "steps",
-        _step_fields(process),
-        """ON CONFLICT (job_id, step_index) DO UPDATE SET
+        fields,
+        f"""ON CONFLICT (job_id, step_index) DO UPDATE SET
                 end_time = excluded.end_time,
                 state = CASE WHEN excluded.state <> 'RUNNING' AND (old.cancel_uid IS NOT NULL
                         OR EXISTS (SELECT FROM jobs j
@@ -169,7 +177,7 @@ def _record_step(process: Fields) -> str:
                 exit_status = excluded.exit_status,
                 max_rss_kib = excluded.max_rss_kib,
                 user_cpu = excluded.user_cpu,
-                system_cpu = excluded.system_cpu""",
+                system_cpu = excluded.system_cpu{_also(also)}""",
     )
 
 
@@ -291,8 +299,8 @@ _V1 = (
                 USING ERRCODE = '42501';
         END IF;
     END $$""",
-    _record_job(_V1_PROCESS),
-    _record_step(_V1_PROCESS),
+    _record_job(_job_fields(_V1_PROCESS)),
+    _record_step(_step_fields(_V1_PROCESS)),
     # privileges: nothing for PUBLIC; users through the functions and a few columns
     "REVOKE ALL ON ALL TABLES IN SCHEMA exitwrap FROM PUBLIC",
     "REVOKE ALL ON ALL FUNCTIONS IN SCHEMA exitwrap FROM PUBLIC",
@@ -308,8 +316,8 @@ _V1 = (
     f"GRANT USAGE ON SEQUENCE origin_numbers TO {ADMIN_ROLE}",
 )
 
-JOB_FIELDS = _job_fields(_V2_PROCESS)  # what record_job takes now, in order
-STEP_FIELDS = _step_fields(_V2_PROCESS)
+_V2_JOB = _job_fields(_V2_PROCESS)
+_V2_STEP = _step_fields(_V2_PROCESS)
 
 # V2, as the file's: the PID namespace of each recording process (a reader in another one
 # cannot judge its liveness), and the runs a push kept under a new id because theirs was taken
@@ -319,8 +327,8 @@ _V2 = (
     "ALTER TABLE steps ADD COLUMN pid_ns bigint",
     f"DROP FUNCTION {_signature('record_job', _job_fields(_V1_PROCESS))}",
     f"DROP FUNCTION {_signature('record_step', _step_fields(_V1_PROCESS))}",
-    _record_job(_V2_PROCESS),
-    _record_step(_V2_PROCESS),
+    _record_job(_V2_JOB),
+    _record_step(_V2_STEP),
     """CREATE TABLE renumbered (
         job_id bigint NOT NULL,
         step_index integer,
@@ -350,11 +358,61 @@ _V2 = (
     "REVOKE ALL ON ALL FUNCTIONS IN SCHEMA exitwrap FROM PUBLIC",
     f"GRANT SELECT ON renumbered TO {USER_ROLE}",
     f"GRANT ALL ON renumbered TO {ADMIN_ROLE}",
-    f"""GRANT EXECUTE ON FUNCTION {_signature("record_job", JOB_FIELDS)},
-        {_signature("record_step", STEP_FIELDS)},
+    f"""GRANT EXECUTE ON FUNCTION {_signature("record_job", _V2_JOB)},
+        {_signature("record_step", _V2_STEP)},
         note_renumbered(bigint, integer, bigint, integer, double precision)
         TO {USER_ROLE}, {ADMIN_ROLE}""",
 )
 
-MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2)
+# what a job or step of a Slurm cluster keeps of it (the SQLite schema's V3, schema.py)
+_SLURM_JOB = (
+    ("cluster", "text"),
+    ("slurm_job_id", "bigint"),
+    ("partition", "text"),
+    ("time_limit", _FLOAT),
+    ("alloc_cpus", "integer"),
+    ("node_count", "integer"),
+    ("node_list", "text"),
+    ("slurm_node_index", "integer"),
+)
+_SLURM_STEP = (
+    ("slurm_step", "text"),
+    ("slurm_task", "integer"),
+    ("slurm_node", "text"),
+    ("alloc_cpus", "integer"),
+    ("time_limit", _FLOAT),
+    ("start_errno", "integer"),
+)
+# what the record functions take now, in order (a job's cancel_uid last: Slurm's canceller)
+JOB_FIELDS = (*_V2_JOB, *_SLURM_JOB, ("cancel_uid", "bigint"))
+STEP_FIELDS = (*_V2_STEP, *_SLURM_STEP)
+
+# V3: Slurm's columns (as the file's V3); a Slurm job's record (kind 'slurm') takes Slurm's end
+# (state, times, limit, nodes, who cancelled it) when the host that recorded it pushes it
+# (slurm_settle.py); a step sent again keeps why its command could not start
+_V3 = (
+    *(f"ALTER TABLE jobs ADD COLUMN {name} {kind}" for name, kind in _SLURM_JOB),
+    *(f"ALTER TABLE steps ADD COLUMN {name} {kind}" for name, kind in _SLURM_STEP),
+    "CREATE INDEX jobs_by_slurm_id ON jobs (slurm_job_id) WHERE slurm_job_id IS NOT NULL",
+    f"DROP FUNCTION {_signature('record_job', _V2_JOB)}",
+    f"DROP FUNCTION {_signature('record_step', _V2_STEP)}",
+    _record_job(
+        JOB_FIELDS,
+        asked=f"{_ASKED} AND old.kind <> 'slurm'",
+        also=(
+            *(
+                f"{name} = excluded.{name}"
+                for name in ("submit_time", "start_time", "command", "workdir")
+            ),
+            *(f"{name} = excluded.{name}" for name, _ in _SLURM_JOB),
+            "cancel_uid = COALESCE(old.cancel_uid, excluded.cancel_uid)",
+        ),
+    ),
+    _record_step(STEP_FIELDS, also=("start_errno = excluded.start_errno",)),
+    "REVOKE ALL ON ALL FUNCTIONS IN SCHEMA exitwrap FROM PUBLIC",
+    f"""GRANT EXECUTE ON FUNCTION {_signature("record_job", JOB_FIELDS)},
+        {_signature("record_step", STEP_FIELDS)} TO {USER_ROLE}, {ADMIN_ROLE}""",
+)
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (_V1, _V2, _V3)
 VERSION = len(MIGRATIONS)
