@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -213,18 +214,26 @@ def test_every_other_catchable_signal_reaches_the_child_once_and_exitwrap_surviv
     # ALRM, VTALRM, PROF, IO, PWR, XCPU, SYS, STKFLT, the real-time signals, and ILL, TRAP,
     # ABRT, BUS, FPE, SEGV sent with kill: each used to kill exitwrap and orphan the child
     process = popen("bash", "-c", TRAPPER, env=OFF)
+    out, err = _each_caught_then_terminated(process, EVERY_OTHER, lambda: None)
+    assert (process.returncode, out) == (128 + signal.SIGTERM, ""), err  # no second delivery
+
+
+def _each_caught_then_terminated(
+    process: subprocess.Popen[str], numbers: Iterable[int], after_each: Callable[[], None]
+) -> tuple[str, str]:
+    """Send each signal and read the child's CAUGHT line for it, then end it with TERM."""
     try:
         read_line(process, "READY")
-        for number in EVERY_OTHER:
+        for number in numbers:
             os.kill(process.pid, number)
-            assert read_line(process, "CAUGHT") == f"CAUGHT {number}"
+            assert read_line(process, "CAUGHT") == f"CAUGHT {int(number)}"
+            after_each()
         os.kill(process.pid, signal.SIGTERM)
-        out, err = process.communicate(timeout=60)
+        return process.communicate(timeout=60)
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=60)
-    assert (process.returncode, out) == (128 + signal.SIGTERM, ""), err  # no second delivery
 
 
 def _state(pid: int) -> bytes:
@@ -237,16 +246,9 @@ def test_a_stop_sent_with_kill_goes_to_the_child_and_exitwrap_runs_on() -> None:
     # setsid) would have a stop discarded by the kernel, trapped or not exitwrap's doing
     traps = "".join(f"trap 'echo CAUGHT {int(n)}' {int(n)}\n" for n in STOPS)
     process = popen("bash", "-c", traps + "echo READY\nwhile :; do sleep 0.02; done", env=OFF)
-    try:
-        read_line(process, "READY")
-        for number in STOPS:
-            os.kill(process.pid, number)
-            assert read_line(process, "CAUGHT") == f"CAUGHT {int(number)}"
-            assert _state(process.pid) in (b"S", b"R")  # there to pass on what comes next
-        os.kill(process.pid, signal.SIGTERM)
-        out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=60)
+
+    def still_there() -> None:  # there to pass on what comes next
+        assert _state(process.pid) in (b"S", b"R")
+
+    out, err = _each_caught_then_terminated(process, STOPS, still_there)
     assert (process.returncode, out) == (128 + signal.SIGTERM, ""), err
