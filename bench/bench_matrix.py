@@ -10,6 +10,11 @@ are measured in alternating rounds and the medians compared, so drift on a
 busy machine hits all of them alike. The interactive scenarios are left out:
 they are a terminal session with a typed keystroke, which no bare spawn can
 stand for.
+
+The fixed cost of a run: the whole ``exitcodes matrix`` command over one
+scenario and the POSIX-family shells, start to exit, against ``python -c
+pass`` from the same interpreter (issue 15's goal: at most 5x; Oils' Python 2
+runner does one case under 7 shells in about 5x).
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import tempfile
 import time
 from collections.abc import Mapping, Sequence
 
-from bench.common import Row, cores
+from bench.common import VENV_PYTHON, Row, cores, interleaved_medians_ms
 from exitwrap.matrix.run import cell_environment, run_matrix
 from exitwrap.scenarios.catalog import SCENARIOS, Scenario, select
 from exitwrap.shells.catalog import POSIX_FAMILY
@@ -30,6 +35,8 @@ GROUP = "matrix"
 FLOOR = "floor: posix_spawn + waitpid, one after another"
 QUICK_SHELLS = ("bash", "dash")
 QUICK_SCENARIOS = "exit/*,signal/*,not-found,pipeline/*"
+PYTHON = "python -c pass"
+ONE_SCENARIO = "exit/0"
 
 
 def _shells(*, quick: bool) -> list[Shell]:
@@ -61,6 +68,24 @@ def matrix_seconds(shells: Sequence[Shell], scenarios: Sequence[Scenario], jobs:
     return time.perf_counter() - started
 
 
+def fixed_cost_rows(shells: Sequence[Shell], *, quick: bool) -> list[Row]:
+    """The whole command over one scenario: what a run costs before its cells."""
+    exitcodes = os.path.join(os.path.dirname(VENV_PYTHON), "exitcodes")
+    names = ",".join(s.name for s in shells)
+    one = f"exitcodes matrix, {len(shells)} shells x 1 scenario (fixed cost)"
+    commands = {
+        PYTHON: [VENV_PYTHON, "-c", "pass"],
+        one: [exitcodes, "matrix", "--scenarios", ONE_SCENARIO, "--shells", names]
+        + ["--format", "json", "-o", os.devnull, "--no-record"],
+    }
+    medians = interleaved_medians_ms(commands, runs=5 if quick else 60)
+    ratio = medians[one] / medians[PYTHON]
+    return [
+        Row(GROUP, PYTHON, medians[PYTHON], "ms"),
+        Row(GROUP, one, medians[one], "ms", PYTHON, ratio, "<= 5.0x", note="JSON to /dev/null"),
+    ]
+
+
 def rows(*, quick: bool) -> list[Row]:
     shells = _shells(quick=quick)
     chosen = select(QUICK_SCENARIOS) if quick else list(SCENARIOS)
@@ -80,6 +105,7 @@ def rows(*, quick: bool) -> list[Row]:
     size = f"{cells} cells run ({len(shells)} shells x {len(scenarios)} scenarios, less n/a)"
     per_cell = 1000 / cells
     return [
+        *fixed_cost_rows(shells, quick=quick),
         Row(GROUP, FLOOR, floor * per_cell, "ms/cell", note=size),
         Row(GROUP, "matrix --jobs 1", one * per_cell, "ms/cell", FLOOR, one / floor, "<= 1.3x"),
         Row(GROUP, "matrix --jobs 1, throughput", cells / one, "cells/s"),

@@ -69,6 +69,14 @@ def node_name() -> str:
     return os.environ.get("COMPUTERNAME", "localhost")  # Windows
 
 
+ANOTHER_NAMESPACE = "in another PID namespace on this host"
+
+
+def where(process: Identity) -> str:
+    """Where a process this one cannot see runs: ``on NODE``, or ANOTHER_NAMESPACE."""
+    return f"on {process.node}" if process.node != node_name() else ANOTHER_NAMESPACE
+
+
 def _read(path: str) -> Optional[bytes]:
     """A small /proc file's bytes (os-level: a text file would import its codec)."""
     try:

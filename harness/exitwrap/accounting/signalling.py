@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import signal
 
-from exitwrap.accounting.process import is_alive, node_name, owner
+from exitwrap.accounting.process import is_alive, owner, where
 from exitwrap.accounting.users import ROOT
 
 TYPE_CHECKING = False
@@ -22,13 +22,6 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from exitwrap.accounting.process import Identity
-
-ANOTHER_NAMESPACE = "in another PID namespace on this host"
-
-
-def where(process: Identity) -> str:
-    """Where a process this one cannot see runs: ``on NODE``, or ANOTHER_NAMESPACE."""
-    return f"on {process.node}" if process.node != node_name() else ANOTHER_NAMESPACE
 
 
 def _owned(process: Identity, job_owner: int, uid: int) -> bool:

@@ -10,8 +10,8 @@ from exitwrap.accounting.backlog import Backlog
 from exitwrap.accounting.closing import Closing
 from exitwrap.accounting.ingest import catch_up, write
 from exitwrap.accounting.maintenance import check
+from exitwrap.accounting.process import ANOTHER_NAMESPACE
 from exitwrap.accounting.records import load
-from exitwrap.accounting.signalling import ANOTHER_NAMESPACE
 from exitwrap.accounting.slurm_settle import settle
 from exitwrap.accounting.store import open_for_reading
 

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import math
 import os
-import selectors
+import select
 import signal
 import subprocess
 import sys
@@ -40,6 +41,7 @@ DEFAULT_OUTPUT_CAP = 64 * 1024
 _TAIL = 4096  # bytes of stdout kept past the cap, so a status marker at the end is never lost
 _DRAIN_GRACE_S = 1.0
 _POLL_S = 0.02  # only where pidfd_open is missing (macOS): how often to look for the exit
+_LONGEST_POLL_S = 3600.0  # poll(2) takes an int of ms: a far deadline is waited for in pieces
 _CWD_LOCK = threading.Lock()
 # a handle on the directory to come back to that needs no read permission (Linux: O_PATH)
 _DIRECTORY_HANDLE = getattr(os, "O_PATH", os.O_RDONLY) | getattr(os, "O_DIRECTORY", 0)
@@ -195,13 +197,35 @@ class _Feed:
             return True  # the shell ended, or closed its stdin, before reading it all
         return not self.rest
 
-    def close(self, selector: selectors.BaseSelector) -> None:
+    def close(self, watched: _Watched) -> None:
         if self.fd < 0:
             return
-        if self.fd in selector.get_map():
-            selector.unregister(self.fd)
+        watched.drop(self.fd)
         os.close(self.fd)
         self.fd = -1
+
+
+class _Watched:
+    """The descriptors still watched, on a plain poll(2) set: a cell's few descriptors need
+    no epoll instance of their own (one made and closed a cell was ~8 system calls more)."""
+
+    def __init__(self) -> None:
+        self.poller = select.poll()
+        self.fds: set[int] = set()
+
+    def add(self, fd: int, events: int) -> None:
+        self.poller.register(fd, events)
+        self.fds.add(fd)
+
+    def drop(self, fd: int) -> None:
+        if fd in self.fds:
+            self.poller.unregister(fd)
+            self.fds.discard(fd)
+
+    def ready(self, wait_s: float) -> list[int]:
+        """The descriptors with something to do (readable, writable, hung up or in error)."""
+        wait_ms = math.ceil(min(max(wait_s, 0.0), _LONGEST_POLL_S) * 1000)
+        return [fd for fd, _ in self.poller.poll(wait_ms)]
 
 
 def _watch(
@@ -212,52 +236,51 @@ def _watch(
     status: Optional[int] = None
     timed_out = False
     pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
-    with selectors.DefaultSelector() as selector:
-        for fd in captures:
-            os.set_blocking(fd, False)
-            selector.register(fd, selectors.EVENT_READ)
-        if pidfd is not None:
-            selector.register(pidfd, selectors.EVENT_READ)
-        if feed is not None:  # what fits in the pipe goes at once: most code does
-            if feed.write():
-                feed.close(selector)
+    watched = _Watched()
+    for fd in captures:
+        os.set_blocking(fd, False)
+        watched.add(fd, select.POLLIN)
+    if pidfd is not None:
+        watched.add(pidfd, select.POLLIN)
+    if feed is not None:  # what fits in the pipe goes at once: most code does
+        if feed.write():
+            feed.close(watched)
+        else:
+            watched.add(feed.fd, select.POLLOUT)
+    while watched.fds:
+        now = time.perf_counter()
+        if status is None and now >= deadline:
+            _kill_group(pid)
+            status, timed_out = _reap(pid, block=True), True
+            deadline = time.perf_counter() + _DRAIN_GRACE_S
+        elif status is not None and now >= deadline:
+            break  # something escaped the group and holds the pipes open
+        wait = deadline - now
+        if pidfd is None and status is None:
+            wait = min(wait, _POLL_S)
+        for fd in watched.ready(wait):
+            if fd == pidfd:
+                watched.drop(fd)
+            elif feed is not None and fd == feed.fd:
+                if feed.write():
+                    feed.close(watched)
             else:
-                selector.register(feed.fd, selectors.EVENT_WRITE)
-        while selector.get_map():
-            now = time.perf_counter()
-            if status is None and now >= deadline:
-                _kill_group(pid)
-                status, timed_out = _reap(pid, block=True), True
-                deadline = time.perf_counter() + _DRAIN_GRACE_S
-            elif status is not None and now >= deadline:
-                break  # something escaped the group and holds the pipes open
-            wait = deadline - now
-            if pidfd is None and status is None:
-                wait = min(wait, _POLL_S)
-            for key, _ in selector.select(max(wait, 0.0)):
-                fd = int(key.fd)
-                if fd == pidfd:
-                    selector.unregister(fd)
-                elif feed is not None and fd == feed.fd:
-                    if feed.write():
-                        feed.close(selector)
+                chunk = os.read(fd, 65536)
+                if chunk:
+                    captures[fd].add(chunk)
                 else:
-                    chunk = os.read(fd, 65536)
-                    if chunk:
-                        captures[fd].add(chunk)
-                    else:
-                        selector.unregister(fd)
-            if status is None and (pidfd is None or pidfd not in selector.get_map()):
-                status = _reap(pid, block=pidfd is not None)
-                if status is not None:
-                    _kill_group(pid)
-                    deadline = time.perf_counter() + _DRAIN_GRACE_S
-            if status is not None and feed is not None:
-                feed.close(selector)  # nobody is left to read the rest
-        if status is None:
-            status = _reap(pid, block=True)
-        if feed is not None:
-            feed.close(selector)
+                    watched.drop(fd)
+        if status is None and (pidfd is None or pidfd not in watched.fds):
+            status = _reap(pid, block=pidfd is not None)
+            if status is not None:
+                _kill_group(pid)
+                deadline = time.perf_counter() + _DRAIN_GRACE_S
+        if status is not None and feed is not None:
+            feed.close(watched)  # nobody is left to read the rest
+    if status is None:
+        status = _reap(pid, block=True)
+    if feed is not None:
+        feed.close(watched)
     if pidfd is not None:
         os.close(pidfd)
     return status, timed_out

@@ -41,16 +41,29 @@ def _identity(path: str) -> Optional[list[int]]:
     return [found.st_size, found.st_mtime_ns, found.st_ino, found.st_dev]
 
 
+# the file as this process last read it, under what identified it then: a run asks per shell
+_LAST_READ: dict[tuple[int, ...], dict[str, dict[str, object]]] = {}
+
+
 def _load() -> dict[str, dict[str, object]]:
+    path = str(cache_dir() / FILE)
+    identity = tuple(_identity(path) or ())
+    if identity in _LAST_READ:
+        return dict(_LAST_READ[identity])
     try:
-        with open(cache_dir() / FILE, encoding="utf-8") as stream:
+        with open(path, encoding="utf-8") as stream:
             data = json.load(stream)
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return {}
     entries = data.get("entries")
-    return entries if isinstance(entries, dict) else {}
+    if not isinstance(entries, dict):
+        return {}
+    _LAST_READ.clear()
+    if identity:
+        _LAST_READ[identity] = entries
+    return dict(entries)
 
 
 def recall(spec: ShellSpec, path: str) -> Optional[Answer]:

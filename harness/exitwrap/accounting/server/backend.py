@@ -19,12 +19,11 @@ from exitwrap.accounting.backlog import Backlog
 from exitwrap.accounting.closing import Closing
 from exitwrap.accounting.location import Queue
 from exitwrap.accounting.maintenance import Health, renumbered, spool_health
-from exitwrap.accounting.process import uid
+from exitwrap.accounting.process import ANOTHER_NAMESPACE, uid
 from exitwrap.accounting.records import load
 from exitwrap.accounting.server.database import Server
 from exitwrap.accounting.server.push import Pushed, note_failure, push
 from exitwrap.accounting.server.schema import VERSION
-from exitwrap.accounting.signalling import ANOTHER_NAMESPACE
 from exitwrap.accounting.slurm_settle import show_slurm_ends
 from exitwrap.accounting.spool import RecordingError
 from exitwrap.accounting.store import DatabaseBusy, DatabaseError
