@@ -73,10 +73,10 @@ def fixed_cost_rows(shells: Sequence[Shell], *, quick: bool) -> list[Row]:
     exitcodes = os.path.join(os.path.dirname(VENV_PYTHON), "exitcodes")
     names = ",".join(s.name for s in shells)
     one = f"exitcodes matrix, {len(shells)} shells x 1 scenario (fixed cost)"
+    matrix = [exitcodes, "matrix", "--scenarios", ONE_SCENARIO, "--shells", names]
     commands = {
         PYTHON: [VENV_PYTHON, "-c", "pass"],
-        one: [exitcodes, "matrix", "--scenarios", ONE_SCENARIO, "--shells", names]
-        + ["--format", "json", "-o", os.devnull, "--no-record"],
+        one: [*matrix, "--format", "json", "-o", os.devnull, "--no-record"],
     }
     medians = interleaved_medians_ms(commands, runs=5 if quick else 60)
     ratio = medians[one] / medians[PYTHON]

@@ -20,8 +20,8 @@ import pytest
 from exitwrap.accounting import files, schema, store
 from exitwrap.accounting.backlog import Backlog
 from exitwrap.accounting.ingest import catch_up
-from exitwrap.accounting.location import spool_database
-from exitwrap.accounting.recorder import Recorder, RecordingError, StepTicket, database_path
+from exitwrap.accounting.location import database_path, spool_database
+from exitwrap.accounting.recorder import Recorder, RecordingError, StepTicket
 from exitwrap.accounting.records import Selection
 from exitwrap.accounting.sacct import query
 from exitwrap.accounting.store import DatabaseError

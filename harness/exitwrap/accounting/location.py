@@ -28,11 +28,48 @@ from __future__ import annotations
 import os
 
 from exitwrap.accounting.process import node_name
+from exitwrap.errors import HarnessFailure
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Optional
+
+DATABASE_ENV = "EXITWRAP_DB"
+DISABLED = "off"
+DATABASE_FILE = "accounting.db"
+
+
+def database_path(environ: Mapping[str, str]) -> Optional[str]:
+    """$EXITWRAP_DB; "off" disables recording (None); unset: the per-user default.
+
+    The default is $XDG_DATA_HOME/exitwrap/accounting.db (the XDG base
+    directory spec: an unset or relative XDG_DATA_HOME means
+    ~/.local/share); the recorder creates it 0600 in a 0700 directory.
+    """
+    configured = environ.get(DATABASE_ENV, "")
+    if configured.lower() == DISABLED:
+        return None
+    if configured:
+        return configured
+    data_home = environ.get("XDG_DATA_HOME", "")
+    if not os.path.isabs(data_home):
+        home = environ.get("HOME")
+        if not home:
+            from exitwrap.accounting.users import home as user_home  # rare: HOME unset
+
+            home = user_home()
+        data_home = os.path.join(home, ".local", "share")
+    return os.path.join(data_home, "exitwrap", DATABASE_FILE)
+
+
+def configured_database(environ: Mapping[str, str]) -> str:
+    """The database the accounting commands read and change; an error when recording is off."""
+    path = database_path(environ)
+    if path is None:
+        raise HarnessFailure(f"accounting is off ({DATABASE_ENV}={environ[DATABASE_ENV]})")
+    return path
+
 
 SERVER_SCHEMES = ("postgresql:", "postgres:")
 ID_BLOCK = 10**9  # each origin's job ids: origin * ID_BLOCK + the queue's own id

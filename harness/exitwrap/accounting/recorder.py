@@ -1,7 +1,7 @@
 """The step recorder exitwrap calls around every command it wraps.
 
 Contract (exitwrap's side in harness/exitwrap/wrap/): open a ``Recorder`` on
-``database_path(os.environ)`` unless that is None, ``begin`` before
+``database_path(os.environ)`` (location.py) unless that is None, ``begin`` before
 starting the command (export ``EXITWRAP_JOB_ID``/``EXITWRAP_STEP_ID`` from
 the ticket), ``finish`` with the raw wait status once it is reaped (a
 command that could not be started finishes with ``code << 8``), ``close``.
@@ -40,7 +40,6 @@ from exitwrap.accounting.process import Identity, gid, identify, is_alive, node_
 from exitwrap.accounting.slurm import JOB_KIND as SLURM_KIND
 from exitwrap.accounting.slurm_spool import SlurmSpool, binding_name
 from exitwrap.accounting.spool import BATCH_STEP, OWNER, RecordingError, any_job, encode
-from exitwrap.errors import HarnessFailure
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -54,46 +53,10 @@ __all__ = [
     "Recorder",
     "RecordingError",
     "StepTicket",
-    "configured_database",
-    "database_path",
 ]
 
-DATABASE_ENV = "EXITWRAP_DB"
-DISABLED = "off"
-DATABASE_FILE = "accounting.db"
 BATCH = "batch"
 SINGLE = "single"
-
-
-def database_path(environ: Mapping[str, str]) -> Optional[str]:
-    """$EXITWRAP_DB; "off" disables recording (None); unset: the per-user default.
-
-    The default is $XDG_DATA_HOME/exitwrap/accounting.db (the XDG base
-    directory spec: an unset or relative XDG_DATA_HOME means
-    ~/.local/share); the recorder creates it 0600 in a 0700 directory.
-    """
-    configured = environ.get(DATABASE_ENV, "")
-    if configured.lower() == DISABLED:
-        return None
-    if configured:
-        return configured
-    data_home = environ.get("XDG_DATA_HOME", "")
-    if not os.path.isabs(data_home):
-        home = environ.get("HOME")
-        if not home:
-            from exitwrap.accounting.users import home as user_home  # rare: HOME unset
-
-            home = user_home()
-        data_home = os.path.join(home, ".local", "share")
-    return os.path.join(data_home, "exitwrap", DATABASE_FILE)
-
-
-def configured_database(environ: Mapping[str, str]) -> str:
-    """The database the accounting commands read and change; an error when recording is off."""
-    path = database_path(environ)
-    if path is None:
-        raise HarnessFailure(f"accounting is off ({DATABASE_ENV}={environ[DATABASE_ENV]})")
-    return path
 
 
 class StepTicket:

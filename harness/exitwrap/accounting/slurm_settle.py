@@ -21,7 +21,8 @@ it (``settle_queue``). Without Slurm's commands (another machine), the
 record shows as it was stored, as it does where $SLURM_CONF names a missing file.
 """
 
-# ruff: noqa: PLC0415  (lazy imports: only readers of running Slurm jobs pay for subprocess)
+# ruff: noqa: PLC0415  (lazy imports: only readers of running Slurm jobs pay for subprocess
+# and for the ingest)
 
 from __future__ import annotations
 
@@ -29,7 +30,6 @@ import os
 import time
 
 from exitwrap.accounting import states
-from exitwrap.accounting.ingest import write
 from exitwrap.accounting.records import Selection, load
 from exitwrap.accounting.slurm_spool import SlurmSpool, binding_name
 from exitwrap.errors import HarnessFailure
@@ -255,6 +255,7 @@ def settle(path: str, jobs: Iterable[JobRecord]) -> bool:
     ended = _ended(jobs)
     if not ended:
         return False
+    from exitwrap.accounting.ingest import write  # readers seldom get here
 
     def store(db: Connection) -> None:
         for job, end in ended:

@@ -4,12 +4,12 @@ The file is its only guard: who may change a job is checked here, by
 uid, as its mode lets anyone who may write it change any row.
 """
 
+# ruff: noqa: PLC0415  (lazy imports: a reader of an empty spool pays for no ingest code)
+
 from __future__ import annotations
 
 from exitwrap.accounting.backlog import Backlog
 from exitwrap.accounting.closing import Closing
-from exitwrap.accounting.ingest import catch_up, write
-from exitwrap.accounting.maintenance import check
 from exitwrap.accounting.process import ANOTHER_NAMESPACE
 from exitwrap.accounting.records import load
 from exitwrap.accounting.slurm_settle import settle
@@ -35,6 +35,13 @@ class SQLiteBackend(Closing):
         self.database = database
 
     def catch_up(self) -> Optional[str]:
+        try:
+            if not Backlog(self.database).entries():
+                return None  # the common case: nothing spooled since the last reader
+        except PermissionError:
+            pass  # the ingest says so
+        from exitwrap.accounting.ingest import catch_up
+
         return catch_up(self.database)
 
     def read(self, selection: Selection) -> list[JobRecord]:
@@ -47,6 +54,8 @@ class SQLiteBackend(Closing):
             db.close()
 
     def write(self, body: Callable[[Session], Result]) -> Result:
+        from exitwrap.accounting.ingest import write
+
         return write(self.database, body)
 
     def settle_slurm(self, jobs: list[JobRecord]) -> bool:
@@ -66,4 +75,6 @@ class SQLiteBackend(Closing):
         )
 
     def check(self) -> Health:
+        from exitwrap.accounting.maintenance import check
+
         return check(self.database)

@@ -7,7 +7,7 @@ import sys
 
 from exitwrap.accounting import users
 from exitwrap.accounting.cancel import CancelError, Request, cancel, parse_signal, running_jobs
-from exitwrap.accounting.recorder import configured_database
+from exitwrap.accounting.location import configured_database
 from exitwrap.accounting.sacct import parse_clusters, parse_job_step, parse_names, parse_users
 from exitwrap.cli.common import EXIT_FAILURE, EXIT_OK, fail
 from exitwrap.cli.options import Option, help_text, parse

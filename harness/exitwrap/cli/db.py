@@ -9,10 +9,15 @@ import time
 from exitwrap.accounting import users
 from exitwrap.accounting.backend import open_backend
 from exitwrap.accounting.initialise import initialise
-from exitwrap.accounting.location import Queue, is_server
+from exitwrap.accounting.location import (
+    DATABASE_ENV,
+    Queue,
+    configured_database,
+    database_path,
+    is_server,
+)
 from exitwrap.accounting.purge import describe_purge, purge
 from exitwrap.accounting.pushing import push_now
-from exitwrap.accounting.recorder import DATABASE_ENV, configured_database, database_path
 from exitwrap.accounting.timespec import FORMS, parse_time
 from exitwrap.cli.common import EXIT_FAILURE, EXIT_OK
 from exitwrap.cli.options import Option, Parsed, help_text, parse

@@ -7,8 +7,8 @@ import sys
 
 from exitwrap.accounting import users
 from exitwrap.accounting.display import make_view
+from exitwrap.accounting.location import configured_database
 from exitwrap.accounting.modify import LIST_FORMAT, modify, success_message
-from exitwrap.accounting.recorder import configured_database
 from exitwrap.accounting.records import Selection
 from exitwrap.accounting.sacct import (
     lines,

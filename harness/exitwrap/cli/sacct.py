@@ -10,7 +10,7 @@ import time
 
 from exitwrap.accounting import field_catalog, users
 from exitwrap.accounting.display import make_view
-from exitwrap.accounting.recorder import configured_database
+from exitwrap.accounting.location import configured_database
 from exitwrap.accounting.records import Selection
 from exitwrap.accounting.sacct import (
     json_document,

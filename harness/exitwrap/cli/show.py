@@ -6,7 +6,7 @@ import os
 import sys
 
 from exitwrap.accounting.display import make_view
-from exitwrap.accounting.recorder import configured_database
+from exitwrap.accounting.location import configured_database
 from exitwrap.accounting.sacct import parse_job_step
 from exitwrap.accounting.scontrol import show
 from exitwrap.cli.common import EXIT_OK, fail

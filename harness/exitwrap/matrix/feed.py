@@ -29,12 +29,8 @@ from typing import Callable, Optional
 
 from exitwrap.accounting import states
 from exitwrap.accounting.backend import catch_up
-from exitwrap.accounting.recorder import (
-    Recorder,
-    RecordingError,
-    StepTicket,
-    database_path,
-)
+from exitwrap.accounting.location import database_path
+from exitwrap.accounting.recorder import Recorder, RecordingError, StepTicket
 from exitwrap.errors import HarnessFailure
 from exitwrap.matrix.run import CellResult
 from exitwrap.scenarios.catalog import OUTER

@@ -17,7 +17,8 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any, Optional
 
-from exitwrap.accounting.recorder import RecordingError, database_path
+from exitwrap.accounting.location import database_path
+from exitwrap.accounting.recorder import RecordingError
 from exitwrap.conventions.checker import CellCheck
 from exitwrap.matrix.feed import MatrixRun, finish_recording
 from exitwrap.matrix.run import CellResult

@@ -51,7 +51,8 @@ class Recording:
         if not options.record:
             return
         try:
-            from exitwrap.accounting.recorder import Recorder, database_path
+            from exitwrap.accounting.location import database_path
+            from exitwrap.accounting.recorder import Recorder
 
             path = database_path(environ)
             if path is not None:
