@@ -38,6 +38,9 @@ from tests.wrap_helpers import BIN
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "slurm.sh"
 PACKAGES = "slurm-wlm slurmdbd munge mariadb-server slurm-client"
+# the cluster's name (scripts/slurm.sh's default): -M names its jobs alone in exitcodes sacct, as
+# exitwrap's own job ids may coincide with Slurm's in one database
+CLUSTER = "exitwrap"
 COMMANDS = ("munged", "mariadbd", "slurmdbd", "slurmctld", "slurmd", "sbatch", "srun", "sacct",
             "scontrol", "scancel", "sacctmgr", "sinfo", "setpriv")  # fmt: skip
 FINAL = ("COMPLETED", "FAILED", "CANCELLED", "TIMEOUT", "NODE_FAIL", "OUT_OF_MEMORY")
@@ -159,7 +162,9 @@ class Cluster:
         """exitcodes' record of the Slurm job (its --json), once it shows the job ended."""
         deadline = time.monotonic() + SETTLE_S
         while True:
-            out = self.exitcodes("sacct", "-j", str(job_id), "--json", db=db, env=env)
+            out = self.exitcodes(
+                "sacct", "-M", CLUSTER, "-j", str(job_id), "--json", db=db, env=env
+            )
             jobs = json.loads(out)["jobs"]
             if jobs and (not ended or jobs[0]["state"]["current"] != "RUNNING"):
                 assert len(jobs) == 1, jobs

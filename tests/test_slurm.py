@@ -21,7 +21,7 @@ import pytest
 
 from exitwrap.observe.probe import ProbeKit
 from tests.postgres_helpers import Cluster as PostgreSQL
-from tests.slurm_helpers import Cluster, Shared, script
+from tests.slurm_helpers import CLUSTER, Cluster, Shared, script
 from tests.wrap_helpers import BIN
 
 pytestmark = [pytest.mark.slurm, pytest.mark.slow]
@@ -131,6 +131,12 @@ def _submit_all(slurm: Cluster, kit: ProbeKit, directory: Path) -> dict[str, Any
         "sbatch-timeout": slurm.sbatch(limited, "-o", "/dev/null", db=db),
         "plain": slurm.sbatch(script(directory, "plain", PLAIN_CALLS), "-o", "/dev/null", db=db),
         "cancel-by-exitcodes": slurm.sbatch(sleeper, "-o", "/dev/null", db=db),
+        # exit-3 again, for the test that changes its derived exit code: the others compare theirs
+        "jobexitmod": slurm.sbatch(
+            script(directory, "jobexitmod", _body(SCENARIOS["exit-3"][1], kit, wrapped=True)),
+            *("-J", "exit-3", "-o", "/dev/null"),
+            db=db,
+        ),
     }
     for job_id in (made["bare"]["scancel"], made["wrapped"]["scancel"]):
         slurm.wait_running(job_id, "0")
@@ -224,7 +230,7 @@ def test_exitcodes_shows_the_slurm_job_as_slurm_does(
 
 
 def slurm_rows_of_ours(slurm: Cluster, job_id: int, db: str, *flags: str) -> list[dict[str, str]]:
-    out = slurm.exitcodes("sacct", "-P", "-j", str(job_id), "-o",
+    out = slurm.exitcodes("sacct", "-M", CLUSTER, "-P", "-j", str(job_id), "-o",
                           f"JobID,JobName,State,{ESSENTIALS},NodeList", *flags, db=db)  # fmt: skip
     header, *rows = out.splitlines()
     return [dict(zip(header.split("|"), row.split("|"))) for row in rows]
@@ -275,8 +281,9 @@ def test_a_slurm_job_recorded_on_a_postgresql_server(
     theirs = _by_step(slurm.settled(job_id, ("batch", "0"), ESSENTIALS))
     ours = slurm.ours(job_id, database, env=queue)
     assert [s["step"]["id"] for s in ours["steps"]] == [f"{job_id}.{k}" for k in range(3)]
-    out = slurm.exitcodes("sacct", "-X", "-P", "-n", "-j", str(job_id), "-o", "State,Partition",
-                          "--slurm-exitcodes", db=database, env=queue)  # fmt: skip
+    out = slurm.exitcodes("sacct", "-M", CLUSTER, "-X", "-P", "-n", "-j", str(job_id),
+                          "-o", "State,Partition", "--slurm-exitcodes",
+                          db=database, env=queue)  # fmt: skip
     assert out.split() == [f"{theirs['']['State']}|debug"]
     # stored on the server by the push, not only shown: its row there has ended
     with pg_cluster.admin(name) as admin:
@@ -289,22 +296,23 @@ def test_a_slurm_job_recorded_on_a_postgresql_server(
 def test_sjobexitmod_as_sacctmgr_modify_job_and_as_exitcodes_jobexitmod(
     slurm: Cluster, jobs: Submitted
 ) -> None:
-    job_id = jobs.wrapped["exit-3"]
+    job_id = jobs.others["jobexitmod"]
     _settled(slurm, job_id, "exit-3")
     slurm.ours(job_id, jobs.db)
     # Slurm's sjobexitmod -e 49 -r "out of memory" (not packaged in Debian) is this: the code
     # as a wait status, 49 * 256 (its own source: $code = 256 * ($code & 0xFF))
     slurm.run("sacctmgr", "-i", "modify", "job", "where", f"jobid={job_id}", "set",
               f"DerivedExitCode={49 * 256}", "Comment=out of memory")  # fmt: skip
-    said = slurm.exitcodes("jobexitmod", "-e", "49", "-r", "out of memory", str(job_id),
-                           db=jobs.db)  # fmt: skip
+    said = slurm.exitcodes("jobexitmod", "-c", CLUSTER, "-e", "49", "-r", "out of memory",
+                           str(job_id), db=jobs.db)  # fmt: skip
     assert said == f"\n Modification of job {job_id} was successful.\n\n"
     fields = "JobID,State,ExitCode,DerivedExitCode,Comment"
     deadline = time.monotonic() + 30
     while (theirs := slurm.sacct(job_id, fields, "-X"))[0]["Comment"] != "out of memory":
         assert time.monotonic() < deadline, theirs
         time.sleep(0.3)
-    ours = slurm.exitcodes("sacct", "-X", "-P", "-j", str(job_id), "-o", fields, db=jobs.db)
+    ours = slurm.exitcodes("sacct", "-M", CLUSTER, "-X", "-P", "-j", str(job_id), "-o", fields,
+                           db=jobs.db)  # fmt: skip
     assert ours.splitlines()[1].split("|") == list(theirs[0].values())
     assert theirs[0]["DerivedExitCode"] == "49:0"
 
@@ -316,7 +324,7 @@ def test_a_site_sacct_format_of_every_field_works(slurm: Cluster, jobs: Submitte
     _settled(slurm, job_id, "exit-3")
     every = ",".join(name for name, _, _ in CATALOG)
     theirs = slurm.sacct(job_id, every, "-X")[0]
-    out = slurm.run(str(BIN / "exitcodes"), "sacct", "-X", "-P", "-j", str(job_id),
+    out = slurm.run(str(BIN / "exitcodes"), "sacct", "-M", CLUSTER, "-X", "-P", "-j", str(job_id),
                     env={"EXITWRAP_DB": jobs.db, "SACCT_FORMAT": every})  # fmt: skip
     header, row = out.splitlines()
     ours = dict(zip(header.split("|"), row.split("|")))

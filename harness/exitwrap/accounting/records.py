@@ -225,6 +225,11 @@ class JobRecord:
         return self.kind == SLURM_KIND
 
     @property
+    def awaits_slurm(self) -> bool:
+        """A Slurm job's record that still runs: only Slurm can say whether it has ended."""
+        return self.slurm and self.stored_state == states.RUNNING
+
+    @property
     def shown_id(self) -> int:
         """The id sacct shows and -j takes: Slurm's for a Slurm job's record."""
         return self.slurm_job_id if self.slurm and self.slurm_job_id is not None else self.job_id

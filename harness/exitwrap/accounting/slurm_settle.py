@@ -219,7 +219,7 @@ def _apply(job: JobRecord, end: SlurmEnd) -> None:
 def _ended(jobs: Iterable[JobRecord]) -> list[tuple[JobRecord, SlurmEnd]]:
     """The Slurm jobs' records among jobs that still run and Slurm's ends of those that have
     ended (a running one takes its time limit from Slurm meanwhile)."""
-    running = [job for job in jobs if job.slurm and job.stored_state == states.RUNNING]
+    running = [job for job in jobs if job.awaits_slurm]
     if not running:
         return []
     found = ask_sacct(running)

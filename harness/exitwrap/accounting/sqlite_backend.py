@@ -12,7 +12,6 @@ from exitwrap.accounting.backlog import Backlog
 from exitwrap.accounting.closing import Closing
 from exitwrap.accounting.process import ANOTHER_NAMESPACE
 from exitwrap.accounting.records import load
-from exitwrap.accounting.slurm_settle import settle
 from exitwrap.accounting.store import open_for_reading
 
 TYPE_CHECKING = False
@@ -59,6 +58,10 @@ class SQLiteBackend(Closing):
         return write(self.database, body)
 
     def settle_slurm(self, jobs: list[JobRecord]) -> bool:
+        if not any(job.awaits_slurm for job in jobs):
+            return False  # nothing to ask Slurm: its code is not even imported
+        from exitwrap.accounting.slurm_settle import settle
+
         return settle(self.database, jobs)
 
     def aliases(self, job_id: int) -> list[int]:
