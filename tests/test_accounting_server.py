@@ -235,6 +235,34 @@ def test_a_server_away_loses_nothing_and_warns_once(
     assert not os.path.exists(queue.file("failed")) and not os.path.exists(queue.file("warned"))
 
 
+NOTING = """
+import sys, time
+from exitwrap.accounting.location import Queue
+from exitwrap.accounting.server.push import note_failure
+queue, stop_at = Queue(sys.argv[1], {"XDG_STATE_HOME": sys.argv[2]}), time.monotonic() + 1.0
+while time.monotonic() < stop_at:
+    note_failure(queue, "the server is away")
+"""
+
+
+def test_the_outage_note_is_taken_whole_or_not_at_all(tmp_path: Path) -> None:
+    # a push notes why it failed while exitwraps take the note to warn once: a note taken
+    # while it was being written warned with an empty reason (about a quarter of the takes)
+    database = "postgresql://nobody@127.0.0.1/none"
+    queue = Queue(database, {"XDG_STATE_HOME": str(tmp_path)})
+    os.makedirs(queue.directory)
+    noting = subprocess.Popen([sys.executable, "-c", NOTING, database, str(tmp_path)])
+    taken = []
+    while noting.poll() is None:
+        reason = queue.take_failure()
+        if reason is not None:
+            taken.append(reason)
+            os.unlink(queue.file("warned"))  # the next outage's note may come
+    assert noting.returncode == 0 and taken
+    whole = [r for r in taken if r.startswith("not pushed since ") and "the server is away;" in r]
+    assert whole == taken, [r for r in taken if r not in whole][:3]
+
+
 def test_a_push_repeated_or_failing_half_way_leaves_each_record_once(
     site: Site, kit: ProbeKit, monkeypatch: pytest.MonkeyPatch
 ) -> None:

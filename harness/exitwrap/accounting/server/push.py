@@ -39,6 +39,7 @@ leaves ``<node>.failed`` (once per outage), for exitwrap to warn about.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from typing import TYPE_CHECKING, Any, Callable, Optional
@@ -139,6 +140,30 @@ def _identity(process: tuple[Any, ...]) -> Identity:
     return Identity(pid or 0, pgid, node, boot_id, start, pid_ns)
 
 
+def _publish(path: str, text: bytes, *, replace: bool) -> bool:
+    """Give path the text whole (a reader never sees it half written), through a temporary
+    file: replacing what path holds, or (replace False) only where there is no path yet.
+    Whether path now holds the text."""
+    temporary = f"{path}.{os.getpid()}"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | FLAGS, PRIVATE_FILE)
+    try:
+        try:
+            os.write(fd, text)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if replace:
+            os.replace(temporary, path)
+            return True
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        discard(temporary)
+
+
 def _write_origin_file(queue: Queue, ids: Ids) -> None:
     """``<node>.origin`` for exitwrap: replaced whole, never seen half written."""
     text = f"{ids.origin} {ids.provisional}\n".encode()
@@ -149,14 +174,7 @@ def _write_origin_file(queue: Queue, ids: Ids) -> None:
                 return
     except FileNotFoundError:
         pass
-    temporary = f"{path}.{os.getpid()}"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | FLAGS, PRIVATE_FILE)
-    try:
-        os.write(fd, text)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(temporary, path)
+    _publish(path, text, replace=True)
 
 
 def _next_local_id(local: Connection, spool: Backlog) -> int:
@@ -358,15 +376,11 @@ def note_failure(queue: Queue, reason: str) -> None:
     warn about once."""
     if os.path.exists(queue.file("failed")) or os.path.exists(queue.file("warned")):
         return
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
-    try:
-        fd = os.open(queue.file("failed"), os.O_WRONLY | os.O_CREAT | os.O_EXCL | FLAGS, 0o600)
-    except OSError:
-        return
-    try:
-        os.write(fd, f"not pushed since {stamp}: {reason}\n".encode())
-    finally:
-        os.close(fd)
+    note = f"not pushed since {time.strftime('%Y-%m-%dT%H:%M:%S')}: {reason}\n".encode()
+    # whole or not at all: an exitwrap that took the note while it was being written warned
+    # with an empty reason
+    with contextlib.suppress(OSError):
+        _publish(queue.file("failed"), note, replace=False)
 
 
 def _try_lock(path: str) -> Optional[int]:
