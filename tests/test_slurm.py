@@ -63,7 +63,8 @@ OWN_JOB_CODES = {
 ESSENTIALS = "ExitCode,DerivedExitCode,NodeList"
 # at a time limit slurmstepd TERMs the batch shell and srun at once: the shell dies of it
 # (CANCELLED 0:15), or srun exits 15 first and the shell ends with that status (FAILED 15:0).
-# Both were seen for the bare job as for the wrapped one: Slurm's race, not exitwrap's.
+# One run saw the bare job end FAILED 15:0 beside a wrapped one CANCELLED 0:15: no exitwrap
+# in the bare job, so the race is Slurm's and the shell's.
 BATCH_AT_A_TIME_LIMIT = {("CANCELLED", "0:15"), ("FAILED", "15:0")}
 
 
