@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 
 from exitwrap.accounting.process import is_alive, owner, where
 from exitwrap.accounting.users import ROOT
@@ -50,3 +51,11 @@ def terminate(
             continue
         signalled.add(process.pid)
     return elsewhere
+
+
+def wait_ended(process: Identity, timeout_s: float) -> None:
+    """Wait, at most timeout_s, until a process signalled here has ended (not at all for one
+    that runs elsewhere or has ended already)."""
+    deadline = time.monotonic() + timeout_s
+    while is_alive(process) is True and time.monotonic() < deadline:
+        time.sleep(0.005)
