@@ -34,7 +34,7 @@ from exitwrap.accounting import states
 from exitwrap.accounting.backend import open_backend
 from exitwrap.accounting.modify import INVALID_JOB, the_job
 from exitwrap.accounting.records import Selection, identity_of, load
-from exitwrap.accounting.signalling import terminate, wait_ended
+from exitwrap.accounting.signalling import terminate
 from exitwrap.accounting.users import ROOT
 from exitwrap.errors import HarnessFailure, UsageError
 
@@ -95,9 +95,6 @@ class Request:
         self.uid = uid
         self.signal = signal
         self.clusters = clusters
-
-
-LEADER_GRACE_S = 2.0  # how long a job's cancel waits for its own exitwrap before the steps'
 
 
 def _running(records: list[JobRecord] | list[StepRecord]) -> list[Identity]:
@@ -198,16 +195,11 @@ def cancel(
         if step_id is None and asked.signal is None:
             backend.mark_cancelled(job.job_id, uid)
         number = signal.SIGTERM if asked.signal is None else asked.signal
-        unreached = []
-        if step_id is None and asked.signal is None and processes:
-            # the job's own exitwrap first (a batch script's passes the TERM on to the script),
-            # its steps once it has ended: signalled at once, a step could end and the script
-            # run its next command before the TERM passed on reached it
-            leader, processes = processes[0], processes[1:]
-            unreached = terminate([leader], number, job_owner=job.uid, uid=uid)
-            wait_ended(leader, LEADER_GRACE_S)
-        unreached += terminate(processes, number, job_owner=job.uid, uid=uid)
-        return [backend.elsewhere(job.job_id, place) for place in dict.fromkeys(unreached)]
+        # a job's cancel: the job's own exitwrap first (processes[0], from _mark)
+        leaders = processes[:1] if step_id is None and asked.signal is None else []
+        rest = processes[len(leaders) :]
+        unreached = terminate(rest, number, job_owner=job.uid, uid=uid, leaders=leaders)
+        return [backend.elsewhere(job.job_id, place) for place in unreached]
 
 
 def running_jobs(

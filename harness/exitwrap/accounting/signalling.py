@@ -32,13 +32,21 @@ def _owned(process: Identity, job_owner: int, uid: int) -> bool:
     return found == job_owner if found is not None else uid == job_owner != ROOT
 
 
-def terminate(
-    processes: Iterable[Identity], number: int = signal.SIGTERM, *, job_owner: int, uid: int
-) -> list[str]:
-    """Send TERM (or that signal) to each process still running here that is the job owner's
-    (uid is who asks); returns where the others run (``where``), once each."""
-    elsewhere: list[str] = []
-    signalled: set[int] = set()
+LEADER_GRACE_S = 2.0  # how long the steps wait for their job's own exitwrap to end
+
+
+def _signal_each(
+    processes: Iterable[Identity],
+    number: int,
+    job_owner: int,
+    uid: int,
+    *,
+    elsewhere: list[str],
+    signalled: set[int],
+) -> list[Identity]:
+    """Signal each process still running here that is the job owner's and not yet in
+    signalled (pids); note where the others run in elsewhere (once each). The ones signalled."""
+    sent: list[Identity] = []
     for process in processes:
         alive = is_alive(process)
         if alive is None and where(process) not in elsewhere:
@@ -50,12 +58,32 @@ def terminate(
         except ProcessLookupError:
             continue
         signalled.add(process.pid)
+        sent.append(process)
+    return sent
+
+
+def terminate(
+    processes: Iterable[Identity],
+    number: int = signal.SIGTERM,
+    *,
+    job_owner: int,
+    uid: int,
+    leaders: Iterable[Identity] = (),
+) -> list[str]:
+    """Send TERM (or that signal) to each process still running here that is the job owner's
+    (uid is who asks); returns where the others run (``where``), once each.
+
+    The leaders (jobs' own exitwraps) are signalled first and the processes once those have
+    ended, waiting at most LEADER_GRACE_S: a batch script's exitwrap passes the TERM on to the
+    script, and signalled at once a step could end and the script run its next command
+    before that TERM reached it.
+    """
+    elsewhere: list[str] = []
+    signalled: set[int] = set()
+    deadline = time.monotonic() + LEADER_GRACE_S
+    sent = _signal_each(leaders, number, job_owner, uid, elsewhere=elsewhere, signalled=signalled)
+    for leader in sent:
+        while is_alive(leader) is True and time.monotonic() < deadline:
+            time.sleep(0.005)
+    _signal_each(processes, number, job_owner, uid, elsewhere=elsewhere, signalled=signalled)
     return elsewhere
-
-
-def wait_ended(process: Identity, timeout_s: float) -> None:
-    """Wait, at most timeout_s, until a process signalled here has ended (not at all for one
-    that runs elsewhere or has ended already)."""
-    deadline = time.monotonic() + timeout_s
-    while is_alive(process) is True and time.monotonic() < deadline:
-        time.sleep(0.005)

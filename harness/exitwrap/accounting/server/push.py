@@ -244,6 +244,7 @@ def take_cancel_requests(local: Connection, queue: Queue, server: Server, ids: I
         }
         if not (asked or asked_steps):
             return
+        leaders: list[Identity] = []  # the jobs' own exitwraps, signalled before their steps
         processes: list[Identity] = []
         marks: list[tuple[int, int]] = []
         for job_id, *process in jobs:
@@ -251,7 +252,7 @@ def take_cancel_requests(local: Connection, queue: Queue, server: Server, ids: I
             if asker is not None:
                 local.execute("UPDATE jobs SET cancel_uid = ? WHERE job_id = ?", (asker, job_id))
                 marks.append((job_id, asker))
-                processes.append(_identity(tuple(process)))
+                leaders.append(_identity(tuple(process)))
         for job_id, index, *process in steps:
             asker = asked_steps.get((ids.public(job_id), index))
             if asker is not None:
@@ -264,7 +265,8 @@ def take_cancel_requests(local: Connection, queue: Queue, server: Server, ids: I
     spool = Backlog(queue.database)
     for job_id, asker in marks:
         spool.mark_cancelled(job_id, asker)
-    terminate(processes, job_owner=uid(), uid=uid())  # the queue's jobs are this user's
+    # the queue's jobs are this user's
+    terminate(processes, job_owner=uid(), uid=uid(), leaders=leaders)
 
 
 def _judged(row: tuple[Any, ...], sent: Sent) -> tuple[Any, ...]:
