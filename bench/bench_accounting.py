@@ -2,9 +2,8 @@
 
 Rows, each against a floor measured in the same run:
 - ``exitcodes sacct -j ID`` end to end against the bare interpreter of the
-  same virtual environment (goal, issue 4: at most 2.0x; Slurm 22.05's own
-  ``sacct -j`` took a median 120 ms, about 5.5x a bare start, on this kind
-  of machine);
+  same virtual environment (goal, issue 4: at most 2.0x; Slurm's own
+  ``sacct -j`` is measured against the same floor by bench_slurm.py);
 - the in-process query and table of one 10-step job (goal: at most 30 ms);
 - steps recorded per second by 8 concurrent writers, against one writer
   (exitwrap's path: begin and end records in the spool, no SQLite);
@@ -203,7 +202,6 @@ def rows(*, quick: bool) -> list[Row]:
             floor=FLOOR,
             ratio=medians[sacct] / medians[FLOOR],
             goal="<= 2.0x",
-            note="Slurm 22.05 sacct -j: ~5.5x",
         ),
         Row(GROUP, "query + table of a 10-step job, in process", in_process, "ms", goal="<= 30 ms"),
         Row(GROUP, "1 writer: steps recorded", one, "steps/s"),

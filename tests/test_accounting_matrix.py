@@ -134,6 +134,29 @@ def test_attached_writers_share_one_jobs_dense_steps(
     ]
 
 
+@sqlite_only
+def test_cells_added_for_an_ingest_are_fsynced_only_where_it_left_them(
+    db: str, kit: ProbeKit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cells = [_cell("bash", scenario, kit, tmp_path) for scenario in ("exit/42", "signal/15")]
+    run = MatrixRun.start(db, ["exitcodes", "matrix"])
+    tickets = run.add(cells, durable=False)
+    spool = Path(f"{db}.spool")
+    taken, left = (spool / f"{run.job_id}.{ticket.step}" for ticket in tickets)
+    taken.unlink()  # as an ingester does once its commit holds the record
+    synced: list[int] = []
+    fsync = os.fsync
+
+    def watched_fsync(fd: int) -> None:
+        synced.append(os.fstat(fd).st_ino)
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", watched_fsync)
+    run.recorder.make_durable(tickets)
+    assert synced == [left.stat().st_ino]
+    run.finish(0)
+
+
 MATRIX = [str(BIN / "exitcodes"), "matrix", "--shells", "bash,ksh93,rc,pwsh"]
 MATRIX += ["--scenarios", "signal/9,exit/42"]
 

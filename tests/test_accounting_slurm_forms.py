@@ -327,7 +327,8 @@ def test_a_slurm_job_recorded_on_two_hosts_of_a_server_shows_as_one_job(
     db: str, kit: ProbeKit, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Two hosts (each its own queue, so its own origin) ran exitwrap inside Slurm job 77: one
-    job under Slurm's id, node 1's steps numbered from 1000000."""
+    job under Slurm's id, node 1's steps numbered from 1000000, and the job's node the batch
+    host's (node 0) though node 1's part reached the server first."""
     monkeypatch.setenv("SLURM_CONF", "/nonexistent/slurm.conf")  # no cluster answers here
     slurm = {"SLURM_JOB_ID": "77", "SLURM_CLUSTER_NAME": "lab", "SLURM_CONF": "/nonexistent"}
     hosts = {
@@ -335,11 +336,12 @@ def test_a_slurm_job_recorded_on_two_hosts_of_a_server_shows_as_one_job(
                "XDG_STATE_HOME": str(tmp_path / f"host{node}")}
         for node in (0, 1)
     }  # fmt: skip
-    for node, code in ((0, 0), (0, 3), (1, 5)):
-        done = exitwrap(str(kit.probe), "exit", str(code), env=hosts[node])
-        assert done.returncode == code
-    for node in (0, 1):  # each host's part reaches the server at its push (each step's end
-        # started one in the background already)
+    for node, codes in ((1, (5,)), (0, (0, 3))):
+        for code in codes:
+            done = exitwrap(str(kit.probe), "exit", str(code), env=hosts[node])
+            assert done.returncode == code
+        # the host's part reaches the server at its push (each step's end started one in the
+        # background already): node 1's first
         done = subprocess.run([str(BIN / "exitcodes"), "db", "push"], env=hosts[node],
                               capture_output=True, text=True, timeout=60, check=False)  # fmt: skip
         assert done.returncode == 0, done.stderr

@@ -350,18 +350,30 @@ class Recorder:
 
         return start_push(self._queue, os.environ)
 
-    def add_finished(self, job_id: int, steps: Sequence[Mapping[str, Value]]) -> list[StepTicket]:
+    def add_finished(
+        self, job_id: int, steps: Sequence[Mapping[str, Value]], *, durable: bool = True
+    ) -> list[StepTicket]:
         """Record steps that already ended (matrix cells: no process of their own), each given
-        as its step row's columns, in a running job, with dense ids taken at once."""
+        as its step row's columns, in a running job, with dense ids taken at once.
+
+        ``durable=False`` leaves the fsyncs to ``make_durable``, for a caller that has the
+        records ingested first (a commit that makes them all durable at once).
+        """
         node = node_name()
         records = [
             encode({"step.node": node, **{f"step.{k}": v for k, v in step.items()}})
             for step in steps
         ]
-        indexes = self._spool.join(self._own(job_id), records, any_job, durable=True)
+        indexes = self._spool.join(self._own(job_id), records, any_job, durable=durable)
         if indexes is None:
             raise RecordingError(f"{self.path}: job {job_id} is not running")
         return [StepTicket(job_id, str(index)) for index in indexes]
+
+    def make_durable(self, tickets: Sequence[StepTicket]) -> None:
+        """fsync what is left in the spool of steps added with ``durable=False``."""
+        for job_id in dict.fromkeys(t.job_id for t in tickets):
+            indexes = [int(t.step) for t in tickets if t.job_id == job_id]
+            self._spool.make_durable(self._own(job_id), indexes)
 
     def close(self) -> None:
         self._begun.clear()

@@ -20,9 +20,10 @@ own part of it, pushed under an id of that queue's origin (location.py's
 index in the Slurm job (``SLURM_NODEID``), and numbers its steps from that
 index times STEP_BLOCK (node 0's, the batch script's: 0, 1, ...; node 1's:
 1000000, 1000001, ...), so a step's id never changes as more parts arrive.
-A reader joins the parts of one Slurm job (its cluster and id) into the
-first: the others' steps, the earliest submit and start, running while any
-part runs (``part_ids`` names them all).
+A reader joins the parts of one Slurm job (its cluster and id) into node
+0's, the batch host's, whichever reached the store first: the others' steps,
+the earliest submit and start, running while any part runs (``part_ids``
+names them all).
 """
 
 from __future__ import annotations
@@ -396,8 +397,10 @@ def _total(values: Iterable[Optional[float]]) -> Optional[float]:
     return sum(known) if known else None
 
 
-def _join(parts: list[JobRecord]) -> None:
-    """Make the first part of a Slurm job the whole of it."""
+def _join(parts: list[JobRecord]) -> JobRecord:
+    """Make one part of a Slurm job the whole of it: node 0's, the batch host's (its node,
+    name and exit code are the job's), whichever host's push reached the store first."""
+    parts = sorted(parts, key=lambda part: (part.slurm_node_index or 0, part.job_id))
     job = parts[0]
     job.part_ids = tuple(part.job_id for part in parts)
     steps = (step for part in parts for step in part.steps)
@@ -414,12 +417,15 @@ def _join(parts: list[JobRecord]) -> None:
         job.end_time = None
     else:
         job.end_time = max(part.end_time or 0.0 for part in parts) or None
+    return job
 
 
 def join_parts(jobs: list[JobRecord]) -> list[JobRecord]:
-    """The jobs, the parts of each Slurm job recorded on several hosts joined into its first."""
+    """The jobs, the parts of each Slurm job recorded on several hosts joined into one, shown
+    where its first part was."""
     shown: list[JobRecord] = []
     parts: dict[tuple[str, int], list[JobRecord]] = {}
+    place: dict[tuple[str, int], int] = {}
     for job in jobs:
         if job.slurm and job.slurm_node_index is not None and job.slurm_job_id is not None:
             key = (job.cluster or "", job.slurm_job_id)
@@ -427,8 +433,9 @@ def join_parts(jobs: list[JobRecord]) -> list[JobRecord]:
                 parts[key].append(job)
                 continue
             parts[key] = [job]
+            place[key] = len(shown)
         shown.append(job)
-    for group in parts.values():
+    for key, group in parts.items():
         if len(group) > 1:
-            _join(group)
+            shown[place[key]] = _join(group)
     return shown

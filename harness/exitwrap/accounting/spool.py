@@ -409,6 +409,17 @@ class Spool:
         finally:
             os.close(fd)
 
+    def make_durable(self, job_id: int, indexes: Sequence[int]) -> None:
+        """fsync the records of steps published with ``durable=False`` that are still here (an
+        ingester that took one has committed it already)."""
+        for index in indexes:
+            try:
+                self._make_durable(f"{job_id}.{index}")
+            except FileNotFoundError:
+                continue
+            except OSError as error:
+                raise self.failure(error) from None
+
     def _claim(self, temporary: str, name: str) -> bool:
         """Publish a temporary file as name, unless name exists: the ids' uniqueness guarantee."""
         try:

@@ -201,12 +201,17 @@ class MatrixRun:
         ticket = recorder.begin_own_job(argv, name)
         return cls(recorder, ticket.job_id, ticket)
 
-    def add(self, cells: Iterable[CellResult]) -> list[StepTicket]:
-        """Record finished cells as steps; returns their ids (n/a and absent cells get none)."""
+    def add(self, cells: Iterable[CellResult], *, durable: bool = True) -> list[StepTicket]:
+        """Record finished cells as steps; returns their ids (n/a and absent cells get none).
+
+        ``durable=False``: see ``Recorder.add_finished``.
+        """
         now = time.time()
         steps = [step for step in (step_for(cell, now) for cell in cells) if step is not None]
-        return (
-            self.recorder.add_finished(self.job_id, [s.columns() for s in steps]) if steps else []
+        if not steps:
+            return []
+        return self.recorder.add_finished(
+            self.job_id, [s.columns() for s in steps], durable=durable
         )
 
     def finish(self, exit_code: int) -> None:
@@ -243,23 +248,34 @@ def finish_recording(
     exit_code: int,
     warn: Callable[[str], None],
 ) -> None:
-    """Record the cells and end the job; a failure only warns, the run's status stands."""
+    """Record the cells and end the job; a failure only warns, the run's status stands.
+
+    The cells go into the database at once, so they need not wait in the spool
+    for a reader; that commit makes them durable, and only what it left in the
+    spool is fsynced a file at a time (a cell's fsync was most of what
+    recording added to it).
+    """
     if run is None:
         return
     try:
-        run.add(cells)
+        tickets = run.add(cells, durable=False)
     except RecordingError as error:
         warn(f"not recorded: {error}")
         run.close()
         return
+    notice: Optional[str]
     try:
         run.finish(exit_code)
     except RecordingError as error:
-        warn(f"not recorded: {error}")
-        return
-    try:  # into the database at once: a run's cells need not wait in the spool for a reader
-        notice = catch_up(run.recorder.path)
-    except HarnessFailure as error:
-        notice = f"recorded in the spool, not yet in the database: {error}"
+        notice = f"not recorded: {error}"
+    else:
+        try:
+            notice = catch_up(run.recorder.path)
+        except HarnessFailure as error:
+            notice = f"recorded in the spool, not yet in the database: {error}"
     if notice is not None:
         warn(notice)
+    try:
+        run.recorder.make_durable(tickets)
+    except RecordingError as error:
+        warn(f"recorded, but not yet on disk: {error}")
