@@ -28,7 +28,7 @@ from exitwrap.observe.runner import DEFAULT_LIMITS
 from exitwrap.scenarios.catalog import select
 from exitwrap.shells.catalog import BY_NAME
 from exitwrap.shells.shell import parse_selection, resolve
-from tests.accounting_helpers import exitcodes
+from tests.accounting_helpers import exitcodes, spool_of
 from tests.conftest import SHELLS, sqlite_only
 from tests.wrap_helpers import BIN
 
@@ -141,8 +141,7 @@ def test_cells_added_for_an_ingest_are_fsynced_only_where_it_left_them(
     cells = [_cell("bash", scenario, kit, tmp_path) for scenario in ("exit/42", "signal/15")]
     run = MatrixRun.start(db, ["exitcodes", "matrix"])
     tickets = run.add(cells, durable=False)
-    spool = Path(f"{db}.spool")
-    taken, left = (spool / f"{run.job_id}.{ticket.step}" for ticket in tickets)
+    taken, left = (spool_of(db) / f"{run.job_id}.{ticket.step}" for ticket in tickets)
     taken.unlink()  # as an ingester does once its commit holds the record
     synced: list[int] = []
     fsync = os.fsync

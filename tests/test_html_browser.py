@@ -188,6 +188,10 @@ def test_the_filters_show_only_findings_or_one_spec_files_failures(
     _choose(page, "f-suite-0")
     failures = {i for i in with_findings if ".test.sh/" in i}
     assert set(_visible_rows(page)) == failures and 0 < len(failures) < len(with_findings)
-    page.screenshot(tmp_path / "failures-of-the-spec-file.png")  # for a person to look at
+    shot = tmp_path / "failures-of-the-spec-file.png"  # kept for a person to look at
+    page.screenshot(shot)
+    png = shot.read_bytes()  # the page as drawn, the window's size
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (WIDTH, HEIGHT)
     _choose(page, "f-all")
     assert _visible_rows(page) == every

@@ -371,9 +371,8 @@ class Recorder:
 
     def make_durable(self, tickets: Sequence[StepTicket]) -> None:
         """fsync what is left in the spool of steps added with ``durable=False``."""
-        for job_id in dict.fromkeys(t.job_id for t in tickets):
-            indexes = [int(t.step) for t in tickets if t.job_id == job_id]
-            self._spool.make_durable(self._own(job_id), indexes)
+        for ticket in tickets:
+            self._spool.make_durable(self._own(ticket.job_id), int(ticket.step))
 
     def close(self) -> None:
         self._begun.clear()

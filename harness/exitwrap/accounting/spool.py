@@ -409,16 +409,15 @@ class Spool:
         finally:
             os.close(fd)
 
-    def make_durable(self, job_id: int, indexes: Sequence[int]) -> None:
-        """fsync the records of steps published with ``durable=False`` that are still here (an
-        ingester that took one has committed it already)."""
-        for index in indexes:
-            try:
-                self._make_durable(f"{job_id}.{index}")
-            except FileNotFoundError:
-                continue
-            except OSError as error:
-                raise self.failure(error) from None
+    def make_durable(self, job_id: int, index: int) -> None:
+        """fsync a step's record published with ``durable=False``, if it is still here (an
+        ingester that took it has committed it already)."""
+        try:
+            self._make_durable(f"{job_id}.{index}")
+        except FileNotFoundError:
+            pass
+        except OSError as error:
+            raise self.failure(error) from None
 
     def _claim(self, temporary: str, name: str) -> bool:
         """Publish a temporary file as name, unless name exists: the ids' uniqueness guarantee."""
