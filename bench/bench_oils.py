@@ -16,6 +16,11 @@ Rows, each against its floor in the same run, medians of interleaved runs:
   cell) of both runners, against the bare spawn's: each shell fed its code
   on a pipe with ``posix_spawn`` and reaped (bench_spec.py's floor).
 
+Ours records its cells in the accounting, as it does by default (Oils'
+records nothing); the same run with ``--no-record`` shows how much of a
+cell that is: a spool file created per cell, whose cost is the disk's
+(bench_exitwrap.py measures it).
+
 Set ``OILS_CHECKOUT`` to a checkout of the Oils repository and have a
 ``python2`` on PATH; without either this benchmark is skipped, saying why.
 """
@@ -50,7 +55,8 @@ FLOOR = "floor: bare posix_spawn, code on a pipe"
 THEIRS = "Oils' sh_spec.py"
 OURS_ONE = "exitcodes matrix --spec --jobs 1"
 OURS_ALL = "exitcodes matrix --spec, default jobs"
-RUNNERS = (THEIRS, OURS_ONE, OURS_ALL)
+OURS_UNRECORDED = "exitcodes matrix --spec --jobs 1 --no-record"
+RUNNERS = (THEIRS, OURS_ONE, OURS_ALL, OURS_UNRECORDED)
 
 
 # --- the spec files ---------------------------------------------------------------------------
@@ -157,7 +163,8 @@ def _commands(
     theirs += [os.environ.get("PATH", os.defpath), str(spec), *links]
     exitcodes = str(Path(VENV_PYTHON).parent / "exitcodes")
     ours = [exitcodes, "matrix", "--spec", str(spec), "--shells", ",".join(s.name for s in shells)]
-    return {THEIRS: theirs, OURS_ONE: [*ours, "--jobs", "1"], OURS_ALL: ours}
+    one = [*ours, "--jobs", "1"]
+    return {THEIRS: theirs, OURS_ONE: one, OURS_ALL: ours, OURS_UNRECORDED: [*one, "--no-record"]}
 
 
 def _floor_cells(shells: Sequence[Shell], spec: Path) -> list[tuple[str, str, bytes]]:
@@ -170,7 +177,7 @@ def measure(
 ) -> dict[tuple[int, str], float]:
     """Median ms of each runner on each file, of the bare spawns, and of ``python -c pass``."""
     env = _environment(scratch)
-    oils_env = {**env, "PYTHONPATH": str(peer.runner.parent.parent)}  # it imports test.spec_lib
+    oils_env = {**env, "PYTHONPATH": str(peer.runner.parent.parent)}  # it imports doctools/
     floor_env = {"PATH": env.get("PATH", os.defpath), "LC_ALL": "C.UTF-8", "TMP": str(scratch)}
     commands: dict[tuple[int, str], list[str]] = {(0, PYTHON): [VENV_PYTHON, "-c", "pass"]}
     cells = {}
@@ -240,7 +247,7 @@ def rows(*, quick: bool) -> list[Row]:
     margin = {k: (ms[many, k] - ms[1, k]) / added for k in (FLOOR, *RUNNERS)}
     marginal_floor = f"{FLOOR}: a cell more"
     result.append(Row(GROUP, marginal_floor, margin[FLOOR], "ms/cell"))
-    for runner in (THEIRS, OURS_ONE):
+    for runner in (THEIRS, OURS_ONE, OURS_UNRECORDED):
         result.append(
             Row(
                 GROUP,
