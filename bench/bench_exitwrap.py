@@ -10,7 +10,7 @@ writes to the spool), and what it would cost to import SQLite instead.
 The file system's share: a recorded run creates two spool files beside the
 database (its begin and its end record), links each to its id's name and
 fsyncs the end. Creating a file (allocating an inode) has been seen here to
-take 0.015 ms one hour and 0.9 ms the next on the same disk, so the same
+take 0.015 ms and, minutes later, 0.9 ms on the same disk, so the same
 file operations, done by a bare interpreter in the same directory, are
 measured in the same rounds: the recording row less that row's excess over
 ``python -c pass`` is exitwrap's own cost.
