@@ -26,7 +26,14 @@ from exitwrap.accounting.cancel import cancel
 from exitwrap.accounting.ingest import write
 from exitwrap.accounting.location import spool_database
 from exitwrap.accounting.recorder import Recorder
-from exitwrap.accounting.spool import decode, encode
+from exitwrap.accounting.spool import (
+    BATCH_HEADER,
+    BATCH_STEPS,
+    decode,
+    encode,
+    encode_batch,
+    step_record,
+)
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
     NOBODY_UID,
@@ -74,6 +81,90 @@ def test_bytes_that_are_not_utf8_come_back_as_escapes_sqlite_can_store() -> None
 def test_a_damaged_or_newer_record_is_refused(damaged: bytes) -> None:
     with pytest.raises(ValueError):
         decode(damaged)
+
+
+def test_a_batch_file_gives_each_step_its_own_record_and_none_to_a_step_it_lacks() -> None:
+    records = [encode({"step.name": f"cell {i}\n@{i + 5}"}) for i in range(3)]  # @ in a value
+    batch = encode_batch(5, records)
+    assert batch.startswith(BATCH_HEADER)
+    assert [decode(step_record(batch, index)) for index in (5, 6, 7)] == [
+        {"step.name": f"cell {i}\n@{i + 5}"} for i in range(3)
+    ]
+    assert step_record(records[0], 9) == records[0]  # a record of its own is the whole file
+    for missing in (4, 8, 55):
+        with pytest.raises(ValueError):
+            step_record(batch, missing)
+
+
+def _cell(index: int) -> dict[str, str | int | float]:
+    """A step recorded after the fact, as a matrix cell is."""
+    return {
+        "name": f"sh/cell/{index}",
+        "start_time": 1.0,
+        "end_time": 2.0,
+        "state": "FAILED" if index % 3 else "COMPLETED",
+        "exit_status": index % 3 << 8,
+        "comment": "conforms",
+    }
+
+
+def _steps_spooled(db: str, job_id: int) -> list[Path]:
+    return [
+        path
+        for path in spool_of(db).iterdir()
+        if path.name.startswith(f"{job_id}.") and path.name.split(".")[1].isdigit()
+    ]
+
+
+def test_steps_recorded_after_the_fact_share_a_file_a_batch_and_each_is_ingested(db: str) -> None:
+    recorder = Recorder(db)
+    lead = recorder.begin_own_job(["matrix"], "matrix")
+    count = 2 * BATCH_STEPS + 5
+    tickets = recorder.add_finished(lead.job_id, [_cell(i) for i in range(count)])
+    spooled = _steps_spooled(db, lead.job_id)
+    assert len(spooled) == count
+    assert len({path.stat().st_ino for path in spooled}) == 3  # files created: one a batch
+    recorder.finish(lead, wait_status=0, timed_out=False, rusage=None)
+    recorder.close()
+    assert [t.step for t in tickets] == [str(i) for i in range(count)]
+    query = "SELECT step_index, name, state, exit_status FROM steps WHERE job_id = ? ORDER BY 1"
+    expected = [
+        (i, c["name"], c["state"], c["exit_status"]) for i, c in enumerate(map(_cell, range(count)))
+    ]
+    assert rows(db, query, lead.job_id)[1:] == expected  # after the batch step, -1
+    assert _steps_spooled(db, lead.job_id) == []
+
+
+def test_a_batch_takes_the_first_free_ids_past_a_claim_its_counter_missed(db: str) -> None:
+    recorder = Recorder(db)
+    lead = recorder.begin_own_job(["matrix"], "matrix")
+    recorder.add_finished(lead.job_id, [_cell(0)])  # a file of its own, step 0
+    spool = spool_of(db)
+    # a claim the step counter does not know of (a writer that crashed before moving it on)
+    os.link(spool / f"{lead.job_id}.0", spool / f"{lead.job_id}.2")
+    tickets = recorder.add_finished(lead.job_id, [_cell(i) for i in (3, 4, 5)])
+    recorder.finish(lead, wait_status=0, timed_out=False, rusage=None)
+    recorder.close()
+    assert [t.step for t in tickets] == ["3", "4", "5"]
+    query = "SELECT step_index, name FROM steps WHERE job_id = ? AND step_index >= 0 ORDER BY 1"
+    assert rows(db, query, lead.job_id) == [
+        (0, "sh/cell/0"), (2, "sh/cell/0"), (3, "sh/cell/3"), (4, "sh/cell/4"), (5, "sh/cell/5")
+    ]  # fmt: skip
+
+
+def test_a_batch_file_under_a_name_it_has_no_record_for_is_kept_and_reported(db: str) -> None:
+    recorder = Recorder(db)
+    lead = recorder.begin_own_job(["matrix"], "matrix")
+    recorder.add_finished(lead.job_id, [_cell(0), _cell(1)])
+    os.link(spool_of(db) / f"{lead.job_id}.0", spool_of(db) / f"{lead.job_id}.7")
+    recorder.finish(lead, wait_status=0, timed_out=False, rusage=None)
+    recorder.close()
+    query = "SELECT step_index FROM steps WHERE job_id = ? AND step_index >= 0 ORDER BY 1"
+    assert rows(db, query, lead.job_id) == [(0,), (1,)]
+    assert _spooled(db) == {f"{lead.job_id}.7"}
+    status, out, _ = exitcodes("db", "check")
+    assert status == 1
+    assert "spool: 1 records this exitwrap cannot read" in out
 
 
 def test_every_byte_of_a_hostile_command_line_is_recorded(db: str) -> None:

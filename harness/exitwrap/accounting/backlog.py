@@ -30,6 +30,7 @@ from exitwrap.accounting.spool import (
     Locked,
     Spool,
     discard,
+    step_record,
 )
 
 TYPE_CHECKING = False
@@ -101,10 +102,14 @@ class Backlog(Spool):
         return None
 
     def read_owned(self, found: Entry) -> Optional[tuple[bytes, int]]:
-        """A record's bytes and its file's owner; None when it has gone meanwhile. NotRegular
-        when a FIFO, a directory or a link stands in its place."""
+        """A record's bytes (a step's own out of a batch file) and its file's owner; None when
+        it has gone meanwhile. NotRegular when a FIFO, a directory or a link stands in its
+        place; ValueError when a batch holds no record of the step."""
         read = read_untrusted(self.file(found.name))
-        return None if read is None else (read[0], owner(read[1]))
+        if read is None:
+            return None
+        data = read[0] if found.step is None or found.end else step_record(read[0], found.step)
+        return data, owner(read[1])
 
     def remove(self, names: Iterable[str]) -> None:
         for name in names:
