@@ -18,8 +18,8 @@ Rows, each against its floor in the same run, medians of interleaved runs:
 
 Ours records its cells in the accounting, as it does by default (Oils'
 records nothing); the same run with ``--no-record`` shows how much of a
-cell that is: a spool file created per cell, whose cost is the disk's
-(bench_exitwrap.py measures it).
+cell that is: its share of a spool file (32 cells a file) and of the
+ingest at the run's end.
 
 Set ``OILS_CHECKOUT`` to a checkout of the Oils repository and have a
 ``python2`` on PATH; without either this benchmark is skipped, saying why.

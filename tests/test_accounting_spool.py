@@ -85,7 +85,7 @@ def test_a_damaged_or_newer_record_is_refused(damaged: bytes) -> None:
 
 def test_a_batch_file_gives_each_step_its_own_record_and_none_to_a_step_it_lacks() -> None:
     records = [encode({"step.name": f"cell {i}\n@{i + 5}"}) for i in range(3)]  # @ in a value
-    batch = encode_batch(5, records)
+    batch = encode_batch([5, 6, 7], records)
     assert batch.startswith(BATCH_HEADER)
     assert [decode(step_record(batch, index)) for index in (5, 6, 7)] == [
         {"step.name": f"cell {i}\n@{i + 5}"} for i in range(3)
@@ -124,6 +124,7 @@ def test_steps_recorded_after_the_fact_share_a_file_a_batch_and_each_is_ingested
     spooled = _steps_spooled(db, lead.job_id)
     assert len(spooled) == count
     assert len({path.stat().st_ino for path in spooled}) == 3  # files created: one a batch
+    assert (spool_of(db) / f"{lead.job_id}.next").read_text() == f"{count}\n"  # moved on once
     recorder.finish(lead, wait_status=0, timed_out=False, rusage=None)
     recorder.close()
     assert [t.step for t in tickets] == [str(i) for i in range(count)]
@@ -135,7 +136,7 @@ def test_steps_recorded_after_the_fact_share_a_file_a_batch_and_each_is_ingested
     assert _steps_spooled(db, lead.job_id) == []
 
 
-def test_a_batch_takes_the_first_free_ids_past_a_claim_its_counter_missed(db: str) -> None:
+def test_a_batch_takes_the_free_ids_around_a_claim_its_counter_missed(db: str) -> None:
     recorder = Recorder(db)
     lead = recorder.begin_own_job(["matrix"], "matrix")
     recorder.add_finished(lead.job_id, [_cell(0)])  # a file of its own, step 0
@@ -145,11 +146,24 @@ def test_a_batch_takes_the_first_free_ids_past_a_claim_its_counter_missed(db: st
     tickets = recorder.add_finished(lead.job_id, [_cell(i) for i in (3, 4, 5)])
     recorder.finish(lead, wait_status=0, timed_out=False, rusage=None)
     recorder.close()
-    assert [t.step for t in tickets] == ["3", "4", "5"]
+    assert [t.step for t in tickets] == ["1", "3", "4"]
     query = "SELECT step_index, name FROM steps WHERE job_id = ? AND step_index >= 0 ORDER BY 1"
     assert rows(db, query, lead.job_id) == [
-        (0, "sh/cell/0"), (2, "sh/cell/0"), (3, "sh/cell/3"), (4, "sh/cell/4"), (5, "sh/cell/5")
+        (0, "sh/cell/0"), (1, "sh/cell/3"), (2, "sh/cell/0"), (3, "sh/cell/4"), (4, "sh/cell/5")
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("steps", [1, 3], ids=["one-step", "a-batch"])
+def test_a_link_planted_where_the_next_id_goes_is_passed_over(db: str, steps: int) -> None:
+    recorder = Recorder(db)
+    lead = recorder.begin_own_job(["matrix"], "matrix")
+    (spool_of(db) / f"{lead.job_id}.0").symlink_to("/nonexistent")
+    tickets = recorder.add_finished(lead.job_id, [_cell(i) for i in range(steps)])
+    recorder.finish(lead, wait_status=0, timed_out=False, rusage=None)
+    recorder.close()
+    assert [t.step for t in tickets] == [str(i + 1) for i in range(steps)]
+    query = "SELECT step_index FROM steps WHERE job_id = ? AND step_index >= 0 ORDER BY 1"
+    assert rows(db, query, lead.job_id) == [(i + 1,) for i in range(steps)]
 
 
 def test_a_batch_file_under_a_name_it_has_no_record_for_is_kept_and_reported(db: str) -> None:

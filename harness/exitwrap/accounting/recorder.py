@@ -354,7 +354,8 @@ class Recorder:
         self, job_id: int, steps: Sequence[Mapping[str, Value]], *, durable: bool = True
     ) -> list[StepTicket]:
         """Record steps that already ended (matrix cells: no process of their own), each given
-        as its step row's columns, in a running job, with dense ids taken at once.
+        as its step row's columns, in a running job; several go in batch files, their ids
+        taken a batch at a time (spool.py).
 
         ``durable=False`` leaves the fsyncs to ``make_durable``, for a caller that has the
         records ingested first (a commit that makes them all durable at once).
@@ -371,8 +372,7 @@ class Recorder:
 
     def make_durable(self, tickets: Sequence[StepTicket]) -> None:
         """fsync what is left in the spool of steps added with ``durable=False``."""
-        for ticket in tickets:
-            self._spool.make_durable(self._own(ticket.job_id), int(ticket.step))
+        self._spool.make_durable((self._own(t.job_id), int(t.step)) for t in tickets)
 
     def close(self) -> None:
         self._begun.clear()

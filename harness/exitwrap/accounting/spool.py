@@ -9,8 +9,9 @@ for its database daemon. SQLite stays the store of record.
 Layout (the names carry the ids; record files are written once, never changed):
 
 - ``lock``: the spool's lock, a POSIX record lock (``lockf``, which Linux
-  NFS clients support), held for a few file operations at a time and
-  waited for at most ``BUSY_TIMEOUT_S`` (files.py);
+  NFS clients support), held for a few file operations at a time (a
+  batch: one file written, and its links) and waited for at most
+  ``BUSY_TIMEOUT_S`` (files.py);
 - ``next``: the next job id; ``J.next``: job J's next step index;
 - ``J.job``: job J's begin record (with its first step's), kept while the
   job runs: exitwrap finds its parent job there, and ``J.cancel`` marks a
@@ -21,7 +22,8 @@ Layout (the names carry the ids; record files are written once, never changed):
 - Steps recorded after the fact several at a time (a matrix's cells) share
   one batch file, hard-linked under each of their ``J.K`` names: creating
   a file (an inode) has cost 0.7-1 ms here on a slow minute, a link 0.015
-  ms, so a run of 480 cells makes 15 files, not 480.
+  ms, so a run of 480 cells creates 16 files (15 batches and the step
+  counter once), not 480.
 
 The spool is the one allocator of job and step ids. A record is written
 under a temporary name, then, under the lock, hard-linked to its id's
@@ -103,7 +105,7 @@ from exitwrap.errors import HarnessFailure
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
     from types import TracebackType
     from typing import Callable, Optional, Union
 
@@ -127,7 +129,7 @@ OWNER = "owner"  # a running job's owner, as the file system says (never a recor
 TEMPORARY = ".tmp."
 COUNTER_STRIDE = 16  # allocation rewrites a counter once it lags by this many ids
 STALE_TEMPORARY_S = 86400.0  # a temporary file this old was left by a writer that crashed
-_PAUSE_S = 0.0005  # lock polling interval: the lock is held for microseconds
+_PAUSE_S = 0.0005  # lock polling interval: the lock is held for a few file operations
 _WINDOWS = sys.platform == "win32"
 
 
@@ -173,11 +175,11 @@ def decode(data: bytes) -> dict[str, Value]:
     return fields
 
 
-def encode_batch(first: int, records: Sequence[bytes]) -> bytes:
-    """The records of steps first, first + 1, ... as one batch file's bytes."""
+def encode_batch(indexes: Sequence[int], records: Sequence[bytes]) -> bytes:
+    """The records of the steps indexes name, in order, as one batch file's bytes."""
     parts = [BATCH_HEADER]
-    for offset, record in enumerate(records):
-        parts += [b"@%d\n" % (first + offset), record]
+    for index, record in zip(indexes, records):
+        parts += [b"@%d\n" % index, record]
     return b"".join(parts)
 
 
@@ -431,24 +433,31 @@ class Spool:
         os.close(fd)
         return path
 
-    def _make_durable(self, name: str) -> None:
+    def _make_durable(self, name: str, done: Optional[set[tuple[int, int]]] = None) -> None:
         """fsync a file once it has its name: that commits the name too (see the module's
-        note on durability)."""
-        fd, _ = open_untrusted(self.file(name), os.O_RDWR)
+        note on durability). A file in done (device, inode) is not fsynced again."""
+        fd, info = open_untrusted(self.file(name), os.O_RDWR)
         try:
-            os.fsync(fd)
+            identity = (info.st_dev, info.st_ino)
+            if done is None or identity not in done:
+                os.fsync(fd)
+            if done is not None:
+                done.add(identity)
         finally:
             os.close(fd)
 
-    def make_durable(self, job_id: int, index: int) -> None:
-        """fsync a step's record published with ``durable=False``, if it is still here (an
-        ingester that took it has committed it already)."""
-        try:
-            self._make_durable(f"{job_id}.{index}")
-        except FileNotFoundError:
-            pass
-        except OSError as error:
-            raise self.failure(error) from None
+    def make_durable(self, steps: Iterable[tuple[int, int]]) -> None:
+        """fsync the records of steps (job, index) published with ``durable=False`` that are
+        still here (an ingester that took one has committed it already), each file once: a
+        batch file holds many."""
+        done: set[tuple[int, int]] = set()
+        for job_id, index in steps:
+            try:
+                self._make_durable(f"{job_id}.{index}", done)
+            except FileNotFoundError:
+                continue
+            except OSError as error:
+                raise self.failure(error) from None
 
     def _claim(self, temporary: str, name: str) -> bool:
         """Publish a temporary file as name, unless name exists: the ids' uniqueness guarantee."""
@@ -456,7 +465,10 @@ class Spool:
             os.link(temporary, self.file(name))
         except FileExistsError:
             # NFS may answer a retransmitted link that succeeded with EEXIST: then it is ours
-            return os.path.samefile(temporary, self.file(name))
+            try:
+                return os.path.samestat(os.lstat(self.file(name)), os.stat(temporary))
+            except FileNotFoundError:
+                return False  # gone meanwhile: taken by someone else all the same
         return True
 
     def _read_number(self, name: str) -> Optional[int]:
@@ -588,41 +600,52 @@ class Spool:
         self._advance(counter, start, index, rebuilt=rebuilt)
         return names
 
-    def _free_run(self, job_id: int, start: int, count: int) -> int:
-        """The first index from start on of count consecutive step ids not taken (under the
-        lock, which keeps them free until they are claimed)."""
-        first, offset = start, 0
-        while offset < count:
-            if os.path.lexists(self.file(f"{job_id}.{first + offset}")):
-                first, offset = first + offset + 1, 0
-            else:
-                offset += 1
-        return first
+    def _free_ids(self, job_id: int, start: int, count: int) -> list[int]:
+        """The first count step ids from start on that no file claims, as far as lexists can
+        tell (under the lock, which keeps them free from other writers; a claim still checks
+        each)."""
+        ids: list[int] = []
+        index = start
+        while len(ids) < count:
+            if not os.path.lexists(self.file(f"{job_id}.{index}")):
+                ids.append(index)
+            index += 1
+        return ids
 
     def _publish_batch(
         self,
         job_id: int,
         records: Sequence[bytes],
         admits: Callable[[dict[str, Value]], bool],
-    ) -> Optional[list[str]]:
-        """Claim consecutive step ids for records and publish them as one batch file, linked
-        under each id's name; the names, or None as ``_counter`` says."""
+        start_at: int,
+        *,
+        final: bool,
+    ) -> Optional[tuple[list[str], int]]:
+        """Claim free step ids (from start_at on) for records, published as one batch file
+        linked under each id's name: the names claimed, for the first of records (a name
+        found taken after all ends the batch), and where to look next; or None as
+        ``_counter`` says. The counter moves on after the final batch (or when rebuilt)."""
         with Locked(self):
             found = self._counter(job_id, admits)
             if found is None:
                 return None
             counter, start, rebuilt = found
-            first = self._free_run(job_id, start, len(records))
-            names = [f"{job_id}.{first + offset}" for offset in range(len(records))]
-            temporary = self._write_new(encode_batch(first, records))
+            ids = self._free_ids(job_id, max(start, start_at), len(records))
+            temporary = self._write_new(encode_batch(ids, records))
+            names: list[str] = []
             try:
-                for name in names:
+                for index in ids:
+                    name = f"{job_id}.{index}"
                     if not self._claim(temporary, name):
-                        raise RecordingError(f"{self.path}: {name} taken under the spool's lock")
+                        break  # lexists answered from a stale cache (NFS): the rest go again
+                    names.append(name)
             finally:
                 discard(temporary)
-            self._advance(counter, start, first + len(records), rebuilt=rebuilt)
-        return names
+            tried = ids[len(names)] + 1 if len(names) < len(ids) else ids[-1] + 1
+            if rebuilt or (final and len(names) == len(ids)):
+                claimed = ids[len(names) - 1] + 1 if names else start
+                self._advance(counter, start, claimed, rebuilt=rebuilt)
+        return names, tried
 
     def _publish_batches(
         self,
@@ -632,19 +655,30 @@ class Spool:
         *,
         durable: bool,
     ) -> Optional[list[str]]:
-        """Steps recorded after the fact, BATCH_STEPS a file (the lock is let go between
-        files); None when the job stops admitting them."""
+        """Steps recorded after the fact, BATCH_STEPS a file, the lock let go between files
+        (another writer's ids may come between); None when the job does not admit them.
+        A failure after some were published says how many."""
         names: list[str] = []
+        start_at = 0
+        done: set[tuple[int, int]] = set()
         try:
-            for at in range(0, len(records), BATCH_STEPS):
-                batch = self._publish_batch(job_id, records[at : at + BATCH_STEPS], admits)
-                if batch is None:
-                    return None
-                if durable:
-                    self._make_durable(batch[0])  # one file: its fsync commits all its names
+            while len(names) < len(records):
+                chunk = records[len(names) : len(names) + BATCH_STEPS]
+                final = len(names) + len(chunk) == len(records)
+                published = self._publish_batch(job_id, chunk, admits, start_at, final=final)
+                if published is None:
+                    if not names:
+                        return None
+                    raise RecordingError(f"{self.path}: job {job_id} takes no more steps")
+                batch, start_at = published
+                if durable and batch:
+                    self._make_durable(batch[0], done)  # its fsync commits all its names
                 names += batch
-        except OSError as error:
-            raise self.failure(error) from None
+        except (OSError, RecordingError) as error:
+            failure = self.failure(error) if isinstance(error, OSError) else error
+            if names:
+                failure = RecordingError(f"{failure} ({len(names)} of {len(records)} recorded)")
+            raise failure from None
         return names
 
     def _publish(
