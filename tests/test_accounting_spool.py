@@ -153,6 +153,27 @@ def test_a_batch_takes_the_free_ids_around_a_claim_its_counter_missed(db: str) -
     ]  # fmt: skip
 
 
+def test_a_batch_whose_claim_finds_a_name_taken_after_all_publishes_the_rest_again(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    recorder = Recorder(db)
+    lead = recorder.begin_own_job(["matrix"], "matrix")
+    recorder.add_finished(lead.job_id, [_cell(0)])
+    spool = spool_of(db)
+    os.link(spool / f"{lead.job_id}.0", spool / f"{lead.job_id}.5")
+    taken = str(spool / f"{lead.job_id}.5")
+    exists = os.path.lexists
+    with monkeypatch.context() as patched:  # an NFS client's stale cache: looks free, is not
+        patched.setattr(os.path, "lexists", lambda path: path != taken and exists(path))
+        tickets = recorder.add_finished(lead.job_id, [_cell(i) for i in range(1, 9)])
+    recorder.finish(lead, wait_status=0, timed_out=False, rusage=None)
+    recorder.close()
+    assert [t.step for t in tickets] == ["1", "2", "3", "4", "6", "7", "8", "9"]
+    query = "SELECT step_index, name FROM steps WHERE job_id = ? AND step_index >= 0 ORDER BY 1"
+    names = [f"sh/cell/{i}" for i in (0, 1, 2, 3, 4, 0, 5, 6, 7, 8)]
+    assert rows(db, query, lead.job_id) == list(enumerate(names))
+
+
 @pytest.mark.parametrize("steps", [1, 3], ids=["one-step", "a-batch"])
 def test_a_link_planted_where_the_next_id_goes_is_passed_over(db: str, steps: int) -> None:
     recorder = Recorder(db)

@@ -618,13 +618,14 @@ class Spool:
         records: Sequence[bytes],
         admits: Callable[[dict[str, Value]], bool],
         start_at: int,
+        published: list[str],
         *,
         final: bool,
-    ) -> Optional[tuple[list[str], int]]:
+    ) -> Optional[int]:
         """Claim free step ids (from start_at on) for records, published as one batch file
-        linked under each id's name: the names claimed, for the first of records (a name
-        found taken after all ends the batch), and where to look next; or None as
-        ``_counter`` says. The counter moves on after the final batch (or when rebuilt)."""
+        linked under each id's name, each name added to published once it is claimed (a name
+        found taken after all ends the batch); where to look next, or None as ``_counter``
+        says. The counter moves on after the final batch (or when rebuilt)."""
         with Locked(self):
             found = self._counter(job_id, admits)
             if found is None:
@@ -632,20 +633,20 @@ class Spool:
             counter, start, rebuilt = found
             ids = self._free_ids(job_id, max(start, start_at), len(records))
             temporary = self._write_new(encode_batch(ids, records))
-            names: list[str] = []
+            claimed = 0
             try:
                 for index in ids:
-                    name = f"{job_id}.{index}"
-                    if not self._claim(temporary, name):
+                    if not self._claim(temporary, f"{job_id}.{index}"):
                         break  # lexists answered from a stale cache (NFS): the rest go again
-                    names.append(name)
+                    published.append(f"{job_id}.{index}")
+                    claimed += 1
             finally:
                 discard(temporary)
-            tried = ids[len(names)] + 1 if len(names) < len(ids) else ids[-1] + 1
-            if rebuilt or (final and len(names) == len(ids)):
-                claimed = ids[len(names) - 1] + 1 if names else start
-                self._advance(counter, start, claimed, rebuilt=rebuilt)
-        return names, tried
+            if rebuilt or (final and claimed == len(ids)):
+                self._advance(
+                    counter, start, ids[claimed - 1] + 1 if claimed else start, rebuilt=rebuilt
+                )
+            return ids[min(claimed, len(ids) - 1)] + 1
 
     def _publish_batches(
         self,
@@ -660,20 +661,19 @@ class Spool:
         A failure after some were published says how many."""
         names: list[str] = []
         start_at = 0
-        done: set[tuple[int, int]] = set()
         try:
             while len(names) < len(records):
-                chunk = records[len(names) : len(names) + BATCH_STEPS]
-                final = len(names) + len(chunk) == len(records)
-                published = self._publish_batch(job_id, chunk, admits, start_at, final=final)
-                if published is None:
+                first = len(names)
+                chunk = records[first : first + BATCH_STEPS]
+                final = first + len(chunk) == len(records)
+                next_at = self._publish_batch(job_id, chunk, admits, start_at, names, final=final)
+                if next_at is None:
                     if not names:
                         return None
                     raise RecordingError(f"{self.path}: job {job_id} takes no more steps")
-                batch, start_at = published
-                if durable and batch:
-                    self._make_durable(batch[0], done)  # its fsync commits all its names
-                names += batch
+                start_at = next_at
+                if durable and len(names) > first:  # one file: its fsync commits all its names
+                    self.make_durable([(job_id, int(names[first].split(".")[1]))])
         except (OSError, RecordingError) as error:
             failure = self.failure(error) if isinstance(error, OSError) else error
             if names:
