@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Optional
@@ -282,7 +283,10 @@ def test_fuzz_exitwrap_returns_only_documented_statuses(
 ) -> None:
     env = {**wrapped_env(str(tmp_path / "db")), "EXITWRAP_JOB_ID": words[0] if words else "1"}
     argv = [*EXITWRAP, *words, "--", *command] if command else [*EXITWRAP, *words]
-    done = _run(argv, env=env, stdout=stdout, stderr=stderr, cwd=tmp_path)
+    # each example in a directory of its own: a file one writes (--json 0) is no script that
+    # another runs (--batch 0)
+    cwd = Path(tempfile.mkdtemp(dir=tmp_path))
+    done = _run(argv, env=env, stdout=stdout, stderr=stderr, cwd=cwd)
     assert done.returncode in (CHILD_STATUS, 124, 125, 126, 127), (argv, done.stderr)
     _no_traceback(done)
     if stderr == "open":
