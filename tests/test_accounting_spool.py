@@ -26,14 +26,8 @@ from exitwrap.accounting.cancel import cancel
 from exitwrap.accounting.ingest import write
 from exitwrap.accounting.location import spool_database
 from exitwrap.accounting.recorder import Recorder
-from exitwrap.accounting.spool import (
-    BATCH_HEADER,
-    BATCH_STEPS,
-    decode,
-    encode,
-    encode_batch,
-    step_record,
-)
+from exitwrap.accounting.spool import decode, encode
+from exitwrap.accounting.spool_batch import BATCH_HEADER, BATCH_STEPS, encode_batch, step_record
 from exitwrap.observe.probe import ProbeKit
 from tests.accounting_helpers import (
     NOBODY_UID,

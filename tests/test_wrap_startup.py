@@ -25,9 +25,10 @@ from tests.wrap_helpers import EXITWRAP
 
 HEAVY = {"typing", "dataclasses", "re", "subprocess", "argparse", "enum", "signal", "json",
          "contextlib", "inspect", "shutil", "selectors"}  # fmt: skip
-# SQLite, and what of the accounting imports it or serves only its readers
+# SQLite, and what of the accounting imports it or serves only its readers (and batch writers)
 DATABASE = {"_sqlite3", "sqlite3", "exitwrap.accounting.store", "exitwrap.accounting.ingest",
-            "exitwrap.accounting.backlog", "exitwrap.accounting.users", "pwd", "grp"}  # fmt: skip
+            "exitwrap.accounting.backlog", "exitwrap.accounting.users", "pwd", "grp",
+            "exitwrap.accounting.spool_batch"}  # fmt: skip
 
 
 def _importtime(*args: str, env: dict[str, str] | None) -> set[str]:

@@ -30,8 +30,8 @@ from exitwrap.accounting.spool import (
     Locked,
     Spool,
     discard,
-    step_record,
 )
+from exitwrap.accounting.spool_batch import step_record
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -355,7 +355,7 @@ class Recorder:
     ) -> list[StepTicket]:
         """Record steps that already ended (matrix cells: no process of their own), each given
         as its step row's columns, in a running job; several go in batch files, their ids
-        taken a batch at a time (spool.py).
+        taken a batch at a time (spool_batch.py).
 
         ``durable=False`` leaves the fsyncs to ``make_durable``, for a caller that has the
         records ingested first (a commit that makes them all durable at once).
@@ -365,7 +365,13 @@ class Recorder:
             encode({"step.node": node, **{f"step.{k}": v for k, v in step.items()}})
             for step in steps
         ]
-        indexes = self._spool.join(self._own(job_id), records, any_job, durable=durable)
+        own = self._own(job_id)
+        if len(records) > 1:
+            from exitwrap.accounting.spool_batch import publish_batches
+
+            indexes = publish_batches(self._spool, own, records, any_job, durable=durable)
+        else:
+            indexes = self._spool.join(own, records, any_job, durable=durable)
         if indexes is None:
             raise RecordingError(f"{self.path}: job {job_id} is not running")
         return [StepTicket(job_id, str(index)) for index in indexes]

@@ -53,7 +53,7 @@ class SlurmSpool(Spool):
         temporaries: list[str] = []
         try:
             try:
-                temporaries = [self._write_new(step), self._write_new(job)]
+                temporaries = [self.write_new(step), self.write_new(job)]
                 with Locked(self):
                     bound = self._read_number(binding)
                     if bound is not None:

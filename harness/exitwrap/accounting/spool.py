@@ -20,10 +20,8 @@ Layout (the names carry the ids; record files are written once, never changed):
   begin, or all of a step recorded after the fact; ``J.K.end``: its end.
   An end repeats the begin's fields, so each stands on its own.
 - Steps recorded after the fact several at a time (a matrix's cells) share
-  one batch file, hard-linked under each of their ``J.K`` names: creating
-  a file (an inode) has cost 0.7-1 ms here on a slow minute, a link 0.015
-  ms, so a run of 480 cells creates 16 files (15 batches and the step
-  counter once), not 480.
+  batch files, each hard-linked under its steps' ``J.K`` names
+  (spool_batch.py).
 
 The spool is the one allocator of job and step ids. A record is written
 under a temporary name, then, under the lock, hard-linked to its id's
@@ -58,11 +56,8 @@ integer, ``f`` float), so reading needs no schema. In text, ``\\`` and
 newline are escaped (``\\\\`` and ``\\n``): any value fits on one line, NUL
 bytes and control characters included. Bytes that are not UTF-8 (an
 argument in another encoding) are written as they came and read back as
-``\\xNN`` escapes, which SQLite can store. A batch file has a header of
-its own, then each step's record after a line ``@K``, its index (no
-record's line starts with ``@``); a reader of ``J.K`` takes record K from
-it. A newer format gets a new header: a reader leaves records it cannot
-read where they are (an exitwrap older than batch files leaves those).
+``\\xNN`` escapes, which SQLite can store. A newer format gets a new
+header: a reader leaves records it cannot read where they are.
 
 Modes (files.py says who may share a database): the spool takes the
 database file's. Its files get the database's mode, its directory that
@@ -113,8 +108,6 @@ if TYPE_CHECKING:
 
 SUFFIX = ".spool"
 HEADER = "exitwrap-spool 1"  # a record's first line
-BATCH_HEADER = b"exitwrap-spool-batch 1\n"  # a batch file's first line (see Layout)
-BATCH_STEPS = 32  # the records a batch file holds at most
 _ESCAPED = "\\"
 _NEWLINE = "\\n"
 BATCH_STEP = -1  # the batch step's index, in the spool's records and in the database's rows
@@ -173,28 +166,6 @@ def decode(data: bytes) -> dict[str, Value]:
         else:
             raise ValueError(f"unknown type in {line!r}")
     return fields
-
-
-def encode_batch(indexes: Sequence[int], records: Sequence[bytes]) -> bytes:
-    """The records of the steps indexes name, in order, as one batch file's bytes."""
-    parts = [BATCH_HEADER]
-    for index, record in zip(indexes, records):
-        parts += [b"@%d\n" % index, record]
-    return b"".join(parts)
-
-
-def step_record(data: bytes, step: int) -> bytes:
-    """Step ``step``'s record out of a file spooled under its name: the file's own bytes, or
-    its part of a batch (ValueError when the batch has none)."""
-    if not data.startswith(BATCH_HEADER):
-        return data
-    mark = b"\n@%d\n" % step
-    start = data.find(mark)
-    if start < 0:
-        raise ValueError(f"no record of step {step} in its batch")
-    start += len(mark)
-    end = data.find(b"\n@", start)
-    return data[start:] if end < 0 else data[start : end + 1]
 
 
 class RecordingError(HarnessFailure):
@@ -383,7 +354,7 @@ class Spool:
     def _make_lock(self) -> None:
         """The lock, made once with the spool's file mode (a temporary file linked to its
         name: whoever makes it, the mode is the same, and a link never follows a link)."""
-        temporary = self._write_new(b"")
+        temporary = self.write_new(b"")
         try:
             os.link(temporary, self.file(LOCK))
         except FileExistsError:
@@ -410,7 +381,7 @@ class Spool:
 
     # -- writing files
 
-    def _write_new(self, data: bytes) -> str:
+    def write_new(self, data: bytes) -> str:
         """data in a new temporary file; returns its path."""
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | FLAGS
         while True:
@@ -459,7 +430,7 @@ class Spool:
             except OSError as error:
                 raise self.failure(error) from None
 
-    def _claim(self, temporary: str, name: str) -> bool:
+    def claim(self, temporary: str, name: str) -> bool:
         """Publish a temporary file as name, unless name exists: the ids' uniqueness guarantee."""
         try:
             os.link(temporary, self.file(name))
@@ -477,7 +448,7 @@ class Spool:
 
     def _write_number(self, name: str, number: int) -> None:
         """Replace a counter (or mark), durably: it is what keeps removed claims' ids taken."""
-        temporary = self._write_new(b"%d\n" % number)
+        temporary = self.write_new(b"%d\n" % number)
         try:
             os.replace(temporary, self.file(name))
         except BaseException:
@@ -489,9 +460,9 @@ class Spool:
         """Write the end record of a job (step None) or step: durable when this returns."""
         name = f"{job_id}{END}" if step is None else f"{job_id}.{step}{END}"
         try:
-            temporary = self._write_new(record)
+            temporary = self.write_new(record)
             try:
-                if not self._claim(temporary, name):
+                if not self.claim(temporary, name):
                     raise RecordingError(f"{self.path}: {name} is recorded already")
             finally:
                 discard(temporary)
@@ -549,7 +520,7 @@ class Spool:
         job["cancel_uid"] = self._read_number(f"{job_id}{CANCEL}")
         return job
 
-    def _counter(
+    def allocation_start(
         self, job_id: Optional[int], admits: Callable[[dict[str, Value]], bool]
     ) -> Optional[tuple[str, int, bool]]:
         """Where new ids come from (under the lock): the counter, where allocation starts, and
@@ -571,7 +542,7 @@ class Spool:
             counter, first = f"{job_id}{NEXT_STEP}", lead + 1 if isinstance(lead, int) else 0
         return (counter, *self._start(counter, job_id, first))
 
-    def _advance(self, counter: str, start: int, end: int, *, rebuilt: bool) -> None:
+    def advance_counter(self, counter: str, start: int, end: int, *, rebuilt: bool) -> None:
         """Rewrite a counter to end, the next id, once it lags by COUNTER_STRIDE (or was
         rebuilt)."""
         if rebuilt or end - start >= COUNTER_STRIDE:
@@ -584,7 +555,7 @@ class Spool:
         admits: Callable[[dict[str, Value]], bool],
     ) -> Optional[list[str]]:
         """Claim the next free ids for the temporary records, in order (under the lock)."""
-        found = self._counter(job_id, admits)
+        found = self.allocation_start(job_id, admits)
         if found is None:
             return None
         counter, start, rebuilt = found
@@ -594,91 +565,10 @@ class Spool:
             while True:
                 name = f"{index}{JOB}" if job_id is None else f"{job_id}.{index}"
                 index += 1
-                if self._claim(temporary, name):
+                if self.claim(temporary, name):
                     names.append(name)
                     break
-        self._advance(counter, start, index, rebuilt=rebuilt)
-        return names
-
-    def _free_ids(self, job_id: int, start: int, count: int) -> list[int]:
-        """The first count step ids from start on that no file claims, as far as lexists can
-        tell (under the lock, which keeps them free from other writers; a claim still checks
-        each)."""
-        ids: list[int] = []
-        index = start
-        while len(ids) < count:
-            if not os.path.lexists(self.file(f"{job_id}.{index}")):
-                ids.append(index)
-            index += 1
-        return ids
-
-    def _publish_batch(
-        self,
-        job_id: int,
-        records: Sequence[bytes],
-        admits: Callable[[dict[str, Value]], bool],
-        start_at: int,
-        published: list[str],
-        *,
-        final: bool,
-    ) -> Optional[int]:
-        """Claim free step ids (from start_at on) for records, published as one batch file
-        linked under each id's name, each name added to published once it is claimed (a name
-        found taken after all ends the batch); where to look next, or None as ``_counter``
-        says. The counter moves on after the final batch (or when rebuilt)."""
-        with Locked(self):
-            found = self._counter(job_id, admits)
-            if found is None:
-                return None
-            counter, start, rebuilt = found
-            ids = self._free_ids(job_id, max(start, start_at), len(records))
-            temporary = self._write_new(encode_batch(ids, records))
-            claimed = 0
-            try:
-                for index in ids:
-                    if not self._claim(temporary, f"{job_id}.{index}"):
-                        break  # lexists answered from a stale cache (NFS): the rest go again
-                    published.append(f"{job_id}.{index}")
-                    claimed += 1
-            finally:
-                discard(temporary)
-            if rebuilt or (final and claimed == len(ids)):
-                self._advance(
-                    counter, start, ids[claimed - 1] + 1 if claimed else start, rebuilt=rebuilt
-                )
-            return ids[min(claimed, len(ids) - 1)] + 1
-
-    def _publish_batches(
-        self,
-        job_id: int,
-        records: Sequence[bytes],
-        admits: Callable[[dict[str, Value]], bool],
-        *,
-        durable: bool,
-    ) -> Optional[list[str]]:
-        """Steps recorded after the fact, BATCH_STEPS a file, the lock let go between files
-        (another writer's ids may come between); None when the job does not admit them.
-        A failure after some were published says how many."""
-        names: list[str] = []
-        start_at = 0
-        try:
-            while len(names) < len(records):
-                first = len(names)
-                chunk = records[first : first + BATCH_STEPS]
-                final = first + len(chunk) == len(records)
-                next_at = self._publish_batch(job_id, chunk, admits, start_at, names, final=final)
-                if next_at is None:
-                    if not names:
-                        return None
-                    raise RecordingError(f"{self.path}: job {job_id} takes no more steps")
-                start_at = next_at
-                if durable and len(names) > first:  # one file: its fsync commits all its names
-                    self.make_durable([(job_id, int(names[first].split(".")[1]))])
-        except (OSError, RecordingError) as error:
-            failure = self.failure(error) if isinstance(error, OSError) else error
-            if names:
-                failure = RecordingError(f"{failure} ({len(names)} of {len(records)} recorded)")
-            raise failure from None
+        self.advance_counter(counter, start, index, rebuilt=rebuilt)
         return names
 
     def _publish(
@@ -695,7 +585,7 @@ class Spool:
         try:
             try:
                 for record in records:
-                    temporaries.append(self._write_new(record))
+                    temporaries.append(self.write_new(record))
                 with Locked(self):
                     names = self._allocate(temporaries, job_id, admits)
             finally:
@@ -722,10 +612,6 @@ class Spool:
         durable: bool,
     ) -> Optional[list[int]]:
         """Publish records as the next steps of a running job that admits them: their indexes,
-        or None when the job is not running here or does not admit them. Several records
-        (steps recorded after the fact) go in batch files."""
-        if len(records) > 1:
-            names = self._publish_batches(job_id, records, admits, durable=durable)
-        else:
-            names = self._publish(records, job_id, admits, durable=durable)
+        or None when the job is not running here or does not admit them."""
+        names = self._publish(records, job_id, admits, durable=durable)
         return None if names is None else [int(name.split(".")[1]) for name in names]
