@@ -22,6 +22,7 @@ from exitwrap.observe.probe import ProbeKit
 from exitwrap.observe.runner import DEFAULT_LIMITS, run
 from exitwrap.observe.windows_parent import (
     EXITCODE_MARKER,
+    _silent,
     runs_under_wine,
     windows_command_line,
     with_windows_exit_code,
@@ -138,3 +139,9 @@ def test_a_native_shell_gets_no_windows_parent(kit: ProbeKit, cell_env: dict[str
     launch = Launch(["/bin/true"], cell_env)
     assert with_windows_exit_code(shell, launch, first, DEFAULT_LIMITS) is first
     assert dataclasses.replace(first).dword is None
+
+
+def test_a_silent_windows_parent_is_reported_with_how_it_ended() -> None:
+    """A parent that printed nothing: the cell's error says how it ended, the only clue left."""
+    assert _silent(Observation(wait_status=3 << 8)).endswith("the parent exited 3")
+    assert _silent(Observation(wait_status=9)).endswith("the parent signaled 9")

@@ -12,8 +12,6 @@ server configured, for its driver (psycopg: about 140 ms): a push takes the spoo
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ import pytest
 from exitwrap.accounting.records import Selection
 from exitwrap.accounting.sacct import query
 from tests.postgres_helpers import free_port
+from tests.startup_helpers import imported_modules
 from tests.wrap_helpers import EXITWRAP
 
 HEAVY = {"typing", "dataclasses", "re", "subprocess", "argparse", "enum", "signal", "json",
@@ -31,18 +30,6 @@ DATABASE = {"_sqlite3", "sqlite3", "exitwrap.accounting.store", "exitwrap.accoun
             "exitwrap.accounting.spool_batch"}  # fmt: skip
 
 
-def _importtime(*args: str, env: dict[str, str] | None) -> set[str]:
-    """The modules one real run of this interpreter imports, as -X importtime lists them."""
-    argv = [sys.executable, "-X", "importtime", *args]
-    done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False, timeout=300)
-    assert done.returncode == 0, done.stderr
-    return {
-        line.split("|")[2].strip()
-        for line in done.stderr.splitlines()
-        if line.startswith("import time:") and "imported package" not in line
-    }
-
-
 def _imported(*args: str, env: dict[str, str] | None = None) -> set[str]:
     """What one real exitwrap run imports beyond the interpreter's own start-up.
 
@@ -50,7 +37,7 @@ def _imported(*args: str, env: dict[str, str] | None = None) -> set[str]:
     re before exitwrap starts: every program there pays for them, so they do not count.
     """
     launcher = EXITWRAP if EXITWRAP[0].endswith("exitwrap") else EXITWRAP[1:]
-    return _importtime(*launcher, *args, env=env) - _importtime("-c", "pass", env=env)
+    return imported_modules(*launcher, *args, env=env) - imported_modules("-c", "pass", env=env)
 
 
 @pytest.mark.parametrize("record", [True, False], ids=["recording", "no-record"])

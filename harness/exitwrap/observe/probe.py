@@ -1,24 +1,24 @@
 """The probe kit: the compiled probe child and the files the error scenarios execute.
 
 The probe is built from fixtures/probe.c with the host's C compiler into a
-per-user cache directory, keyed by the source's hash, and replaced
+per-user cache directory, keyed by the source's content, and replaced
 atomically, so concurrent builders (xdist workers, parallel CI jobs) never
 see a half-written binary. The error-scenario files are copied next to it
 with the exact modes they need: a checkout or a wheel may not keep them.
 """
 
+# ruff: noqa: PLC0415  (subprocess only to build the kit: a run that finds it built skips it)
+
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from exitwrap.cache import cache_dir
+from exitwrap.cache import cache_dir, content_key
 from exitwrap.errors import HarnessFailure
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"  # the checkout's top level
@@ -70,6 +70,8 @@ def _publish(build: Path, target: Path) -> None:
 
 
 def _build(source: Path, root: Path) -> None:
+    import subprocess
+
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=root.parent))
     try:
@@ -110,8 +112,7 @@ def _build(source: Path, root: Path) -> None:
 def probe_kit() -> ProbeKit:
     """Build the kit on first use (per source hash) and return where it lives."""
     source = _fixtures_dir() / "probe.c"
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    root = cache_dir() / f"kit-{digest}"
+    root = cache_dir() / f"kit-{content_key(source.read_bytes())}"
     if not ((root / "probe").is_file() and all((root / n).exists() for n in KIT_FILES)):
         _build(source, root)
     return ProbeKit(root / "probe", root)

@@ -25,7 +25,6 @@ import math
 import os
 import select
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -336,6 +335,8 @@ def _run_posix(process: _Process, limits: Limits, marker: Optional[str]) -> Obse
 
 
 def _run_windows(process: _Process, limits: Limits, marker: Optional[str]) -> Observation:
+    import subprocess  # noqa: PLC0415  (only on Windows; most runs never import it)
+
     argv = process.argv
     started = time.perf_counter()
     try:

@@ -72,6 +72,13 @@ def with_windows_exit_code(
             break
     value = parse_int(parent.inner)
     if parent.error is not None or value is None:
-        why = parent.error or (parent.stderr.strip().splitlines() or ["no EXITCODE line"])[-1]
+        why = parent.error or (parent.stderr.strip().splitlines() or [_silent(parent)])[-1]
         return dataclasses.replace(observation, error=f"the Windows exit code was not read: {why}")
     return dataclasses.replace(observation, dword=value)
+
+
+def _silent(parent: Observation) -> str:
+    """Why a parent that printed nothing gave no code: how it ended is all there is to go on."""
+    outer = parent.outer
+    ended = "" if outer is None else f"; the parent {outer.kind} {outer.value}"
+    return f"no EXITCODE line and nothing on stderr{ended}"

@@ -12,15 +12,13 @@ binary.
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from exitwrap.cache import cache_dir
+from exitwrap.cache import cache_dir, content_key
 from exitwrap.errors import HarnessFailure
 from exitwrap.observe.probe import _fixtures_dir, _publish
 
@@ -46,10 +44,11 @@ def compiler() -> str:
 def windows_probe() -> Path:
     """Build probe.exe on first use (per source hash) and return its path."""
     source = _fixtures_dir() / "probe.c"
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    target = cache_dir() / f"winprobe-{digest}" / "probe.exe"
+    target = cache_dir() / f"winprobe-{content_key(source.read_bytes())}" / "probe.exe"
     if target.is_file():
         return target
+    import subprocess  # noqa: PLC0415  (only when building the probe; most runs never import it)
+
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
     try:

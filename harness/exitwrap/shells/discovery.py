@@ -12,7 +12,6 @@ import functools
 import os
 import re
 import shutil
-import subprocess
 from typing import Optional
 
 from exitwrap.shells import version_cache
@@ -27,6 +26,8 @@ class NotRemembered(Exception):
 
 
 def _output(argv: list[str]) -> Optional[str]:
+    import subprocess  # noqa: PLC0415  (only when a version is not remembered; most runs never import it)
+
     try:
         done = subprocess.run(
             argv,

@@ -14,7 +14,6 @@ A drive letter (``C:\\``) opening PATH is part of the path, not a separator.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import tempfile
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from exitwrap.cache import cache_dir
+from exitwrap.cache import cache_dir, content_key
 from exitwrap.errors import HarnessFailure, UsageError
 
 ARGV0 = "argv0="
@@ -70,8 +69,7 @@ def split_entry(entry: str) -> Entry:
 def started_as(binary: str, argv0: str) -> str:
     """A link named ``argv0`` to ``binary`` in the cache (made once per pair), to start it by."""
     real = os.path.realpath(binary)
-    digest = hashlib.sha256(f"{real}\0{argv0}".encode()).hexdigest()[:16]
-    link = cache_dir() / "argv0" / digest / argv0
+    link = cache_dir() / "argv0" / content_key(os.fsencode(f"{real}\0{argv0}")) / argv0
     if os.path.islink(link) and os.readlink(link) == real:
         return str(link)
     try:

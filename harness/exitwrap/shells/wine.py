@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -77,6 +76,8 @@ def _call(argv: list[str], what: str, timeout: float, *, check: bool = True) -> 
     Its stderr goes to a file, not a pipe: wineserver and Wine's services
     outlive the tool and would hold a pipe open.
     """
+    import subprocess  # noqa: PLC0415  (only when Wine runs; most runs never import it)
+
     with tempfile.TemporaryFile() as errors:
         try:
             done = subprocess.run(
@@ -185,6 +186,8 @@ def _client(wine: str) -> Iterator[None]:
     its stdin, the server is never idle while the session is held. It ends when
     that pipe closes, which also happens when this process dies without leaving.
     """
+    import subprocess  # noqa: PLC0415  (only when Wine runs; most runs never import it)
+
     try:
         keeper = subprocess.Popen(
             [wine, CMD_EXE, "/d", "/c", "set /p _="],
