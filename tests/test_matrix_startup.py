@@ -4,7 +4,8 @@ A JSON report of non-interactive scenarios needs neither the terminal driver
 (pexpect), nor the HTML or JUnit writers; once the shells' versions and the
 probe kit are cached, nor subprocess or hashlib (3-4 ms each, a tenth of a
 bare interpreter start); unrecorded, nor SQLite (a recorded run ingests its
-cells when it ends, and imports it there).
+cells when it ends, and imports it there). Nor dataclasses (which imports
+inspect): its classes cost too much to define (harness/exitwrap/record.py).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from tests.startup_helpers import imported_modules
 NOT_NEEDED = {
     *("pexpect", "ptyprocess", "exitwrap.reports.html", "exitwrap.reports.junit"),
     *("_sqlite3", "sqlite3", "exitwrap.accounting.store", "subprocess", "hashlib", "_hashlib"),
+    *("dataclasses", "inspect"),
 }
 
 

@@ -6,11 +6,10 @@ the matrix runs, so every quote can be checked against the installed page.
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from typing import Optional
 
 from exitwrap.conventions.model import SHELL_RULE, Convention, Expect, Source
+from exitwrap.record import Record, replace
 from exitwrap.scenarios.catalog import CORE_DEATHS, INNER, OUTER, SIGNAL_DEATHS
 
 DEBIAN_SUITE = "bookworm"
@@ -26,8 +25,7 @@ def debian_manpage(page: str, package: str, version: str, section: str, quote: s
     )
 
 
-@dataclass(frozen=True)
-class Promise:
+class Promise(Record):
     """One kind of promise that several manuals make, worded to fit any shell (``{shell}``)."""
 
     slug: str
@@ -81,7 +79,7 @@ def rule(
 def informational(entry: Convention) -> Convention:
     """An entry shown beside the binding ones, never deciding a cell (an implementation's words,
     a value kept for comparison)."""
-    return dataclasses.replace(entry, binding=False, qualifier="")
+    return replace(entry, binding=False, qualifier="")
 
 
 def signal_rules(

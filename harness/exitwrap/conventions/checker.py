@@ -8,29 +8,26 @@ fit an expectation: the verdicts sit beside it.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from typing import Optional
 
 from exitwrap.conventions.model import OILS_CLASSES, OUTPUTS, Convention
 from exitwrap.observe.observation import Observation
+from exitwrap.record import Record, replace
 from exitwrap.scenarios.catalog import INNER, Scenario
 from exitwrap.scenarios.globs import is_glob
 from exitwrap.status import Termination
 from exitwrap.verdicts import CONFORMS, DEVIATES, ERROR, NOT_APPLICABLE, UNSPECIFIED, Verdict
 
 
-@dataclass(frozen=True)
-class ConventionResult:
+class ConventionResult(Record):
     convention: Convention
     expected: str  # the expectation worked out for this cell
     verdict: Verdict  # CONFORMS or DEVIATES
     note: str = ""
 
 
-@dataclass(frozen=True)
-class CellCheck:
+class CellCheck(Record):
     verdict: Verdict
     results: tuple[ConventionResult, ...] = ()
     note: str = ""
@@ -45,7 +42,7 @@ class CellCheck:
             r.convention.qualifier for r in self.results if r.convention.binding
         } & OILS_CLASSES.keys()
         worst = next((q for q in OILS_CLASSES if q in found), "")
-        return dataclasses.replace(self, qualifier=OILS_CLASSES.get(worst, ""))
+        return replace(self, qualifier=OILS_CLASSES.get(worst, ""))
 
 
 def _evaluate(

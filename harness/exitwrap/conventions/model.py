@@ -13,11 +13,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Optional
 
 from exitwrap import signal_names
 from exitwrap.conventions.expr import evaluate
+from exitwrap.record import Record
 from exitwrap.scenarios.globs import matches
 from exitwrap.shell_names import documented_by
 from exitwrap.shells.status_words import plan9_note
@@ -34,8 +34,7 @@ OILS_CLASSES: dict[str, str] = {KNOWN_BUG: "BUG", NOT_IMPLEMENTED: "N-I", SHELL_
 OUTPUTS = ("stdout", "stderr")
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(Record):
     document: str  # e.g. "POSIX.1-2017, XCU 2.8.2 Exit Status for Commands"
     url: str
     quote: str  # the sentence the expectation rests on, verbatim
@@ -64,8 +63,7 @@ _PREFIXES = {
 }
 
 
-@dataclass(frozen=True)
-class Expect:
+class Expect(Record):
     """What the checked layer should show.
 
     kind ``status``: the number (the inner status, or the outer exit code);
@@ -162,8 +160,7 @@ class Expect:
         raise ValueError(f"unknown operator {self.op!r}")
 
 
-@dataclass(frozen=True)
-class Convention:
+class Convention(Record):
     id: str
     summary: str
     scenarios: tuple[str, ...]  # globs over scenario ids

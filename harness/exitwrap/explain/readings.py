@@ -9,12 +9,12 @@ cannot produce that value. The tables the rules consult are data
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Callable
 
 from exitwrap.conventions import sources
 from exitwrap.conventions.model import Source
 from exitwrap.explain import catalog
+from exitwrap.record import Record
 
 WINDOWS = ("windows", "wine")
 POSIX_PLATFORMS = ("linux", "macos", "wine")
@@ -22,8 +22,7 @@ WINDOWS_SHELLS = ("cmd", "pwsh")
 _DWORD = 0xFFFFFFFF
 
 
-@dataclass(frozen=True)
-class Interpretation:
+class Interpretation(Record):
     """One reading of a status: under which convention, what it means, and who says so."""
 
     convention: str

@@ -7,10 +7,10 @@ Anything else, or a number beyond what a 32-bit status can hold (below
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Optional
 
 from exitwrap.errors import UsageError
+from exitwrap.record import Record
 
 LOWEST = -(2**31)
 HIGHEST = 2**32 - 1
@@ -21,8 +21,7 @@ _SLURM_MAX_CODE = 255
 _SLURM_MAX_SIGNAL = 127
 
 
-@dataclass(frozen=True)
-class Query:
+class Query(Record):
     """What was asked: one integer status, or a Slurm pair (``code`` and ``signal``)."""
 
     text: str

@@ -12,7 +12,6 @@ and a result in the Oils classes beside its verdict.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import os
 import shutil
@@ -20,7 +19,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Callable, Optional
 
 from exitwrap import __version__
@@ -38,6 +36,7 @@ from exitwrap.observe.runner import DEFAULT_LIMITS, Limits, run
 from exitwrap.observe.session import child_kit, session
 from exitwrap.observe.windows_parent import with_windows_exit_code
 from exitwrap.platforms import host_platform
+from exitwrap.record import Record, replace
 from exitwrap.reports.document import CellRecord, MatrixDocument, Meta, expectation_entry
 from exitwrap.reports.summary import summarize
 from exitwrap.scenarios.catalog import INNER, MISSING_FILE, Scenario
@@ -52,8 +51,7 @@ RECORD_OUTPUT_CAP = 2000  # characters of stdout/stderr kept in a record
 BUILT_IN = ConventionIndex(CONVENTIONS)
 
 
-@dataclass(frozen=True)
-class CellResult:
+class CellResult(Record):
     shell: Shell
     scenario: Scenario
     command: Optional[list[str]]
@@ -110,10 +108,9 @@ class CellResult:
         }
 
 
-@dataclass
-class MatrixResult:
+class MatrixResult(Record):
     meta: Meta
-    cells: list[CellResult] = field(default_factory=list)
+    cells: list[CellResult]
     duration_s: Optional[float] = None  # the whole run, start to last cell
 
     def to_json(self) -> MatrixDocument:
@@ -158,8 +155,7 @@ def cell_environment(home: str) -> dict[str, str]:
     }
 
 
-@dataclass(frozen=True)
-class Observed:
+class Observed(Record):
     """What running one cell gave, before any verdict: picklable, so a worker can send it."""
 
     command: Optional[list[str]] = None
@@ -266,8 +262,8 @@ def _run_with_core(
     with core_cell(env) as core_env:
         observed = _run_script(shell, scenario, template, kit, core_env, limits)
     if observed.observation is not None:
-        observation = dataclasses.replace(observed.observation, note=cores.note)
-        observed = dataclasses.replace(observed, observation=observation)
+        observation = replace(observed.observation, note=cores.note)
+        observed = replace(observed, observation=observation)
     return observed
 
 
@@ -281,7 +277,7 @@ def judge(
     if obs is None:
         na = check(Observation(), scenario, (), applicable=False)
         if observed.note:
-            na = dataclasses.replace(na, note=observed.note)
+            na = replace(na, note=observed.note)
         return CellResult(shell, scenario, None, None, na)
     applicable = scenario.needs <= shell.spec.features
     relevant = conventions.covering(shell.name, scenario, POSIX_FAMILY)
@@ -380,12 +376,12 @@ def run_matrix(
 
     ``conventions`` is the built-in catalog, plus whatever a user's scenario file expects.
     """
-    result = MatrixResult(run_meta(time.time()))
+    meta = run_meta(time.time())
     started = time.perf_counter()
     total = len(shells) * len(scenarios)
+    cells: list[CellResult] = []
     for cell in iter_cells(shells, scenarios, jobs, limits, conventions):
-        result.cells.append(cell)
+        cells.append(cell)
         if on_cell:
-            on_cell(len(result.cells), total)
-    result.duration_s = time.perf_counter() - started
-    return result
+            on_cell(len(cells), total)
+    return MatrixResult(meta, cells, time.perf_counter() - started)

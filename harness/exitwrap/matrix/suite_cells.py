@@ -27,15 +27,14 @@ import shutil
 import threading
 import urllib.parse
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 
+from exitwrap.record import Record
 from exitwrap.shells.shell import Shell
 from exitwrap.suites.oils_names import oils_name
 from exitwrap.suites.suite_scenario import SuiteScenario
 
 
-@dataclass(frozen=True)
-class SuiteCell:
+class SuiteCell(Record):
     command: str  # what $SH runs: the link to the shell (its path, for file-run shells)
     cwd: str
     env: dict[str, str]

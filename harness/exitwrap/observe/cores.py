@@ -25,14 +25,14 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+
+from exitwrap.record import Record
 
 CORE_DIR_VARIABLE = "EXITWRAP_CORE_DIR"
 PATTERN_FILE = "/proc/sys/kernel/core_pattern"
 
 
-@dataclass(frozen=True)
-class CorePolicy:
+class CorePolicy(Record):
     """Whether a cell can dump core on this machine, and where the core goes, in words."""
 
     possible: bool

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
+from exitwrap.record import Record
 from exitwrap.status import EXITED, Termination, parse_int
 
 
-@dataclass(frozen=True)
-class Observation:
+class Observation(Record):
     """The raw statuses of one run, what the shell printed, and how long it took.
 
     ``wait_status`` is the POSIX word, ``dword`` the Windows exit code; under

@@ -15,11 +15,11 @@ import functools
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from exitwrap.cache import cache_dir, content_key
 from exitwrap.errors import HarnessFailure
+from exitwrap.record import Record
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"  # the checkout's top level
 
@@ -40,8 +40,7 @@ def _fixtures_dir() -> Path:
     return installed if (installed / "probe.c").is_file() else FIXTURES
 
 
-@dataclass(frozen=True)
-class ProbeKit:
+class ProbeKit(Record):
     probe: Path
     root: Path
 

@@ -29,11 +29,11 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Optional
 
 from exitwrap.observe.cores import cores_off
 from exitwrap.observe.observation import Observation
+from exitwrap.record import Record
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_OUTPUT_CAP = 64 * 1024
@@ -46,8 +46,7 @@ _CWD_LOCK = threading.Lock()
 _DIRECTORY_HANDLE = getattr(os, "O_PATH", os.O_RDONLY) | getattr(os, "O_DIRECTORY", 0)
 
 
-@dataclass(frozen=True)
-class Limits:
+class Limits(Record):
     timeout_s: float = DEFAULT_TIMEOUT_S
     output_cap: int = DEFAULT_OUTPUT_CAP
 
@@ -285,8 +284,7 @@ def _watch(
     return status, timed_out
 
 
-@dataclass(frozen=True)
-class _Process:
+class _Process(Record):
     """What to start: the command line, its environment, and where its input comes from."""
 
     argv: Sequence[str]

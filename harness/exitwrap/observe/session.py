@@ -8,12 +8,12 @@ built is absent, saying why.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Iterator
 
 from exitwrap.errors import HarnessFailure
 from exitwrap.observe.probe import ProbeKit
 from exitwrap.observe.windows_probe import windows_probe
+from exitwrap.record import replace
 from exitwrap.shells.shell import Shell
 
 
@@ -37,4 +37,4 @@ def child_kit(shell: Shell, kit: ProbeKit) -> ProbeKit:
     """The probe kit whose child this shell runs: Windows shells run the Windows probe."""
     if not shell.spec.launcher.windows_children:
         return kit
-    return dataclasses.replace(kit, probe=windows_probe())
+    return replace(kit, probe=windows_probe())

@@ -19,12 +19,12 @@ matrices here): the command never started, so the parent tries again, up to
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 
 from exitwrap.observe.observation import Observation
 from exitwrap.observe.runner import Limits, run
 from exitwrap.observe.windows_probe import windows_probe
+from exitwrap.record import replace
 from exitwrap.shells.launchers import NATIVE, Launch
 from exitwrap.shells.shell import Shell
 from exitwrap.shells.windows import crt_quote
@@ -73,8 +73,8 @@ def with_windows_exit_code(
     value = parse_int(parent.inner)
     if parent.error is not None or value is None:
         why = parent.error or (parent.stderr.strip().splitlines() or [_silent(parent)])[-1]
-        return dataclasses.replace(observation, error=f"the Windows exit code was not read: {why}")
-    return dataclasses.replace(observation, dword=value)
+        return replace(observation, error=f"the Windows exit code was not read: {why}")
+    return replace(observation, dword=value)
 
 
 def _silent(parent: Observation) -> str:

@@ -15,10 +15,10 @@ last command of a ``-c`` script) never decides what they measure.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Optional
 
 from exitwrap.errors import UsageError
+from exitwrap.record import Record
 from exitwrap.scenarios import windows
 from exitwrap.scenarios.globs import Globs
 from exitwrap.scenarios.values import EXIT_VALUES
@@ -37,15 +37,14 @@ NOT_FOUND_COMMAND = "exitwrap-no-such-command"
 MISSING_FILE = "/nonexistent/exitwrap-missing-file"
 
 
-@dataclass(frozen=True)
-class Scenario:
+class Scenario(Record):
     id: str
     family: str
     layer: str
     scripts: Mapping[str, str]  # dialect name -> script template
     summary: str
     n: Optional[int] = None
-    needs: frozenset[str] = field(default_factory=frozenset)
+    needs: frozenset[str] = frozenset()
     interactive: bool = False  # typed at a shell on a pty; N is the signal its key sends
     core: bool = False  # the cell lets its child dump core (every other cell keeps cores off)
 

@@ -15,9 +15,9 @@ version flag, and speaks the same dialect with string statuses of its own.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import NamedTuple, Optional
 
+from exitwrap.record import replace
 from exitwrap.shell_names import MODE_OF
 from exitwrap.shells import windows
 from exitwrap.shells.dialects import CSH, FISH, PLAN9_RC, POSIX, RC, Dialect
@@ -68,7 +68,7 @@ _MODES: dict[str, _Mode] = {
 def _mode(name: str, base: ShellSpec) -> ShellSpec:
     mode = _MODES[name]
     assert MODE_OF[name] == base.name, f"{name} is a mode of {MODE_OF[name]}"
-    return dataclasses.replace(
+    return replace(
         base,
         name=name,
         manual=mode.manual,

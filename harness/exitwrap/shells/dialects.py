@@ -10,8 +10,9 @@ command writes to stdout.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Callable, Optional
+
+from exitwrap.record import Record
 
 
 class Unquotable(ValueError):
@@ -37,8 +38,7 @@ def _csh_quote(arg: str) -> str:
     return "'" + arg.replace("'", "'\\''").replace("!", "\\!").replace("\n", "\\\n") + "'"
 
 
-@dataclass(frozen=True)
-class Dialect:
+class Dialect(Record):
     """The syntax one family of shells shares."""
 
     name: str

@@ -20,11 +20,11 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+
+from exitwrap.record import Record
 
 
-@dataclass(frozen=True)
-class Launch:
+class Launch(Record):
     """One run's command line and environment, valid inside the launch context."""
 
     argv: list[str]
@@ -51,15 +51,14 @@ class Host:
 NATIVE = Host()
 
 
-@dataclass(frozen=True)
-class Launcher:
+class Launcher(Record):
     """Inline (``file_suffix`` empty) or through a script file with this suffix and newline."""
 
     file_suffix: str = ""
     newline: str = "\n"
     prologue: str = ""  # the file's first line (cmd: @echo off)
     encoding: str = "utf-8"
-    host: Host = field(default=NATIVE)
+    host: Host = NATIVE
     windows_children: bool = False  # the scenarios' child is the Windows build of the probe
 
     @property

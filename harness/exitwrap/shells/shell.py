@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Optional
 
 from exitwrap.errors import HarnessFailure, UsageError
 from exitwrap.platforms import host_platform, threaded_map
+from exitwrap.record import Record, replace
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.catalog import BY_NAME
 from exitwrap.shells.discovery import NotRemembered, locate
@@ -20,8 +19,7 @@ from exitwrap.shells.variants import Start, split_entry, started_as
 _PROBES_AT_ONCE = 8  # version probes of a first run, side by side
 
 
-@dataclass(frozen=True)
-class Shell:
+class Shell(Record):
     """One shell as found on this machine (or found absent, with the reason)."""
 
     spec: ShellSpec
@@ -91,21 +89,20 @@ class Shell:
 
     def absent(self, reason: str) -> Shell:
         """This shell, marked absent for reason (what it needs cannot be had)."""
-        return dataclasses.replace(self, path=None, absent_reason=reason)
+        return replace(self, path=None, absent_reason=reason)
 
     def native_path(self, path: str) -> str:
         """How this shell names a file of this machine (``Z:\\tmp\\x`` under Wine)."""
         return self.spec.launcher.host.path(path)
 
 
-@dataclass(frozen=True)
-class Selection:
+class Selection(Record):
     """One entry of a --shells list: NAME, NAME=PATH, NAME@TAG=PATH, each with :OPTIONs."""
 
     name: str
     label: str
     path: Optional[str] = None
-    start: Start = field(default_factory=Start)  # extra arguments, argv[0] (shells/variants.py)
+    start: Start = Start()  # extra arguments, argv[0] (shells/variants.py)
 
 
 def parse_selection(text: str) -> list[Selection]:
@@ -145,7 +142,7 @@ def resolve(
     spec = BY_NAME[selection.name]
     start = selection.start
     if start.args:
-        spec = dataclasses.replace(spec, mode_args=spec.mode_args + start.args)
+        spec = replace(spec, mode_args=spec.mode_args + start.args)
     path, version, reason = locate(
         spec, selection.path, ask_packages=ask_packages, remembered_only=remembered_only
     )

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
+from exitwrap.record import Record
 from exitwrap.shells.dialects import Dialect
 from exitwrap.shells.launchers import INLINE, Launcher
 
 
-@dataclass(frozen=True)
-class ShellSpec:
+class ShellSpec(Record):
     name: str
     dialect: Dialect
     candidates: tuple[str, ...]  # binary names looked up on PATH, in order

@@ -18,8 +18,9 @@ explain`` and the accounting read these words the same way.
 from __future__ import annotations
 
 import signal
-from dataclasses import dataclass
 from typing import Optional
+
+from exitwrap.record import Record
 
 RC_CORE_SUFFIX = "+core"
 PLAN9_SIGNAL_PREFIX = "signal: "
@@ -71,8 +72,7 @@ def _exit_code(text: str) -> Optional[int]:
     return int(text) if text.isdigit() and int(text) <= _MAX_EXIT_CODE else None
 
 
-@dataclass(frozen=True)
-class Word:
+class Word(Record):
     """One process's status as a shell spelled it, read back."""
 
     text: str

@@ -17,27 +17,25 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
 from exitwrap.cache import cache_dir, content_key
 from exitwrap.errors import HarnessFailure, UsageError
+from exitwrap.record import Record
 
 ARGV0 = "argv0="
 _ENTRY = re.compile(r"(?P<label>[^=:]+)(?:=(?P<path>(?:[A-Za-z]:[\\/])?[^:]*))?(?::(?P<rest>.*))?")
 
 
-@dataclass(frozen=True)
-class Start:
+class Start(Record):
     """How the entry starts its shell: extra arguments, and the argv[0] it runs under."""
 
     args: tuple[str, ...] = ()
     argv0: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(Record):
     """One ``--shells`` entry, split: ``label``, the binary it names, how it starts."""
 
     label: str

@@ -19,12 +19,12 @@ Delayed expansion (``!VAR!``) is assumed off, as it is by default.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import re
 from collections.abc import Mapping
 from typing import Optional
 
 from exitwrap.platforms import host_platform
+from exitwrap.record import replace
 from exitwrap.shells import wine
 from exitwrap.shells.dialects import Dialect
 from exitwrap.shells.launchers import Host, Launcher
@@ -108,7 +108,7 @@ CMD_WINE = ShellSpec(
     version_args=("--version",),
     version_pattern=r"^(wine-\S+)",
     identity_pattern=r"^wine-",
-    launcher=dataclasses.replace(_BATCH_FILE, host=WINE),
+    launcher=replace(_BATCH_FILE, host=WINE),
     platform="wine",
 )
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 import signal as signals
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
 from typing import Callable, Optional, Union
 
 from exitwrap.conventions.model import (
@@ -29,6 +28,7 @@ from exitwrap.conventions.model import (
     Source,
 )
 from exitwrap.errors import UsageError
+from exitwrap.record import Record, field_names
 from exitwrap.scenarios.catalog import INNER
 from exitwrap.shells.catalog import BY_NAME
 from exitwrap.shells.dialects import RC
@@ -41,8 +41,7 @@ NAMED_SIGNALS = (RC.name,)
 _INLINE_FLAGS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"), (re.VERBOSE, "x"))
 
 
-@dataclass(frozen=True)
-class Expected:
+class Expected(Record):
     """What a shell should show (any of: a status or a signal, stdout, stderr), and why.
 
     ``qualifier`` is empty for the expectation every shell shares, else the
@@ -62,9 +61,9 @@ class Expected:
     def arguments(self) -> str:
         """The keywords that make it: ``status=1, stdout='x'``."""
         return ", ".join(
-            f"{f.name}={_shown(getattr(self, f.name))}"
-            for f in fields(self)
-            if f.name != "qualifier" and getattr(self, f.name) is not None
+            f"{name}={_shown(getattr(self, name))}"
+            for name in field_names(self)
+            if name != "qualifier" and getattr(self, name) is not None
         )
 
     def has(self, key: str) -> bool:
@@ -220,8 +219,7 @@ def _expects(key: str, wanted: Expected, layer: str, shells: Sequence[str]) -> l
     return [status_expect(wanted.status)] * len(shells)
 
 
-@dataclass(frozen=True)
-class Origin:
+class Origin(Record):
     """Where a scenario's expectations come from: the id prefix, the scenario, the source."""
 
     prefix: str  # "user", "spec", ...

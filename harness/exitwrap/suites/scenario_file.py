@@ -36,13 +36,13 @@ import fnmatch
 import json
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
 from exitwrap.conventions.catalog import CONVENTIONS
 from exitwrap.conventions.model import KNOWN_BUG, NOT_IMPLEMENTED, SHELL_RULE, Convention, Source
 from exitwrap.errors import UsageError
+from exitwrap.record import Record
 from exitwrap.scenarios.catalog import BY_ID, INNER, OUTER
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.catalog import DIALECTS
@@ -72,8 +72,7 @@ KEYS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class UserScenarios:
+class UserScenarios(Record):
     scenarios: tuple[SuiteScenario, ...]
     conventions: tuple[Convention, ...]
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from exitwrap.conventions.model import (
@@ -37,6 +36,7 @@ from exitwrap.conventions.model import (
     Source,
 )
 from exitwrap.errors import UsageError
+from exitwrap.record import Record
 from exitwrap.scenarios.catalog import OUTER
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.suites.expectations import Expected, Origin, expected_conventions
@@ -57,8 +57,7 @@ TRACEBACK = "Traceback (most recent"
 SPEC_SUFFIX = ".test.sh"
 
 
-@dataclass(frozen=True)
-class SpecSuite:
+class SpecSuite(Record):
     scenarios: tuple[SuiteScenario, ...]
     conventions: tuple[Convention, ...]
     warnings: tuple[str, ...]

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional, Union
 
 from exitwrap.errors import UsageError
+from exitwrap.record import Record, replace
 
 # Oils' two regular expressions, as bytes patterns: ASCII \s and \w, as in Python 2
 KEY_VALUE_RE = re.compile(
@@ -50,27 +50,26 @@ CASE_BEGIN, KEY_VALUE, KEY_VALUE_MULTILINE, END_MULTILINE, PLAIN_LINE, EOF = ran
 Item = Union[bytes, tuple[Optional[bytes], Optional[bytes], bytes, bytes]]
 
 
-@dataclass
-class ShellAnnotation:
+class ShellAnnotation(Record):
     """One shell's qualified expectations in a case: a single qualifier, its keys' raw values."""
 
     qualifier: str
-    values: dict[str, bytes] = field(default_factory=dict)
+    values: dict[str, bytes]  # filled as the case is read
 
 
-@dataclass
-class SpecCase:
+class SpecCase(Record):
+    """One case; its tables are filled as it is read (each case has its own: no defaults)."""
+
     index: int  # 0-based position in the file, as upstream numbers cases
     desc: str
     line: int  # the line of its ####
-    code: bytes = b""
-    values: dict[str, bytes] = field(default_factory=dict)  # unqualified metadata, raw
-    shells: dict[str, ShellAnnotation] = field(default_factory=dict)  # by Oils shell name
-    metadata: list[str] = field(default_factory=list)  # its metadata lines, as written
+    code: bytes
+    values: dict[str, bytes]  # unqualified metadata, raw
+    shells: dict[str, ShellAnnotation]  # by Oils shell name
+    metadata: list[str]  # its metadata lines, as written
 
 
-@dataclass
-class SpecFile:
+class SpecFile(Record):
     path: Path
     header: dict[str, str]
     cases: list[SpecCase]
@@ -172,7 +171,7 @@ class _Parser:
             return
         assert shells is not None
         for shell in _text(shells).split("/"):
-            annotation = case.shells.setdefault(shell, ShellAnnotation(_text(qualifier)))
+            annotation = case.shells.setdefault(shell, ShellAnnotation(_text(qualifier), {}))
             bare = key.removesuffix("-json")
             if bare in annotation.values or f"{bare}-json" in annotation.values:
                 raise self.tokens.error(line, f"duplicate spec {key!r} for {shell!r}")
@@ -217,7 +216,7 @@ class _Parser:
                 case.metadata.append("## END")
                 self.tokens.next(raw=False)
 
-    def code(self, case: SpecCase) -> None:
+    def code(self) -> bytes:
         line, kind, item = self.tokens.current
         if kind != PLAIN_LINE:
             shown = _shown(item[2] if isinstance(item, tuple) else item)
@@ -228,7 +227,7 @@ class _Parser:
             lines.append(item)
             self.tokens.next(raw=True)
             _, kind, item = self.tokens.current
-        case.code = b"".join(lines)
+        return b"".join(lines)
 
     def case(self, index: int) -> Optional[SpecCase]:
         line, kind, item = self.tokens.current
@@ -238,17 +237,15 @@ class _Parser:
             shown = _shown(item[2] if isinstance(item, tuple) else item)
             raise self.tokens.error(line, f"Expected TEST_CASE_BEGIN, got [{kind}, {shown}]")
         assert isinstance(item, bytes)
-        case = SpecCase(index, _text(item), line)
+        case = SpecCase(index, _text(item), line, b"", values={}, shells={}, metadata=[])
         self.tokens.next(raw=False)
         self.metadata(case)
         if "code" in case.values:  # upstream: "## code:" ends the case
-            case.code = case.values.pop("code")
-            return case
-        self.code(case)
+            return replace(case, code=case.values.pop("code"))
+        code = self.code()
         self.metadata(case)
-        if "code" in case.values:  # in the trailing metadata it replaces the code
-            case.code = case.values.pop("code")
-        return case
+        # in the trailing metadata, "## code:" replaces the code
+        return replace(case, code=case.values.pop("code", code))
 
 
 def _check_values(path: Path, case: SpecCase) -> None:

@@ -11,14 +11,12 @@ shell's standard input in the environment Oils builds.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Optional
 
 from exitwrap.errors import UsageError
 from exitwrap.scenarios.catalog import Scenario
 
 
-@dataclass(frozen=True)
 class SuiteScenario(Scenario):
     origin: str = ""  # the file it comes from, as given
     applies_to: Optional[frozenset[str]] = None  # shell names; None: every shell
