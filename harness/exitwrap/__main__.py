@@ -1,7 +1,7 @@
-"""``python -m harness`` is ``exitcodes``."""
+"""``python -m exitwrap`` is ``exitcodes``."""
 
 import sys
 
-from exitwrap.cli.main import main
+from exitwrap.cli.main import console
 
-sys.exit(main())
+sys.exit(console())

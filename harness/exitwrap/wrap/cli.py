@@ -13,6 +13,7 @@ import os
 import sys
 
 from exitwrap import __version__
+from exitwrap.collector import run_as_process
 from exitwrap.errors import UsageError
 from exitwrap.streams import hold_standard_descriptors, write
 from exitwrap.wrap.messages import PROG, say
@@ -56,3 +57,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except Exception as error:  # a failure of exitwrap's own, never the command's status
         say(f"internal error: {error!r}")
     return OWN_FAILURE
+
+
+def console() -> int:
+    """The ``exitwrap`` command: main, with the collector kept to its share of the run."""
+    return run_as_process(main)
