@@ -1,5 +1,6 @@
-"""ordered_map: results in order, from forked workers when the caller runs no other thread,
-from threads when it does, errors passed on, a dead worker reported, none left behind."""
+"""ordered_map: results in order, from forked workers when the caller runs no other thread
+and the run is long enough, from threads otherwise, errors passed on, a dead worker reported,
+none left behind."""
 
 from __future__ import annotations
 
@@ -18,18 +19,19 @@ from tests.conftest import REPO
 
 # run in a fresh interpreter: a test runner's own threads (pytest-xdist's) would rule out fork
 _IN_A_SINGLE_THREADED_PROCESS = """
-import json, os
+import json, os, threading
 from exitwrap.errors import HarnessFailure
-from exitwrap.observe.parallel import ordered_map
+from exitwrap.observe.parallel import FORK_FROM, ordered_map
 from tests.test_parallel import _dies_on_five, _fails_on_three, _tagged
 results = list(ordered_map(_tagged, list(range(200)), workers=2))
+short = list(ordered_map(_tagged, list(range(FORK_FROM * 2 - 1)), workers=2))
 try:
-    list(ordered_map(_fails_on_three, list(range(10)), workers=2))
+    list(ordered_map(_fails_on_three, list(range(200)), workers=2))
     error = None
 except ValueError as raised:
     error = str(raised)
 try:
-    list(ordered_map(_dies_on_five, list(range(40)), workers=2))
+    list(ordered_map(_dies_on_five, list(range(200)), workers=2))
     died = None
 except HarnessFailure as raised:
     died = str(raised)
@@ -38,7 +40,8 @@ first = [next(partial) for _ in range(3)]
 partial.close()
 children = open(  # every worker reaped
     f"/proc/{os.getpid()}/task/{os.getpid()}/children").read().split()
-print(json.dumps({"parent": os.getpid(), "results": results, "error": error, "died": died,
+print(json.dumps({"parent": os.getpid(), "results": results, "short": short, "error": error,
+                  "died": died, "thread": threading.get_ident(),
                   "first": [value for value, _, _ in first], "children": children}))
 """
 
@@ -67,6 +70,10 @@ def test_a_single_threaded_caller_gets_forked_workers_and_their_errors() -> None
     run = json.loads(done.stdout)
     assert [value for value, _, _ in run["results"]] == [n * n for n in range(200)]
     assert run["parent"] not in {pid for _, pid, _ in run["results"]}  # which worker: varies
+    # a short run: threads of this process (forking would cost it more than they lose)
+    assert [value for value, _, _ in run["short"]] == [n * n for n in range(len(run["short"]))]
+    assert {pid for _, pid, _ in run["short"]} == {run["parent"]}
+    assert run["thread"] not in {thread for _, _, thread in run["short"]}
     assert run["error"] == "three"
     assert run["died"].startswith("a matrix worker (pid ") and run["died"].endswith("signal 9")
     assert run["first"] == [0, 1, 4]
