@@ -14,6 +14,7 @@ from exitwrap.reports.json_report import schema
 from exitwrap.scenarios.catalog import SCENARIOS, select
 from exitwrap.shells.catalog import POSIX_FAMILY
 from exitwrap.shells.shell import parse_selection, resolve
+from exitwrap.suites.scenario_file import load_scenario_files
 from tests.conftest import SHELLS
 
 EIGHT = ",".join(POSIX_FAMILY)
@@ -125,3 +126,25 @@ def test_ctrl_c_typed_at_an_interactive_shell_is_observed_per_shell() -> None:
     assert seen == {name: (expected[name], "conforms") for name in seen}, errors
     # a terminal session, not a -c script
     assert all(r["command"] and r["command"][-1] != "-c" for r in records)
+
+
+@pytest.mark.interactive
+def test_cells_on_threads_never_share_a_pty_or_a_directory(tmp_path: Path) -> None:
+    """An interactive cell's pty and a suite cell's directory stay theirs while other cells
+    start beside them (this test's process runs threads, so its cells go on threads)."""
+    spying = 'sleep 0.1; ls -l /proc/$$/fd | grep -c ptmx; pwd; echo "$TMP"'
+    entries = [f'[[scenario]]\nid = "team/spy{n}"\nscript = {spying!r}\n' for n in range(12)]
+    path = tmp_path / "spies.toml"
+    path.write_text("\n".join(entries), encoding="utf-8")
+    spies = load_scenario_files([path]).scenarios
+    interactive = select("interactive/sigint") * 3
+    bash = [resolve(x) for x in parse_selection("bash")]
+    cells = run_matrix(bash, [*interactive, *spies], jobs=4).cells
+    spied = [c.observation for c in cells if c.scenario in spies]
+    assert len(spied) == 12 and all(o is not None for o in spied)
+    for observation in spied:
+        assert observation is not None
+        ptys, where, own = observation.stdout.split("\n")[:3]
+        assert (ptys, where) == ("0", own), observation.stdout  # no pty; in its own directory
+    interactive_cells = [c for c in cells if c.scenario.interactive]
+    assert [c.verdict for c in interactive_cells] == ["conforms"] * 3

@@ -10,11 +10,13 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 
 import pytest
 
 from exitwrap.observe.parallel import ordered_map
+from exitwrap.platforms import threaded_map
 from tests.conftest import REPO
 
 # run in a fresh interpreter: a test runner's own threads (pytest-xdist's) would rule out fork
@@ -110,3 +112,66 @@ def _fails_on_three(item: int) -> int:
 def test_an_error_on_a_thread_reaches_the_caller() -> None:
     with pytest.raises(ValueError, match="three"):
         list(ordered_map(_fails_on_three, list(range(10)), workers=2))
+
+
+def test_threads_yield_each_result_in_order_as_soon_as_it_is_done() -> None:
+    """A run's progress moves with its cells: nothing waits for the slowest to finish."""
+    last_may_finish = threading.Event()
+
+    def work(item: int) -> int:
+        if item == 5:
+            assert last_may_finish.wait(60)
+        return item
+
+    results = threaded_map(work, list(range(6)), 2)
+    assert [next(results) for _ in range(5)] == [0, 1, 2, 3, 4]  # item 5 still running
+    last_may_finish.set()
+    assert list(results) == [5]
+
+
+def test_a_caller_that_stops_taking_stops_the_threads_starting_items() -> None:
+    """Closed early (as by Ctrl-C or a failure in the caller), no further item starts."""
+    started: list[int] = []
+
+    def work(item: int) -> int:
+        started.append(item)
+        if item:  # the first comes back at once; the others keep their threads busy
+            time.sleep(0.5)
+        return item
+
+    results = threaded_map(work, list(range(100)), 2)
+    assert next(results) == 0
+    results.close()
+    assert sorted(started) == [0, 1, 2]  # the first, and what each thread had begun
+
+
+_A_LONG_MATRIX_RUN = """
+import json
+from exitwrap.matrix.run import run_matrix
+from exitwrap.observe.parallel import FORK_FROM
+from exitwrap.record import replace
+from exitwrap.scenarios.catalog import select
+from exitwrap.shells.shell import parse_selection, resolve_all
+shells = resolve_all(parse_selection("dash,bash,mksh,yash"))
+scenarios = select("exit/*,shell-exit/*,signal/*")
+forked, alone = run_matrix(shells, scenarios, 2), run_matrix(shells, scenarios, 1)
+def seen(cell):  # all but the timings
+    obs = cell.observation and replace(cell.observation, duration_s=0.0, stderr="")  # pids
+    return cell.shell, cell.scenario, cell.command, obs, cell.check, cell.verdict
+print(json.dumps({"cells": len(forked.cells), "fork_from": FORK_FROM * 2,
+                  "same": list(map(seen, forked.cells)) == list(map(seen, alone.cells)),
+                  "verdicts": sorted({c.verdict for c in forked.cells})}))
+"""
+
+
+def test_a_long_run_s_cells_come_back_from_forked_workers_whole() -> None:
+    """Past FORK_FROM cells a worker, cells cross from the workers pickled: each comes back
+    equal to the same cell run in this process (shell, scenario, observation, checks)."""
+    done = subprocess.run(
+        [sys.executable, "-c", _A_LONG_MATRIX_RUN],
+        cwd=REPO, capture_output=True, text=True, check=True, timeout=300,
+    )  # fmt: skip
+    run = json.loads(done.stdout)
+    assert run["cells"] >= run["fork_from"]
+    assert run["same"] is True
+    assert "error" not in run["verdicts"]

@@ -76,6 +76,13 @@ def test_equal_records_hash_alike_and_survive_pickle_and_copy() -> None:
     assert copy.deepcopy(tagged) == tagged
 
 
+def test_a_mutable_default_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"Shared\.items: a mutable default is shared"):
+
+        class Shared(Record):
+            items: list[int] = []  # noqa: RUF012  (the point of the test)
+
+
 def test_a_field_without_a_default_may_not_follow_one_with() -> None:
     with pytest.raises(TypeError, match="'y' has no default, one before it has"):
 

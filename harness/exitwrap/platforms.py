@@ -6,7 +6,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import TypeVar
 
 Item = TypeVar("Item")
@@ -36,39 +36,59 @@ def threads_running() -> int:
 
 def threaded_map(
     work: Callable[[Item], Result], items: Sequence[Item], workers: int, *, retire_s: float = 1.0
-) -> list[Result]:
-    """work(item) for each item on up to ``workers`` threads, in order; returns once the
-    threads are gone from the kernel too (up to ``retire_s``), so that a caller may fork next.
+) -> Generator[Result, None, None]:
+    """work(item) for each item on up to ``workers`` threads, yielded in order as each is done.
+
+    Once the caller stops taking (every item taken, an item's error re-raised here, an
+    interrupt, the iterator closed), no item starts; this returns when the running ones
+    end and their threads are gone from the kernel too (up to ``retire_s``), so that a
+    caller may fork next.
 
     Plain threads, not concurrent.futures: that module and the logging it imports cost a
     start-up more than the threads save a short run.
     """
-    results: dict[int, Result] = {}
+    done: dict[int, Result] = {}
     failures: list[BaseException] = []
-    queue = list(enumerate(items))
-    lock = threading.Lock()
+    indexes = iter(range(len(items)))
+    stopped = False
+    changed = threading.Condition()
 
     def take() -> None:
         while True:
-            with lock:
-                if not queue or failures:
-                    return
-                index, item = queue.pop()
+            with changed:
+                index = None if stopped or failures else next(indexes, None)
+            if index is None:
+                return
             try:
-                results[index] = work(item)
+                result = work(items[index])
             except BaseException as error:  # re-raised in the caller's thread
-                failures.append(error)
+                with changed:
+                    failures.append(error)
+                    changed.notify_all()
+                return
+            with changed:
+                done[index] = result
+                changed.notify_all()
 
     before = threads_running()
     threads = [threading.Thread(target=take, daemon=True) for _ in range(min(workers, len(items)))]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join()
-    # joined threads linger in the kernel a moment: wait for them (briefly)
-    deadline = time.monotonic() + retire_s
-    while threads_running() > before and time.monotonic() < deadline:
-        time.sleep(0.001)
-    if failures:
-        raise failures[0]
-    return [results[index] for index in range(len(items))]
+    try:
+        for index in range(len(items)):
+            with changed:
+                while index not in done and not failures:
+                    changed.wait()
+                if failures:
+                    raise failures[0]
+                result = done.pop(index)
+            yield result
+    finally:
+        with changed:
+            stopped = True
+        for thread in threads:
+            thread.join()
+        # joined threads linger in the kernel a moment: wait for them (briefly)
+        deadline = time.monotonic() + retire_s
+        while threads_running() > before and time.monotonic() < deadline:
+            time.sleep(0.001)

@@ -13,7 +13,8 @@ from the class body), equality and hash over the fields between instances
 of one class, a repr naming them, and no assignment after ``__init__``;
 ``replace`` is ``dataclasses.replace``. ``ClassVar`` annotations are not
 fields. A default is shared by every instance, so defaults are immutable
-values (``()``, ``frozenset()``, another record), never a list or a dict.
+values (``()``, ``frozenset()``, another record): a list, dict, set or
+bytearray is refused, as dataclasses refuse it.
 
 What stays a dataclass is what no start-up path defines: the report
 builders that compare and merge matrix files (``reports/``), and the pytest
@@ -56,12 +57,13 @@ class Record:
         # its modules import annotations from __future__, and inspect's import is what is saved)
         own = [name for name, annotation in annotations.items() if not _is_class_var(annotation)]
         cls._fields = tuple(dict.fromkeys([*cls._fields, *own]))  # a redefined one keeps its place
-        defaults = dict(cls._defaults)
+        defaults = dict(cls._defaults)  # a field annotated again keeps an inherited default
         for name in own:
             if name in cls.__dict__:
-                defaults[name] = cls.__dict__[name]
-            else:
-                defaults.pop(name, None)
+                default = cls.__dict__[name]
+                if isinstance(default, (list, dict, set, bytearray)):  # as dataclasses refuse
+                    raise ValueError(f"{cls.__qualname__}.{name}: a mutable default is shared")
+                defaults[name] = default
         cls._defaults = defaults
         after_default = False
         for name in cls._fields:

@@ -24,7 +24,7 @@ from typing import Optional
 
 from exitwrap.observe.cores import cores_off
 from exitwrap.observe.observation import Observation
-from exitwrap.observe.runner import Limits
+from exitwrap.observe.runner import SPAWN_LOCK, Limits
 from exitwrap.shells.shell import Shell
 
 # the control character a terminal turns into each signal (termios defaults)
@@ -88,11 +88,13 @@ def run_interactive(
     terminal_env = {**env, "ENV": "/dev/null", "HISTFILE": "/dev/null", "PS1": "$ "}
     started = time.perf_counter()
     deadline = time.monotonic() + limits.timeout_s
-    child = pexpect.spawn(
-        shell.path, [*shell.spec.start_args, *shell.spec.interactive_flags], env=terminal_env,
-        encoding="utf-8", codec_errors="replace", timeout=limits.timeout_s,
-        preexec_fn=default_signals, dimensions=(24, 200),
-    )  # fmt: skip
+    with SPAWN_LOCK:  # in this process's own directory; no other cell's child gets the pty
+        child = pexpect.spawn(
+            shell.path, [*shell.spec.start_args, *shell.spec.interactive_flags], env=terminal_env,
+            encoding="utf-8", codec_errors="replace", timeout=limits.timeout_s,
+            preexec_fn=default_signals, dimensions=(24, 200),
+        )  # fmt: skip
+        os.set_inheritable(child.child_fd, False)  # noqa: FBT003  (os's own signature)
     child.delaybeforesend = None  # every step waits on output, not on a fixed pause
     child.delayafterclose = 0.0
     transcript: list[str] = []

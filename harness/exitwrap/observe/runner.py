@@ -12,9 +12,12 @@ is 0) unless a cell asks for one (harness/exitwrap/observe/cores.py).
 
 A run may start in a given working directory. ``os.posix_spawn`` has no
 chdir action, so the calling process changes into the directory for the
-instant of the spawn and back, under a lock (the spawn holds the GIL): the
-runner's own threads never see it, and a caller's other threads only if
-they resolve a relative path in that instant.
+instant of the spawn and back, under ``SPAWN_LOCK`` (the spawn holds the
+GIL): the runner's own threads never see it, and a caller's other threads
+only if they resolve a relative path in that instant. Every child the
+harness starts is started under that lock (an interactive cell's pty fork
+too), so that cells on threads never start in another's directory or
+inherit another's pty.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ _TAIL = 4096  # bytes of stdout kept past the cap, so a status marker at the end
 _DRAIN_GRACE_S = 1.0
 _POLL_S = 0.02  # only where pidfd_open is missing (macOS): how often to look for the exit
 _LONGEST_POLL_S = 3600.0  # poll(2) takes an int of ms: a far deadline is waited for in pieces
-_CWD_LOCK = threading.Lock()
+SPAWN_LOCK = threading.Lock()  # held while any child of the harness starts (see above)
 # a handle on the directory to come back to that needs no read permission (Linux: O_PATH)
 _DIRECTORY_HANDLE = getattr(os, "O_PATH", os.O_RDONLY) | getattr(os, "O_DIRECTORY", 0)
 
@@ -103,18 +106,17 @@ def _all_signals() -> frozenset[int]:
 
 @contextlib.contextmanager
 def _working_directory(path: Optional[str]) -> Iterator[None]:
-    """The calling process in ``path`` for the spawn, and back (see the module docstring)."""
+    """The calling process in ``path`` for the spawn, and back (under ``SPAWN_LOCK``)."""
     if path is None:
         yield
         return
-    with _CWD_LOCK:
-        saved = os.open(".", _DIRECTORY_HANDLE)
-        try:
-            os.chdir(path)
-            yield
-        finally:
-            os.fchdir(saved)
-            os.close(saved)
+    saved = os.open(".", _DIRECTORY_HANDLE)
+    try:
+        os.chdir(path)
+        yield
+    finally:
+        os.fchdir(saved)
+        os.close(saved)
 
 
 def _spawn(
@@ -136,7 +138,7 @@ def _spawn(
     )
     actions = [stdin, (os.POSIX_SPAWN_DUP2, out_w, 1), (os.POSIX_SPAWN_DUP2, err_w, 2)]
     try:
-        with _working_directory(cwd):
+        with SPAWN_LOCK, _working_directory(cwd):
             pid = os.posix_spawn(
                 executable or argv[0],
                 list(argv),

@@ -167,10 +167,12 @@ def resolve_all(selections: Sequence[Selection], *, ask_packages: bool = True) -
     if len(unknown) == 1:
         shells[unknown[0]] = resolve(selections[unknown[0]], ask_packages=ask_packages)
     elif unknown:
-        probed = threaded_map(
-            lambda index: resolve(selections[index], ask_packages=ask_packages),
-            unknown,
-            _PROBES_AT_ONCE,
+        probed = list(
+            threaded_map(
+                lambda index: resolve(selections[index], ask_packages=ask_packages),
+                unknown,
+                _PROBES_AT_ONCE,
+            )
         )
         shells.update(zip(unknown, probed))
     return [shells[index] for index in range(len(selections))]

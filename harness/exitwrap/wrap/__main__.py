@@ -1,9 +1,9 @@
-"""python -m harness.wrap: the same as the exitwrap command."""
+"""python -m exitwrap.wrap: the same as the exitwrap command."""
 
 from __future__ import annotations
 
 import sys
 
-from exitwrap.wrap.cli import main
+from exitwrap.wrap.cli import console
 
-sys.exit(main())
+sys.exit(console())
