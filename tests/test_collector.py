@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_a_process_run_keeps_mains_status_and_leaves_nothing_to_collect_at_exit() -> None:
     code = (
-        "import gc\nfrom exitwrap.collector import run_as_process\n"
-        "status = run_as_process(lambda: 3)\n"
+        "import gc\nfrom exitwrap.collector import console_entry\n"
+        "status = console_entry(lambda: 3)()\n"
         "print(status, gc.get_threshold()[0], gc.get_freeze_count() > 0)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

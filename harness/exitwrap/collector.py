@@ -19,13 +19,17 @@ if TYPE_CHECKING:
 YOUNG_COLLECTION_EVERY = 10_000  # allocations (CPython's default: 700); older generations as is
 
 
-def run_as_process(main: Callable[[], int]) -> int:
-    """main()'s status, main being all that is left of this process's life.
+def console_entry(main: Callable[[], int]) -> Callable[[], int]:
+    """A command's console entry point: main, as all that is left of this process's life.
 
-    For console entry points only: a caller that goes on afterwards (a test
-    calling main in process) keeps the interpreter's settings.
+    Only for the commands' entry points: a caller that goes on afterwards (a
+    test calling main in process) calls main and keeps the interpreter's settings.
     """
-    gc.set_threshold(YOUNG_COLLECTION_EVERY)
-    status = main()
-    gc.freeze()  # what is left lives until exit: its collections there would find nothing
-    return status
+
+    def console() -> int:
+        gc.set_threshold(YOUNG_COLLECTION_EVERY)
+        status = main()
+        gc.freeze()  # what is left lives until exit: its collections there would find nothing
+        return status
+
+    return console

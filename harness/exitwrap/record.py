@@ -111,8 +111,7 @@ class Record:
         return hash(self._values())
 
     def __repr__(self) -> str:
-        own = self.__dict__
-        shown = ", ".join(f"{name}={own[name]!r}" for name in self._fields)
+        shown = ", ".join(f"{name}={value!r}" for name, value in zip(self._fields, self._values()))
         return f"{type(self).__qualname__}({shown})"
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -129,5 +128,4 @@ def field_names(record: Record) -> tuple[str, ...]:
 
 def replace(record: RecordT, **changes: Any) -> RecordT:
     """A copy of record with changes to some of its fields."""
-    own = record.__dict__
-    return type(record)(**{**{name: own[name] for name in record._fields}, **changes})
+    return type(record)(**{**dict(zip(record._fields, record._values())), **changes})

@@ -10,7 +10,7 @@ import sys
 
 from exitwrap import __version__
 from exitwrap.cli.common import EXIT_OK, EXIT_USAGE, fail, guarded
-from exitwrap.collector import run_as_process
+from exitwrap.collector import console_entry
 from exitwrap.streams import hold_standard_descriptors, refuse_closed_streams
 
 TYPE_CHECKING = False
@@ -72,6 +72,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return guarded(module.PROG, lambda: int(module.run(args[1:])))
 
 
-def console() -> int:
-    """The ``exitcodes`` command: main, with the collector kept to its share of the run."""
-    return run_as_process(main)
+console = console_entry(main)  # the ``exitcodes`` command

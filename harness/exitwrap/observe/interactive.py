@@ -15,6 +15,7 @@ match (``SYNC''DONE`` prints ``SYNCDONE``).
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import signal
@@ -32,6 +33,10 @@ CONTROL_KEYS: Mapping[int, str] = {signal.SIGINT: "c", signal.SIGQUIT: "\\"}
 SYNC_COMMAND = "echo SYNC''DONE"
 SYNC_REPLY = "SYNCDONE"
 TRANSCRIPT_CAP = 16 * 1024
+# the status line is typed again when no answer comes in this long: a shell taking the terminal
+# back from a job killed by a key may throw away what was typed meanwhile (ksh93 did, once, on a
+# loaded machine: the line echoed, then only a new prompt); the first answer is the status
+RETYPE_S = 1.0
 
 
 class _Interrupted(Exception):
@@ -99,8 +104,8 @@ def run_interactive(
     child.delayafterclose = 0.0
     transcript: list[str] = []
 
-    def expect(pattern: str) -> str:
-        child.timeout = max(deadline - time.monotonic(), 0.1)
+    def expect(pattern: str, within: float = math.inf) -> str:
+        child.timeout = max(min(deadline - time.monotonic(), within), 0.1)
         child.expect(pattern)
         transcript.append(f"{child.before}{child.after}")
         return str(child.after)
@@ -115,8 +120,15 @@ def run_interactive(
         child.sendcontrol(CONTROL_KEYS[signal_number])
         expect(rf"CAUGHT {signal_number} \d+")
         _wait_gone(pid, deadline)
-        child.sendline(status_line)
-        inner: Optional[str] = expect(re.escape(marker) + r"[^\r\n]*")[len(marker) :].strip()
+        answered: Optional[str] = None
+        while answered is None:
+            child.sendline(status_line)
+            try:
+                answered = expect(re.escape(marker) + r"[^\r\n]*", RETYPE_S)
+            except pexpect.TIMEOUT:
+                if time.monotonic() >= deadline:
+                    raise
+        inner: Optional[str] = answered[len(marker) :].strip()
         child.sendline("exit")
         child.expect(pexpect.EOF)
         transcript.append(str(child.before))

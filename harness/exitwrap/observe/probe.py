@@ -7,8 +7,6 @@ see a half-written binary. The error-scenario files are copied next to it
 with the exact modes they need: a checkout or a wheel may not keep them.
 """
 
-# ruff: noqa: PLC0415  (subprocess only to build the kit: a run that finds it built skips it)
-
 from __future__ import annotations
 
 import functools
@@ -69,7 +67,7 @@ def _publish(build: Path, target: Path) -> None:
 
 
 def _build(source: Path, root: Path) -> None:
-    import subprocess
+    import subprocess  # noqa: PLC0415  (only to build the kit: a run that finds it built skips it)
 
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".build-", dir=root.parent))

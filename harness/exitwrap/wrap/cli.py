@@ -13,7 +13,7 @@ import os
 import sys
 
 from exitwrap import __version__
-from exitwrap.collector import run_as_process
+from exitwrap.collector import console_entry
 from exitwrap.errors import UsageError
 from exitwrap.streams import hold_standard_descriptors, write
 from exitwrap.wrap.messages import PROG, say
@@ -59,6 +59,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return OWN_FAILURE
 
 
-def console() -> int:
-    """The ``exitwrap`` command: main, with the collector kept to its share of the run."""
-    return run_as_process(main)
+console = console_entry(main)  # the ``exitwrap`` command
