@@ -6,6 +6,11 @@ probe kit are cached, nor subprocess or hashlib (3-4 ms each, a tenth of a
 bare interpreter start); unrecorded, nor SQLite (a recorded run ingests its
 cells when it ends, and imports it there). Nor dataclasses (which imports
 inspect): its classes cost too much to define (harness/exitwrap/record.py).
+Nor what the package gets by other means: typing (its names are imported for
+type checkers only), ast (conventions/expr.py parses formulas itself),
+tempfile and shutil (harness/exitwrap/scratch.py, path_search.py, and a
+help formatter that finds the terminal's width itself), pickle (forked
+workers only).
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from tests.startup_helpers import imported_modules
 NOT_NEEDED = {
     *("pexpect", "ptyprocess", "exitwrap.reports.html", "exitwrap.reports.junit"),
     *("_sqlite3", "sqlite3", "exitwrap.accounting.store", "subprocess", "hashlib", "_hashlib"),
-    *("dataclasses", "inspect"),
+    *("dataclasses", "inspect", "typing", "ast", "tempfile", "shutil", "random", "pickle"),
 }
 
 

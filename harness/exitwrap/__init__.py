@@ -8,7 +8,9 @@ exists, deferred imports included):
    ``shell_names``, ``signal_names``, ``status`` (the exit-status model),
    ``verdicts``, ``cache``, ``streams`` (writing to standard streams that may be closed),
    ``record`` (immutable records, cheaper to define than dataclasses), ``collector``
-   (the garbage collector's share of a command-line run);
+   (the garbage collector's share of a command-line run), ``scratch`` (private
+   temporary directories) and ``path_search`` (PATH look-ups), both without
+   tempfile's and shutil's imports;
 2. ``shells``: the shell catalog, how each is found, quoted and started;
 3. ``observe``: real processes run and their statuses read (batch, pty);
 4. ``scenarios``: the built-in scenario catalog;

@@ -7,10 +7,13 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Generator, Sequence
-from typing import TypeVar
 
-Item = TypeVar("Item")
-Result = TypeVar("Result")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    Item = TypeVar("Item")
+    Result = TypeVar("Result")
 
 PLATFORMS = ("linux", "macos", "windows", "wine")
 

@@ -15,9 +15,14 @@ that deviates, ``TIME`` one that timed out.
 
 from __future__ import annotations
 
-from typing import Final, Literal, Optional
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Final, Literal, Optional
 
-Verdict = Literal["conforms", "deviates", "unspecified", "n/a", "absent", "error"]
+    Verdict = Literal["conforms", "deviates", "unspecified", "n/a", "absent", "error"]
+    Result = Literal["pass", "ok", "N-I", "BUG", "FAIL", "TIME"]
+else:  # at run time each is a string
+    Verdict = Result = str
 
 CONFORMS: Final = "conforms"
 DEVIATES: Final = "deviates"
@@ -36,7 +41,6 @@ VERDICTS: Final[tuple[Verdict, ...]] = (
 NOT_RUN: Final[tuple[Verdict, ...]] = (NOT_APPLICABLE, ABSENT, ERROR)  # cells with no outcome
 FINDINGS: Final[tuple[Verdict, ...]] = (DEVIATES, ERROR)  # what a report lists as findings
 
-Result = Literal["pass", "ok", "N-I", "BUG", "FAIL", "TIME"]
 RESULTS: Final[tuple[Result, ...]] = ("pass", "ok", "N-I", "BUG", "FAIL", "TIME")
 
 

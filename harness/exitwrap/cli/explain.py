@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from typing import Optional
 
 from exitwrap.cli.common import EXIT_OK
 from exitwrap.cli.parsing import Parser, parse
@@ -14,6 +13,10 @@ from exitwrap.explain import Interpretation, interpretations
 from exitwrap.explain import parse as parse_value
 from exitwrap.platforms import PLATFORMS
 from exitwrap.shell_names import KNOWN_NAMES
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 PROG = "exitcodes explain"
 

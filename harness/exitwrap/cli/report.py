@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional
 
 from exitwrap.cli.common import EXIT_FAILURE, EXIT_OK
 from exitwrap.cli.parsing import Parser, parse
@@ -18,6 +17,10 @@ from exitwrap.reports import conventions, formats
 from exitwrap.reports.diff import diff, render
 from exitwrap.reports.inputs import load_matrices, load_matrix
 from exitwrap.reports.merge import conflicts, merge
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 PROG = "exitcodes report"
 

@@ -6,11 +6,13 @@ the matrix runs, so every quote can be checked against the installed page.
 
 from __future__ import annotations
 
-from typing import Optional
-
 from exitwrap.conventions.model import SHELL_RULE, Convention, Expect, Source
 from exitwrap.record import Record, replace
 from exitwrap.scenarios.catalog import CORE_DEATHS, INNER, OUTER, SIGNAL_DEATHS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 DEBIAN_SUITE = "bookworm"
 

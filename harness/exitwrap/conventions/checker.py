@@ -9,7 +9,6 @@ fit an expectation: the verdicts sit beside it.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Optional
 
 from exitwrap.conventions.model import OILS_CLASSES, OUTPUTS, Convention
 from exitwrap.observe.observation import Observation
@@ -17,7 +16,13 @@ from exitwrap.record import Record, replace
 from exitwrap.scenarios.catalog import INNER, Scenario
 from exitwrap.scenarios.globs import is_glob
 from exitwrap.status import Termination
-from exitwrap.verdicts import CONFORMS, DEVIATES, ERROR, NOT_APPLICABLE, UNSPECIFIED, Verdict
+from exitwrap.verdicts import CONFORMS, DEVIATES, ERROR, NOT_APPLICABLE, UNSPECIFIED
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
+
+    from exitwrap.verdicts import Verdict
 
 
 class ConventionResult(Record):

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from typing import Optional
 
 from exitwrap import signal_names
 from exitwrap.conventions.expr import evaluate
@@ -21,6 +20,10 @@ from exitwrap.record import Record
 from exitwrap.scenarios.globs import matches
 from exitwrap.shell_names import documented_by
 from exitwrap.shells.status_words import plan9_note
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 # Qualifiers, with the Oils spec tests' names for them (OK, BUG, N-I)
 SHELL_RULE = "shell-rule"  # the shell's manual documents its own rule for this cell

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Mapping
-from typing import Optional, Union
 
 from exitwrap import signal_names
 from exitwrap.conventions import sources
@@ -25,6 +24,10 @@ from exitwrap.explain.words import interpret
 from exitwrap.platforms import PLATFORMS
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells import status_words
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Union
 
 __all__ = ["Interpretation", "Query", "interpretations", "parse", "signal_table"]
 

@@ -9,12 +9,15 @@ cannot produce that value. The tables the rules consult are data
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Callable
 
 from exitwrap.conventions import sources
 from exitwrap.conventions.model import Source
 from exitwrap.explain import catalog
 from exitwrap.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable
 
 WINDOWS = ("windows", "wine")
 POSIX_PLATFORMS = ("linux", "macos", "wine")
@@ -39,7 +42,8 @@ class Interpretation(Record):
         }
 
 
-Rule = Callable[[int, Mapping[int, str]], Iterator[Interpretation]]
+if TYPE_CHECKING:
+    Rule = Callable[[int, Mapping[int, str]], Iterator[Interpretation]]
 
 
 def unsigned(value: int) -> int:

@@ -7,10 +7,13 @@ Anything else, or a number beyond what a 32-bit status can hold (below
 from __future__ import annotations
 
 import re
-from typing import Optional
 
 from exitwrap.errors import UsageError
 from exitwrap.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 LOWEST = -(2**31)
 HIGHEST = 2**32 - 1

@@ -25,7 +25,6 @@ import json
 import signal
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Callable, Optional
 
 from exitwrap.accounting import states
 from exitwrap.accounting.backend import catch_up
@@ -41,7 +40,10 @@ from exitwrap.status import parse_int
 from exitwrap.verdicts import ABSENT, ERROR, NOT_APPLICABLE
 
 TYPE_CHECKING = False
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Callable, Optional
+
     from exitwrap.accounting.spool import Value
 
 JOB_NAME = "matrix"

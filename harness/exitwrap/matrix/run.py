@@ -14,12 +14,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Callable, Optional
 
 from exitwrap import __version__
 from exitwrap.conventions.catalog import CONVENTIONS
@@ -40,10 +37,17 @@ from exitwrap.record import Record, replace
 from exitwrap.reports.document import CellRecord, MatrixDocument, Meta, expectation_entry
 from exitwrap.reports.summary import summarize
 from exitwrap.scenarios.catalog import INNER, MISSING_FILE, Scenario
+from exitwrap.scratch import temporary_directory
 from exitwrap.shells.catalog import POSIX_FAMILY
 from exitwrap.shells.shell import Shell
 from exitwrap.suites.suite_scenario import SuiteScenario
-from exitwrap.verdicts import ABSENT, ERROR, Verdict, result_of
+from exitwrap.verdicts import ABSENT, ERROR, result_of
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Optional
+
+    from exitwrap.verdicts import Verdict
 
 SCHEMA_VERSION = 1
 STATUS_MARKER = "exitwrap-status:"
@@ -238,7 +242,7 @@ def observe(
         if not scenario.applies(shell.name):
             return Observed()
         if scratch is None:
-            with tempfile.TemporaryDirectory(prefix="exitwrap-cells-") as own:
+            with temporary_directory("exitwrap-cells-") as own:
                 return _observe_suite(shell, scenario, template, kit, env, limits, own)
         return _observe_suite(shell, scenario, template, kit, env, limits, scratch)
     if scenario.core:
@@ -345,23 +349,17 @@ def iter_cells(
     kit = probe_kit()
     if sys.platform != "win32":
         cores_off()  # here, once, rather than in each worker
-    home = tempfile.mkdtemp(prefix="exitwrap-home-")
-    scratch = tempfile.mkdtemp(prefix="exitwrap-cells-")  # suite cells' own directories
-    try:
-        with contextlib.ExitStack() as sessions:
-            shells = [sessions.enter_context(session(shell)) for shell in shells]
-            env = cell_environment(home)
-            index = ConventionIndex(conventions)
-            cells = [(shell, scenario) for shell in shells for scenario in scenarios]
-            work = functools.partial(
-                _observe_cell, kit=kit, env=env, limits=limits, scratch=scratch
-            )
-            workers = max(1, jobs or os.cpu_count() or 1)
-            for (shell, scenario), observed in zip(cells, ordered_map(work, cells, workers)):
-                yield judge(shell, scenario, observed, index)
-    finally:
-        shutil.rmtree(home, ignore_errors=True)
-        shutil.rmtree(scratch, ignore_errors=True)
+    with contextlib.ExitStack() as held:  # the directories outlive the sessions
+        home = held.enter_context(temporary_directory("exitwrap-home-"))
+        scratch = held.enter_context(temporary_directory("exitwrap-cells-"))  # suite cells'
+        shells = [held.enter_context(session(shell)) for shell in shells]
+        env = cell_environment(home)
+        index = ConventionIndex(conventions)
+        cells = [(shell, scenario) for shell in shells for scenario in scenarios]
+        work = functools.partial(_observe_cell, kit=kit, env=env, limits=limits, scratch=scratch)
+        workers = max(1, jobs or os.cpu_count() or 1)
+        for (shell, scenario), observed in zip(cells, ordered_map(work, cells, workers)):
+            yield judge(shell, scenario, observed, index)
 
 
 def run_matrix(

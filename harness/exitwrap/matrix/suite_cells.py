@@ -23,12 +23,12 @@ import contextlib
 import itertools
 import os
 import shlex
-import shutil
 import threading
 import urllib.parse
 from collections.abc import Iterator, Mapping
 
 from exitwrap.record import Record
+from exitwrap.scratch import remove_tree
 from exitwrap.shells.shell import Shell
 from exitwrap.suites.oils_names import oils_name
 from exitwrap.suites.suite_scenario import SuiteScenario
@@ -99,7 +99,9 @@ def _emptied(path: str, keep: tuple[str, ...]) -> bool:
                     if not os.listdir(entry.path):
                         continue
                 if entry.is_dir(follow_symlinks=False):
-                    shutil.rmtree(entry.path)
+                    remove_tree(entry.path)
+                    if os.path.lexists(entry.path):  # what the cell left cannot be removed
+                        return False
                 else:
                     os.unlink(entry.path)
     except OSError:

@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import shutil
 import sys
-import tempfile
 from collections.abc import Iterator, Mapping
 
 from exitwrap.record import Record
+from exitwrap.scratch import temporary_directory
 
 CORE_DIR_VARIABLE = "EXITWRAP_CORE_DIR"
 PATTERN_FILE = "/proc/sys/kernel/core_pattern"
@@ -101,9 +100,7 @@ def cores_off() -> None:
 @contextlib.contextmanager
 def core_cell(env: Mapping[str, str]) -> Iterator[dict[str, str]]:
     """The cell's environment with a fresh core directory; the directory is gone afterwards."""
-    directory = tempfile.mkdtemp(prefix="exitwrap-core-", dir=env.get("TMPDIR") or None)
-    try:
+    # removed after the cell: the core is complete by then (a parent sees its child's death
+    # only after the dump)
+    with temporary_directory("exitwrap-core-", env.get("TMPDIR") or None) as directory:
         yield {**env, CORE_DIR_VARIABLE: directory}
-    finally:
-        # the core is complete by now: a parent sees its child's death only after the dump
-        shutil.rmtree(directory, ignore_errors=True)

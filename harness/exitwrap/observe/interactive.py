@@ -21,12 +21,15 @@ import re
 import signal
 import time
 from collections.abc import Mapping
-from typing import Optional
 
 from exitwrap.observe.cores import cores_off
 from exitwrap.observe.observation import Observation
 from exitwrap.observe.runner import SPAWN_LOCK, Limits
 from exitwrap.shells.shell import Shell
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 # the control character a terminal turns into each signal (termios defaults)
 CONTROL_KEYS: Mapping[int, str] = {signal.SIGINT: "c", signal.SIGQUIT: "\\"}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from exitwrap.record import Record
 from exitwrap.status import EXITED, Termination, parse_int
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 
 class Observation(Record):

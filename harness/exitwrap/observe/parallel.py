@@ -23,19 +23,21 @@ and will never release there, so such a caller gets threads instead.
 from __future__ import annotations
 
 import os
-import pickle
 import select
 import signal
 import struct
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import TypeVar
 
 from exitwrap.errors import HarnessFailure
 from exitwrap.platforms import threaded_map, threads_running
 
-Item = TypeVar("Item")
-Result = TypeVar("Result")
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    Item = TypeVar("Item")
+    Result = TypeVar("Result")
 
 CHUNKS_PER_WORKER = 8
 FORK_FROM = 64  # items per worker: below, threads (see the module's note)
@@ -75,6 +77,8 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _serve(work: Callable[[Item], Result], items: Sequence[Item], tasks: int, answers: int) -> None:
     """A worker's life: run each chunk it is handed, answer with its results (or the error)."""
+    import pickle  # noqa: PLC0415  (forked workers only: a short run maps on threads)
+
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the caller's to handle
     while True:
         span = _read_exactly(tasks, _SPAN.size)
@@ -134,6 +138,8 @@ class _Worker:
         )
         if not data:
             raise HarnessFailure(f"a matrix worker (pid {self.pid}) died: {self._end()}")
+        import pickle  # noqa: PLC0415  (forked workers only, as in _serve)
+
         ok, value = pickle.loads(data)  # our own forked child wrote it
         chunk, self.chunk = self.chunk, None
         if not ok:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from exitwrap.cache import cache_dir, content_key
 from exitwrap.errors import HarnessFailure
+from exitwrap.path_search import which
 from exitwrap.record import Record
+from exitwrap.scratch import make_directory, remove_tree
 
 FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"  # the checkout's top level
 
@@ -51,7 +51,7 @@ class ProbeKit(Record):
 
 def _compiler() -> str:
     for candidate in (os.environ.get("CC", ""), "cc", "gcc", "clang"):
-        found = candidate and shutil.which(candidate)
+        found = candidate and which(candidate)
         if found:
             return found
     raise HarnessFailure("no C compiler (cc, gcc or clang) to build the probe child")
@@ -70,7 +70,7 @@ def _build(source: Path, root: Path) -> None:
     import subprocess  # noqa: PLC0415  (only to build the kit: a run that finds it built skips it)
 
     root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=root.parent))
+    staging = Path(make_directory(".build-", str(root.parent)))
     try:
         binary = staging / "probe"
         done = subprocess.run(
@@ -97,12 +97,12 @@ def _build(source: Path, root: Path) -> None:
             if source_name is None:
                 path.mkdir()
             else:
-                shutil.copyfile(files / source_name, path)
+                path.write_bytes((files / source_name).read_bytes())
             path.chmod(mode)
         for entry in staging.iterdir():
             _publish(entry, root / entry.name)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_tree(str(staging))
 
 
 @functools.cache

@@ -32,11 +32,14 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Optional
 
 from exitwrap.observe.cores import cores_off
 from exitwrap.observe.observation import Observation
 from exitwrap.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_OUTPUT_CAP = 64 * 1024

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import functools
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from exitwrap.cache import cache_dir, content_key
 from exitwrap.errors import HarnessFailure
 from exitwrap.observe.probe import _fixtures_dir, _publish
+from exitwrap.path_search import which
+from exitwrap.scratch import make_directory, remove_tree
 
 CROSS_COMPILERS = ("x86_64-w64-mingw32-gcc", "i686-w64-mingw32-gcc")
 NATIVE_COMPILERS = ("gcc", "clang")
@@ -31,7 +31,7 @@ def compiler() -> str:
     """The compiler that makes a Windows program here, or a failure that names what to install."""
     names = NATIVE_COMPILERS if sys.platform == "win32" else CROSS_COMPILERS
     for candidate in (os.environ.get("EXITWRAP_WINDOWS_CC", ""), *names):
-        found = candidate and shutil.which(candidate)
+        found = candidate and which(candidate)
         if found:
             return found
     raise HarnessFailure(
@@ -50,7 +50,7 @@ def windows_probe() -> Path:
     import subprocess  # noqa: PLC0415  (only when building the probe; most runs never import it)
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".build-", dir=target.parent))
+    staging = Path(make_directory(".build-", str(target.parent)))
     try:
         binary = staging / "probe.exe"
         try:
@@ -68,5 +68,5 @@ def windows_probe() -> Path:
             raise HarnessFailure(f"building the Windows probe failed: {first}")
         _publish(binary, target)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        remove_tree(str(staging))
     return target

@@ -33,11 +33,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import pytest
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Callable, Optional
+
     from exitwrap.pytest_plugin.runs import ShellRun, ShellRunner
     from exitwrap.reports.document import CellRecord
     from exitwrap.shells.shell import Shell

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from typing import Any, Optional
 
 from exitwrap.accounting.location import database_path
 from exitwrap.accounting.recorder import RecordingError
@@ -26,6 +25,10 @@ from exitwrap.observe.observation import Observation
 from exitwrap.scenarios.catalog import Scenario
 from exitwrap.shells.catalog import BY_NAME
 from exitwrap.shells.shell import Shell
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 JOB_NAME = "pytest"
 

@@ -19,7 +19,6 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
 
 from exitwrap.conventions.checker import CellCheck, ConventionResult, check
 from exitwrap.conventions.model import Source
@@ -37,9 +36,6 @@ from exitwrap.shells.shell import Shell, parse_selection, resolve_all
 from exitwrap.suites.expectations import (
     Expected,
     Origin,
-    Output,
-    PerShell,
-    Status,
     bug,
     expected,
     expected_conventions,
@@ -49,6 +45,12 @@ from exitwrap.suites.expectations import (
 )
 from exitwrap.suites.suite_scenario import SuiteScenario
 from exitwrap.verdicts import ABSENT, CONFORMS, DEVIATES
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Union
+
+    from exitwrap.suites.expectations import Output, PerShell, Status
 
 __all__ = [
     "ShellRun",
@@ -62,7 +64,8 @@ __all__ = [
 ]
 SHOWN_CHARS = 160  # of a script or an output, in a failure message
 
-Command = Union[str, Sequence[str]]
+if TYPE_CHECKING:
+    Command = Union[str, Sequence[str]]
 Record = CellRecord
 
 

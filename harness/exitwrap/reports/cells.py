@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Optional
 
 from exitwrap.reports.document import CellRecord
 from exitwrap.verdicts import (
@@ -18,7 +17,10 @@ from exitwrap.verdicts import (
     Verdict,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Optional
+
     from exitwrap.status import Outcome
 
 Record = CellRecord

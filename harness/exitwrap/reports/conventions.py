@@ -13,13 +13,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from exitwrap.reports.cells import Record, column_key, column_title, observed_text
 from exitwrap.reports.document import MatrixDocument, SourceEntry
 from exitwrap.reports.htmlpage import esc, link, page, verdict_class
 from exitwrap.reports.markdown import escape
 from exitwrap.verdicts import CONFORMS, DEVIATES
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 Column = tuple[str, str, str]
 FILES = {"md": "conventions.md", "html": "conventions.html"}

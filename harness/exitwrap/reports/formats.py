@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Callable
 
 from exitwrap.errors import UsageError
 from exitwrap.reports.document import MatrixDocument
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable
 
 # format -> (file name in an --out-dir, module whose render(document) -> str writes it)
 FORMATS: dict[str, tuple[str, str]] = {

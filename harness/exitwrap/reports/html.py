@@ -20,7 +20,6 @@ the details still show on hover, below the cell.
 from __future__ import annotations
 
 import functools
-from typing import Optional, Union
 
 from exitwrap.errors import UsageError
 from exitwrap.explain import interpretations
@@ -45,6 +44,10 @@ from exitwrap.reports.summary import document_summary
 from exitwrap.scenarios.catalog import INNER
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.verdicts import FINDINGS, NOT_RUN
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Union
 
 READINGS_SHOWN = 4  # of exitcodes explain's readings of the observed value, most relevant first
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable, Mapping
-from typing import Any
 
 from exitwrap.verdicts import (
     ABSENT,
@@ -23,6 +22,10 @@ from exitwrap.verdicts import (
     UNSPECIFIED,
     Verdict,
 )
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 VERDICT_COLOURS: Mapping[Verdict, str] = {
     CONFORMS: "#d6f5d6",

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional
 
 from exitwrap.errors import HarnessFailure
 from exitwrap.reports.document import MatrixDocument
 from exitwrap.reports.json_report import load, schema
 from exitwrap.scenarios.catalog import INNER, OUTER
 from exitwrap.verdicts import VERDICTS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 _STRINGS = ("shell", "shell_version", "platform", "scenario")
 _EXPECTATION_STRINGS = ("id", "expected", "verdict")

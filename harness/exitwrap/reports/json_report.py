@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, cast
 
 from exitwrap.errors import HarnessFailure
-from exitwrap.reports.document import MatrixDocument
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from exitwrap.reports.document import MatrixDocument
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "matrix.schema.json"
 
@@ -24,14 +28,16 @@ def render(document: MatrixDocument) -> str:
 def load(path: str | Path) -> MatrixDocument:
     """Read a matrix file; anything that is not one is a clear failure, not a traceback."""
     try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
+        document: MatrixDocument = json.loads(  # its shape: the schema's (tests check it)
+            Path(path).read_text(encoding="utf-8")
+        )
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise HarnessFailure(f"{path}: not a readable matrix file ({error})") from None
     if not isinstance(document, dict) or not isinstance(document.get("records"), list):
         raise HarnessFailure(f"{path}: not a matrix file (no records list)")
     if not isinstance(document.get("meta"), dict):
         raise HarnessFailure(f"{path}: not a matrix file (no meta object)")
-    return cast(MatrixDocument, document)
+    return document
 
 
 def schema() -> dict[str, Any]:

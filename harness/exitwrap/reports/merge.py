@@ -11,13 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from exitwrap import __version__
 from exitwrap.reports.cells import Record, cell_text, column_key, column_title, outcome
 from exitwrap.reports.document import Conflict as ConflictEntry
 from exitwrap.reports.document import MatrixDocument, Meta
 from exitwrap.reports.inputs import schema_version
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 CellKey = tuple[tuple[str, str, str], str]  # (column, scenario)
 

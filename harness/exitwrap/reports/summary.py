@@ -12,10 +12,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from typing import Optional
 
 from exitwrap.reports.document import CellRecord, SummaryEntry
 from exitwrap.verdicts import ERROR, RESULTS, VERDICTS
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 # how the line says each verdict ("594 conform, 22 deviate")
 WORDS: Mapping[str, str] = {"conforms": "conform", "deviates": "deviate"}

@@ -15,7 +15,6 @@ last command of a ``-c`` script) never decides what they measure.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Optional
 
 from exitwrap.errors import UsageError
 from exitwrap.record import Record
@@ -23,6 +22,10 @@ from exitwrap.scenarios import windows
 from exitwrap.scenarios.globs import Globs
 from exitwrap.scenarios.values import EXIT_VALUES
 from exitwrap.shells.dialects import SCRIPTS_FROM
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 INNER = "inner"
 OUTER = "outer"
@@ -247,9 +250,11 @@ def _build() -> list[Scenario]:
         "only); how the process ends, core flag included",
         core=True,
     )
-    for family in windows.FAMILIES:
-        scenarios += _parametrised(*family)
-    scenarios += [Scenario(*single) for single in windows.SINGLES]
+    for f in windows.FAMILIES:
+        scenarios += _parametrised(f.family, f.values, f.layer, f.scripts, f.summary)
+    scenarios += [
+        Scenario(s.id, s.family, s.layer, s.scripts, s.summary, s.n) for s in windows.SINGLES
+    ]
     return scenarios
 
 

@@ -11,9 +11,13 @@ harness/exitwrap/scenarios/catalog.py spells them (that module imports this one)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import NamedTuple, Optional
 
+from exitwrap.record import Record
 from exitwrap.scenarios.values import EXIT_VALUES, WIDE_EXIT_VALUES
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 INNER = "inner"
 OUTER = "outer"
@@ -34,7 +38,7 @@ _WRITE_CHILD = '> "%~dp0child.cmd" echo @exit /b {N}\n'
 _WRITE_LAST_FAILS = '> "%~dp0last.cmd" echo @{probe} exit 3\n'
 
 
-class Family(NamedTuple):
+class Family(Record):
     """Scenarios ``family/N`` for N in values."""
 
     family: str
@@ -44,7 +48,7 @@ class Family(NamedTuple):
     summary: str
 
 
-class Single(NamedTuple):
+class Single(Record):
     id: str
     family: str
     layer: str

@@ -15,13 +15,15 @@ version flag, and speaks the same dialect with string statuses of its own.
 
 from __future__ import annotations
 
-from typing import NamedTuple, Optional
-
-from exitwrap.record import replace
+from exitwrap.record import Record, replace
 from exitwrap.shell_names import MODE_OF
 from exitwrap.shells import windows
 from exitwrap.shells.dialects import CSH, FISH, PLAN9_RC, POSIX, RC, Dialect
 from exitwrap.shells.spec import ShellSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 _POSIX_FEATURES = frozenset({"pipefail", "subshell", "param-error", "wait-pid"})
 
@@ -50,7 +52,7 @@ YASH = ShellSpec(
 )
 
 
-class _Mode(NamedTuple):
+class _Mode(Record):
     """A mode of a catalog shell: the options that start it and the documents that bind it."""
 
     options: tuple[str, ...]

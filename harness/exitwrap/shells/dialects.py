@@ -10,9 +10,11 @@ command writes to stdout.
 
 from __future__ import annotations
 
-from typing import Callable, Optional
-
 from exitwrap.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Optional
 
 
 class Unquotable(ValueError):

@@ -11,11 +11,14 @@ from __future__ import annotations
 import functools
 import os
 import re
-import shutil
-from typing import Optional
 
+from exitwrap.path_search import which
 from exitwrap.shells import version_cache
 from exitwrap.shells.spec import ShellSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 UNKNOWN = "unknown"
 _TIMEOUT_S = 10
@@ -65,7 +68,7 @@ def locate(
         return None, UNKNOWN, f"{override} is not an executable file"
     reasons = []
     for candidate in spec.candidates:
-        found = shutil.which(candidate)
+        found = which(candidate)
         if not found:
             reasons.append(f"{candidate} not found on PATH")
             continue
@@ -80,7 +83,7 @@ def _package_version(path: str) -> Optional[str]:
     """The version of the package that owns path, asked of dpkg, rpm or Homebrew."""
     real = os.path.realpath(path)
     candidates = dict.fromkeys([path, real, "/bin/" + os.path.basename(real)])
-    if shutil.which("dpkg-query"):
+    if which("dpkg-query"):
         for candidate in candidates:
             owner = _output(["dpkg-query", "-S", candidate])
             if owner and ": " in owner and "no path found" not in owner:
@@ -88,11 +91,11 @@ def _package_version(path: str) -> Optional[str]:
                 version = _output(["dpkg-query", "-W", "-f", "${Version}", package])
                 if version:
                     return version.strip()
-    if shutil.which("rpm"):
+    if which("rpm"):
         version = _output(["rpm", "-qf", "--qf", "%{VERSION}-%{RELEASE}", real])
         if version and "not owned" not in version:
             return version.strip()
-    if shutil.which("brew") and "/Cellar/" in real:
+    if which("brew") and "/Cellar/" in real:
         return real.split("/Cellar/", 1)[1].split("/")[1]
     return None
 

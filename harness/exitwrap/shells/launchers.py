@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 
 from exitwrap.record import Record
+from exitwrap.scratch import temporary_directory
 
 
 class Launch(Record):
@@ -72,14 +71,11 @@ class Launcher(Record):
     @contextlib.contextmanager
     def script_file(self, script: str, env: Mapping[str, str]) -> Iterator[str]:
         """A fresh directory holding the script as a file; yields the file's absolute path."""
-        directory = tempfile.mkdtemp(prefix="exitwrap-cell-", dir=env.get("TMPDIR") or None)
-        try:
-            path = os.path.join(os.path.abspath(directory), "cell" + self.file_suffix)
+        with temporary_directory("exitwrap-cell-", env.get("TMPDIR") or None) as directory:
+            path = os.path.join(directory, "cell" + self.file_suffix)
             with open(path, "w", encoding=self.encoding, newline="") as handle:
                 handle.write(self.file_text(script))
             yield path
-        finally:
-            shutil.rmtree(directory, ignore_errors=True)
 
     @contextlib.contextmanager
     def launch(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Optional
 
 from exitwrap.errors import HarnessFailure, UsageError
 from exitwrap.platforms import host_platform, threaded_map
@@ -15,6 +14,10 @@ from exitwrap.shells.discovery import NotRemembered, locate
 from exitwrap.shells.launchers import Launch
 from exitwrap.shells.spec import ShellSpec
 from exitwrap.shells.variants import Start, split_entry, started_as
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 _PROBES_AT_ONCE = 8  # version probes of a first run, side by side
 

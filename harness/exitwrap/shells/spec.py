@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Optional
-
 from exitwrap.record import Record
 from exitwrap.shells.dialects import Dialect
 from exitwrap.shells.launchers import INLINE, Launcher
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 
 class ShellSpec(Record):

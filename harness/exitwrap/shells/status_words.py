@@ -18,9 +18,12 @@ explain`` and the accounting read these words the same way.
 from __future__ import annotations
 
 import signal
-from typing import Optional
 
 from exitwrap.record import Record
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 RC_CORE_SUFFIX = "+core"
 PLAN9_SIGNAL_PREFIX = "signal: "

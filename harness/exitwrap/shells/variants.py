@@ -16,13 +16,16 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
-from typing import Optional
 
 from exitwrap.cache import cache_dir, content_key
 from exitwrap.errors import HarnessFailure, UsageError
 from exitwrap.record import Record
+from exitwrap.scratch import make_directory
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 ARGV0 = "argv0="
 _ENTRY = re.compile(r"(?P<label>[^=:]+)(?:=(?P<path>(?:[A-Za-z]:[\\/])?[^:]*))?(?::(?P<rest>.*))?")
@@ -72,7 +75,7 @@ def started_as(binary: str, argv0: str) -> str:
         return str(link)
     try:
         link.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".link-", dir=link.parent.parent))
+        staging = Path(make_directory(".link-", str(link.parent.parent)))
         try:
             (staging / argv0).symlink_to(real)
             os.replace(staging / argv0, link)  # a concurrent maker's identical link is as good

@@ -16,11 +16,13 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
-from typing import Optional
 
 from exitwrap.cache import cache_dir
 from exitwrap.shells.spec import ShellSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 FILE = "versions.json"
 FORMAT = 1
@@ -85,6 +87,8 @@ def remember(spec: ShellSpec, path: str, answer: Answer) -> None:
     directory = cache_dir()
     try:
         directory.mkdir(parents=True, exist_ok=True)
+        import tempfile  # noqa: PLC0415  (only when an answer is new; most runs never import it)
+
         fd, temporary = tempfile.mkstemp(prefix=".versions-", dir=directory)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as stream:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import re
 from collections.abc import Mapping
-from typing import Optional
 
 from exitwrap.platforms import host_platform
 from exitwrap.record import replace
@@ -29,6 +28,10 @@ from exitwrap.shells import wine
 from exitwrap.shells.dialects import Dialect
 from exitwrap.shells.launchers import Host, Launcher
 from exitwrap.shells.spec import ShellSpec
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 _CMD_METACHARACTERS = frozenset('^&|<>()"!')
 _PWSH_SINGLE_QUOTES = "'\u2018\u2019\u201a\u201b"  # all of them end a '...' string

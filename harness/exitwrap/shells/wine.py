@@ -15,14 +15,17 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import IO, Optional
 
 from exitwrap.cache import cache_dir
 from exitwrap.errors import HarnessFailure
+from exitwrap.path_search import which
+from exitwrap.scratch import remove_tree
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import IO, Optional
 
 # winemenubuilder.exe=d: no desktop menu entries written into the user's home.
 WINE_ENVIRONMENT = {
@@ -67,7 +70,7 @@ def wineserver(wine: str) -> Optional[str]:
     beside = Path(os.path.realpath(wine)).with_name("wineserver")
     if beside.is_file() and os.access(beside, os.X_OK):
         return str(beside)
-    return shutil.which("wineserver")
+    return which("wineserver")
 
 
 def _call(argv: list[str], what: str, timeout: float, *, check: bool = True) -> None:
@@ -77,6 +80,7 @@ def _call(argv: list[str], what: str, timeout: float, *, check: bool = True) -> 
     outlive the tool and would hold a pipe open.
     """
     import subprocess  # noqa: PLC0415  (only when Wine runs; most runs never import it)
+    import tempfile  # noqa: PLC0415  (likewise)
 
     with tempfile.TemporaryFile() as errors:
         try:
@@ -99,7 +103,7 @@ def _call(argv: list[str], what: str, timeout: float, *, check: bool = True) -> 
 
 def _create(wine: str) -> None:
     prefix = prefix_dir()
-    shutil.rmtree(prefix, ignore_errors=True)  # a half-made prefix from an interrupted run
+    remove_tree(str(prefix))  # a half-made prefix from an interrupted run
     prefix.parent.mkdir(parents=True, exist_ok=True)
     _call([wine, "wineboot", "--init"], f"creating the prefix {prefix}", _CREATE_TIMEOUT_S)
     server = wineserver(wine)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import re
 import signal as signals
 from collections.abc import Mapping, Sequence
-from typing import Callable, Optional, Union
 
 from exitwrap.conventions.model import (
     KNOWN_BUG,
@@ -33,8 +32,12 @@ from exitwrap.scenarios.catalog import INNER
 from exitwrap.shells.catalog import BY_NAME
 from exitwrap.shells.dialects import RC
 
-Status = Union[int, Sequence[int]]  # one exit status, or any of several
-Output = Union[str, "re.Pattern[str]"]  # the exact text, or a regular expression found in it
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Callable, Optional, Union
+
+    Status = Union[int, Sequence[int]]  # one exit status, or any of several
+    Output = Union[str, "re.Pattern[str]"]  # the exact text, or a regular expression found in it
 ID_FORBIDDEN = frozenset("*?[] \t\r\n")  # glob characters and blanks: ids are matched as globs
 # dialects whose status variable names a signal instead of numbering it (rc(1): "sigkill")
 NAMED_SIGNALS = (RC.name,)
@@ -168,7 +171,8 @@ not_implemented = _qualified(
 )
 
 
-PerShell = Union[Status, Expected]
+if TYPE_CHECKING:
+    PerShell = Union[Status, Expected]
 
 
 def per_shell_expected(value: PerShell, what: str) -> Expected:

@@ -37,7 +37,6 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Optional
 
 from exitwrap.conventions.catalog import CONVENTIONS
 from exitwrap.conventions.model import KNOWN_BUG, NOT_IMPLEMENTED, SHELL_RULE, Convention, Source
@@ -56,6 +55,10 @@ from exitwrap.suites.expectations import (
     regex,
 )
 from exitwrap.suites.suite_scenario import SuiteScenario, check_env
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -19,10 +19,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Optional, Union
 
 from exitwrap.errors import UsageError
 from exitwrap.record import Record, replace
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional, Union
 
 # Oils' two regular expressions, as bytes patterns: ASCII \s and \w, as in Python 2
 KEY_VALUE_RE = re.compile(
@@ -47,7 +50,8 @@ CASE_KEYS = frozenset({*ASSERTION_KEYS, "code"})
 
 # token kinds (upstream's numbering, which its error messages show)
 CASE_BEGIN, KEY_VALUE, KEY_VALUE_MULTILINE, END_MULTILINE, PLAIN_LINE, EOF = range(6)
-Item = Union[bytes, tuple[Optional[bytes], Optional[bytes], bytes, bytes]]
+if TYPE_CHECKING:
+    Item = Union[bytes, tuple[Optional[bytes], Optional[bytes], bytes, bytes]]
 
 
 class ShellAnnotation(Record):

@@ -11,10 +11,13 @@ shell's standard input in the environment Oils builds.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Optional
 
 from exitwrap.errors import UsageError
 from exitwrap.scenarios.catalog import Scenario
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Optional
 
 
 class SuiteScenario(Scenario):

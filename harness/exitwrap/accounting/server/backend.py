@@ -12,7 +12,6 @@ recorded on the server as a request, which that host's next push acts on
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Callable, Optional, TypeVar
 
 from exitwrap.accounting import states
 from exitwrap.accounting.backlog import Backlog
@@ -28,11 +27,14 @@ from exitwrap.accounting.slurm_settle import show_slurm_ends
 from exitwrap.accounting.spool import RecordingError
 from exitwrap.accounting.store import DatabaseBusy, DatabaseError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Callable, Optional, TypeVar
+
     from exitwrap.accounting.records import JobRecord, Selection
     from exitwrap.accounting.session import Session
 
-Result = TypeVar("Result")
+    Result = TypeVar("Result")
 
 
 class ServerBackend(Closing):

@@ -16,7 +16,6 @@ back as text, as SQLite keeps them.
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Optional
 
 import psycopg
 from psycopg import conninfo as libpq
@@ -26,8 +25,10 @@ from psycopg.types.string import ByteaLoader
 
 from exitwrap.accounting.store import DatabaseError
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import Any, Optional
 
     from psycopg import Connection
     from psycopg.abc import AdaptContext, Buffer

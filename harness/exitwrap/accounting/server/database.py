@@ -8,8 +8,6 @@ privileged role), else the command fails with a line saying who must.
 
 from __future__ import annotations
 
-from typing import Any, Optional
-
 import psycopg
 
 from exitwrap.accounting.closing import Closing
@@ -29,6 +27,10 @@ from exitwrap.accounting.server.schema import (
     VERSION,
 )
 from exitwrap.accounting.store import DatabaseError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Optional
 
 
 class Server(Closing):

@@ -42,7 +42,6 @@ from __future__ import annotations
 import contextlib
 import os
 import time
-from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import psycopg
 
@@ -70,8 +69,10 @@ from exitwrap.accounting.store import (
     open_for_writing,
 )
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from sqlite3 import Connection
+    from typing import Any, Callable, Optional
 
     from exitwrap.accounting.location import Queue
     from exitwrap.accounting.server.database import Server
