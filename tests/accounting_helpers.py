@@ -210,9 +210,9 @@ def group_database(directory: Path) -> str:
     return str(path)
 
 
-def member_copy(program: Path, directory: Path) -> Path:
+def member_copy(program: str, directory: Path) -> Path:
     """A copy of program the members may run (the probe kit lives in root's private cache)."""
-    copy = directory / program.name
+    copy = directory / Path(program).name
     shutil.copy2(program, copy)
     copy.chmod(0o755)
     return copy

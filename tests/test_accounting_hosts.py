@@ -174,7 +174,7 @@ def _script(hosts: Hosts, host: str, probe: Path) -> Path:
 def test_two_hosts_record_at_once_across_a_server_restart(hosts: Hosts, kit: ProbeKit) -> None:
     workers = {}
     for host in hosts.names:
-        argv = hosts.argv(host, str(_script(hosts, host, kit.probe)))
+        argv = hosts.argv(host, str(_script(hosts, host, Path(kit.probe))))
         workers[host] = subprocess.Popen(
             argv, env=hosts.env("alice"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
         )

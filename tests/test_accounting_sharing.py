@@ -151,7 +151,7 @@ def _member_record(shared: str, name: str, fields: dict[str, object], member: in
 @needs_root
 def test_another_member_cannot_rewrite_or_claim_a_record(open_dir: Path) -> None:
     shared = group_database(open_dir)
-    probe = member_copy(Path("/bin/false"), open_dir)
+    probe = member_copy("/bin/false", open_dir)
     failed = run_as_nobody(
         [*EXITWRAP, str(probe)], shared, who=setpriv(MEMBERS[0], groups=[SHARING_GID])
     )

@@ -290,7 +290,7 @@ def test_inside_a_slurm_job_its_steps_are_the_slurm_jobs_and_signal_deaths_are_r
     assert exitwrap("-J", "prep", str(kit.probe), "exit", "3", env=slurm).returncode == 3
     fields = ("-o", "JobID,JobName,State,ExitCode,NodeList,Cluster")
     rows = [tuple(r.values()) for r in _parsable("-j", "77", *fields)]
-    probe = kit.probe.name
+    probe = Path(kit.probe).name
     assert rows == [
         ("77", probe, "RUNNING", "0:0", "node7", "lab"),  # Slurm's to end: sacct says when
         ("77.0", probe, "CANCELLED", "0:9", "node7", "lab"),

@@ -69,7 +69,10 @@ def test_error_cells_exit_1(tmp_path: Path) -> None:
         (["--timeout", "-1"], "--timeout must be"),
         (["--format", "pdf"], "invalid choice"),
         (["-o", "x.json"], "-o needs --format"),
-        (["--frobnicate"], "unrecognized arguments"),
+        (["--frobnicate"], "unrecognized option"),
+        (["stray"], "unexpected argument"),
+        (["--jobs", "two"], "--jobs: not a number"),
+        (["--timeout"], "requires a value"),
     ],
 )
 def test_bad_usage_is_one_line_and_exit_2(args: list[str], message: str) -> None:

@@ -10,7 +10,8 @@ Nor what the package gets by other means: typing (its names are imported for
 type checkers only), ast (conventions/expr.py parses formulas itself),
 tempfile and shutil (harness/exitwrap/scratch.py, path_search.py, and a
 help formatter that finds the terminal's width itself), pickle (forked
-workers only).
+workers only), pathlib with urllib.parse and ipaddress (paths are strings on
+these paths). The same holds for a run of an Oils spec file.
 """
 
 from __future__ import annotations
@@ -18,19 +19,24 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.startup_helpers import imported_modules
 
 NOT_NEEDED = {
     *("pexpect", "ptyprocess", "exitwrap.reports.html", "exitwrap.reports.junit"),
     *("_sqlite3", "sqlite3", "exitwrap.accounting.store", "subprocess", "hashlib", "_hashlib"),
     *("dataclasses", "inspect", "typing", "ast", "tempfile", "shutil", "random", "pickle"),
+    *("pathlib", "urllib.parse", "ipaddress"),
 }
+SPEC = Path(__file__).parent / "spec" / "forms.test.sh"
 
 
-def test_a_json_matrix_run_imports_only_what_it_needs(tmp_path: Path) -> None:
+@pytest.mark.parametrize("scenarios", [["--scenarios", "exit/0,signal/9"], ["--spec", str(SPEC)]])
+def test_a_json_matrix_run_imports_only_what_it_needs(tmp_path: Path, scenarios: list[str]) -> None:
     cache, report = str(tmp_path / "cache"), str(tmp_path / "m.json")
     env = {**os.environ, "EXITWRAP_CACHE": cache}
-    selection = ["--scenarios", "exit/0,signal/9", "--shells", "dash,bash"]
+    selection = [*scenarios, "--shells", "dash,bash"]
     args = ["-m", "exitwrap", "matrix", *selection, "--format", "json", "-o", report, "--no-record"]
     first = imported_modules(*args, env=env)  # builds the probe kit, learns the versions
     assert {"exitwrap.matrix.run", "subprocess"} <= first

@@ -5,13 +5,10 @@ from __future__ import annotations
 import os
 import shutil
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from exitwrap.cli.parsing import Parser
 from exitwrap.path_search import which
 from exitwrap.scratch import make_directory, remove_tree, temporary_directory
 
@@ -88,20 +85,3 @@ def test_which_finds_what_shutil_finds(
     names = ["sh", "true", "no-such-command", "/bin/sh", "/etc", str(plain), str(runnable)]
     names += ["runnable", "./runnable", "plain"]
     assert [which(n) for n in names] == [shutil.which(n) for n in names]
-
-
-@pytest.mark.parametrize("columns", ["50", "120"])
-def test_help_is_formatted_to_the_width_columns_says(columns: str) -> None:
-    parser = Parser(prog="p", description="word " * 60)
-    env = {**os.environ, "COLUMNS": columns}
-    code = "from exitwrap.cli.parsing import Parser; Parser(prog='p', description='word ' * 60)"
-    done = subprocess.run(
-        [sys.executable, "-c", f"{code}.print_help()"],
-        capture_output=True,
-        text=True,
-        env=env,
-        check=True,
-    )
-    lines = done.stdout.splitlines()
-    assert max(len(line) for line in lines) <= int(columns) - 2 < len(" ".join(lines))
-    assert parser.format_usage().startswith("usage: p")

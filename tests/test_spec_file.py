@@ -143,7 +143,7 @@ def test_each_cell_reads_its_code_on_stdin_in_a_fresh_directory() -> None:
 
 
 def _parse(text: str) -> list[SpecCase]:
-    return parse_spec(Path("t.test.sh"), text.encode()).cases
+    return parse_spec("t.test.sh", text.encode()).cases
 
 
 @pytest.mark.parametrize(
@@ -215,7 +215,7 @@ def test_code_qualifiers_and_shell_lists() -> None:
 )
 def test_malformed_metadata_is_refused_with_the_file_and_line(text: str, message: str) -> None:
     with pytest.raises(UsageError) as error:
-        parse_spec(Path("t.test.sh"), text.encode())
+        parse_spec("t.test.sh", text.encode())
     assert message in str(error.value)
 
 

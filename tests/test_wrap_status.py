@@ -96,7 +96,7 @@ def test_not_found_is_127_and_says_so() -> None:
 
 def test_missing_interpreter_is_127_and_names_it(kit: ProbeKit) -> None:
     script = kit.file("bad-interpreter")
-    interpreter = script.read_text().splitlines()[0][2:].split()[0]
+    interpreter = Path(script).read_text().splitlines()[0][2:].split()[0]
     done = exitwrap(str(script), env=OFF)
     assert done.returncode == 127
     assert f"bad interpreter {interpreter}" in one_line_error(done.stderr)

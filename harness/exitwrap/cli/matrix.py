@@ -6,86 +6,145 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
 from exitwrap.cli.common import EXIT_FAILURE, EXIT_OK
-from exitwrap.cli.parsing import Parser, parse
+from exitwrap.cli.options import Option, help_text, parse
 from exitwrap.conventions.catalog import CONVENTIONS
 from exitwrap.conventions.model import Convention
 from exitwrap.errors import UsageError
-from exitwrap.matrix.feed import finish_recording, start_recording
 from exitwrap.matrix.gate import default_fail_on, failing, failure_message, parse_fail_on
 from exitwrap.matrix.run import run_matrix
 from exitwrap.observe.runner import DEFAULT_TIMEOUT_S, Limits
+from exitwrap.record import Record
 from exitwrap.reports import formats
+from exitwrap.reports.formats import FORMATS
 from exitwrap.scenarios.catalog import SCENARIOS, Scenario, select
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.shell import parse_selection, resolve_all
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Optional, TypeVar
+
+    from exitwrap.matrix.feed import MatrixRun
+    from exitwrap.matrix.run import CellResult
+
+    Number = TypeVar("Number", int, float)
+
 PROG = "exitcodes matrix"
-
-
-def build_parser() -> Parser:
-    parser = Parser(
-        prog=PROG,
-        description="Run each scenario under each shell, check what the shell reports against "
-        "the documented conventions, and write the matrix; a summary line ends on stderr. "
-        "Exit status: 1 when a cell has a verdict --fail-on names, else 0; 2 for bad usage.",
-    )
-    parser.add_argument(
+ABOUT = (
+    "Run each scenario under each shell, check what the shell reports against the documented "
+    "conventions, and write the matrix; a summary line ends on stderr.\nExit status: 1 when a "
+    "cell has a verdict --fail-on names, else 0; 2 for bad usage."
+)
+OPTIONS = (
+    Option(
+        "",
         "--shells",
-        default=",".join(KNOWN_NAMES),
-        help="comma-separated NAME, NAME=/path or NAME@TAG=/path, each with :OPTIONs to start "
-        "it with (bash@posix:--posix) or :argv0=NAME (bash@sh:argv0=sh) (default: every known "
+        "comma-separated NAME, NAME=/path or NAME@TAG=/path, each with :OPTIONs to start it "
+        "with (bash@posix:--posix) or :argv0=NAME (bash@sh:argv0=sh) (default: every known "
         "shell; the ones not installed show as absent)",
-    )
-    parser.add_argument(
+        "SHELLS",
+    ),
+    Option(
+        "",
         "--scenarios",
-        default=None,
-        help="comma-separated globs over scenario ids (default: every built-in one, or only "
-        "your own when --scenario-file or --spec is given; '*' runs both)",
-    )
-    parser.add_argument(
+        "comma-separated globs over scenario ids (default: every built-in one, or only your own "
+        "when --scenario-file or --spec is given; '*' runs both)",
+        "GLOBS",
+    ),
+    Option(
+        "",
         "--scenario-file",
-        action="append",
-        default=[],
-        type=Path,
-        metavar="FILE",
-        help="your own scenarios (TOML, or JSON by suffix); may be given more than once",
-    )
-    parser.add_argument(
+        "your own scenarios (TOML, or JSON by suffix); may be given more than once",
+        "FILE",
+    ),
+    Option(
+        "",
         "--spec",
-        action="append",
-        default=[],
-        type=Path,
-        metavar="FILE.test.sh",
-        help="an Oils-format spec file, each case a scenario; may be given more than once",
-    )
-    parser.add_argument(
+        "an Oils-format spec file, each case a scenario; may be given more than once",
+        "FILE.test.sh",
+    ),
+    Option(
+        "",
         "--fail-on",
-        metavar="VERDICTS",
-        default=None,
-        help="exit 1 when a cell has one of these comma-separated verdicts, or 'none' "
-        "(default: deviates,error with your own scenarios or spec files, else error)",
-    )
-    parser.add_argument("--jobs", type=int, default=None, help="cells run at once (default: cores)")
-    parser.add_argument(
-        "--timeout", type=float, default=DEFAULT_TIMEOUT_S, help="seconds a cell may take"
-    )
-    parser.add_argument(
-        "--format", choices=sorted(formats.FORMATS), help="one format, to -o or stdout"
-    )
-    parser.add_argument("-o", "--output", type=Path, help="the file for --format")
-    parser.add_argument("--out-dir", type=Path, help="write every format into this directory")
-    parser.add_argument(
-        "--strict", action="store_true", help="JUnit: deviations are failures, not only findings"
-    )
-    parser.add_argument(
+        "exit 1 when a cell has one of these comma-separated verdicts, or 'none' (default: "
+        "deviates,error with your own scenarios or spec files, else error)",
+        "VERDICTS",
+    ),
+    Option("", "--jobs", "cells run at once (default: cores)", "N"),
+    Option("", "--timeout", f"seconds a cell may take (default: {DEFAULT_TIMEOUT_S:g})", "SECONDS"),
+    Option("", "--format", f"one format, to -o or stdout: {', '.join(sorted(FORMATS))}", "FORMAT"),
+    Option("-o", "--output", "the file for --format", "FILE"),
+    Option("", "--out-dir", "write every format into this directory", "DIR"),
+    Option("", "--strict", "JUnit: deviations are failures, not only findings"),
+    Option(
+        "",
         "--no-record",
-        action="store_true",
-        help="do not record the run as a job in the accounting (also: EXITWRAP_DB=off)",
+        "do not record the run as a job in the accounting (also: EXITWRAP_DB=off)",
+    ),
+)
+
+
+class MatrixOptions(Record):
+    """What the command line asked for, checked."""
+
+    shells: str
+    scenarios: Optional[str]
+    scenario_files: tuple[str, ...]
+    specs: tuple[str, ...]
+    fail_on: Optional[str]
+    jobs: Optional[int]
+    timeout: float
+    format: Optional[str]
+    output: Optional[str]
+    out_dir: Optional[str]
+    strict: bool
+    no_record: bool
+
+
+def read_options(argv: Sequence[str]) -> Optional[MatrixOptions]:
+    """The options argv gives, or None once --help is written; bad usage is a UsageError."""
+    parsed = parse(argv, OPTIONS)
+    if parsed.flag("help"):
+        sys.stdout.write(help_text(f"{PROG} [OPTIONS]", ABOUT, OPTIONS))
+        return None
+    if parsed.operands:
+        raise UsageError(f"unexpected argument {parsed.operands[0]!r}")
+    jobs = parsed.value("jobs")
+    timeout = parsed.value("timeout")
+    chosen = parsed.value("format")
+    if chosen is not None and chosen not in FORMATS:
+        raise UsageError(f"--format: invalid choice {chosen!r} (choose from {', '.join(FORMATS)})")
+    options = MatrixOptions(
+        parsed.value("shells") or ",".join(KNOWN_NAMES),
+        parsed.value("scenarios"),
+        tuple(parsed.every("scenario_file")),
+        tuple(parsed.every("spec")),
+        parsed.value("fail_on"),
+        None if jobs is None else _number(int, "--jobs", jobs),
+        DEFAULT_TIMEOUT_S if timeout is None else _number(float, "--timeout", timeout),
+        chosen,
+        parsed.value("output"),
+        parsed.value("out_dir"),
+        parsed.flag("strict"),
+        parsed.flag("no_record"),
     )
-    return parser
+    if options.jobs is not None and options.jobs < 1:
+        raise UsageError("--jobs must be at least 1")
+    if not options.timeout > 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+    if options.output and not options.format:
+        raise UsageError("-o needs --format")
+    return options
+
+
+def _number(kind: Callable[[str], Number], option: str, text: str) -> Number:
+    try:
+        return kind(text)
+    except ValueError:
+        raise UsageError(f"{option}: not a number: {text!r}") from None
 
 
 def _progress(done: int, total: int) -> None:
@@ -96,14 +155,10 @@ def _progress(done: int, total: int) -> None:
 
 
 def run(argv: Sequence[str]) -> int:
-    args = parse(build_parser(), argv)
-    if args.jobs is not None and args.jobs < 1:
-        raise UsageError("--jobs must be at least 1")
-    if not args.timeout > 0:
-        raise UsageError("--timeout must be a positive number of seconds")
-    if args.output and not args.format:
-        raise UsageError("-o needs --format")
-    own, own_conventions = _own_suites(args.scenario_file, args.spec)
+    args = read_options(argv)
+    if args is None:
+        return EXIT_OK
+    own, own_conventions = _own_suites(args.scenario_files, args.specs)
     twice = sorted(i for i, n in Counter(s.id for s in own).items() if n > 1)
     if twice:
         raise UsageError(f"scenario {twice[0]!r} is defined by two of the files given")
@@ -119,7 +174,7 @@ def run(argv: Sequence[str]) -> int:
     limits = Limits(timeout_s=args.timeout)
     conventions = [*CONVENTIONS, *own_conventions]
     command = ["exitcodes", "matrix", *argv]
-    recording = None if args.no_record else start_recording(os.environ, command, _warn)
+    recording = None if args.no_record else _start_recording(command)
     result = run_matrix(shells, scenarios, args.jobs, limits, progress, conventions)
     document = result.to_json()
     if args.out_dir:
@@ -131,11 +186,25 @@ def run(argv: Sequence[str]) -> int:
         sys.stdout.write(formats.renderer(args.format or "md", strict=args.strict)(document))
     failed = failing(result.cells, fail_on)
     status = EXIT_FAILURE if failed else EXIT_OK
-    finish_recording(recording, result.cells, status, _warn)
+    if recording is not None:
+        _finish_recording(recording, result.cells, status)
     print(f"{PROG}: {document['meta']['summary']['line']}", file=sys.stderr)
     if failed:
         print(f"{PROG}: {failure_message(failed, fail_on)}", file=sys.stderr)
     return status
+
+
+def _start_recording(command: list[str]) -> Optional[MatrixRun]:
+    """The run's job, begun; the accounting is imported here, by a recorded run only."""
+    from exitwrap.matrix.feed import start_recording  # noqa: PLC0415  (see the docstring)
+
+    return start_recording(os.environ, command, _warn)
+
+
+def _finish_recording(recording: MatrixRun, cells: Sequence[CellResult], status: int) -> None:
+    from exitwrap.matrix.feed import finish_recording  # noqa: PLC0415  (as _start_recording)
+
+    finish_recording(recording, cells, status, _warn)
 
 
 def _own_suites(

@@ -3,29 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import os
-import sys
 from collections.abc import Sequence
 
+from exitwrap.cli.options import terminal_columns
 from exitwrap.errors import UsageError
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any, NoReturn, Optional
-
-
-def terminal_columns() -> int:
-    """The width help is formatted to, found as ``shutil.get_terminal_size`` finds it."""
-    try:
-        columns = int(os.environ.get("COLUMNS", ""))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):  # no stdout (None), or not a terminal
-            columns = 0
-    return columns or 80
 
 
 class _Formatter(argparse.HelpFormatter):

@@ -24,7 +24,6 @@ import itertools
 import os
 import shlex
 import threading
-import urllib.parse
 from collections.abc import Iterator, Mapping
 
 from exitwrap.record import Record
@@ -40,12 +39,24 @@ class SuiteCell(Record):
     env: dict[str, str]
 
 
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+
+
+def _file_name(label: str) -> str:
+    """label as one file name: ``urllib.parse.quote(label, safe="")``, without importing
+    urllib.parse (and ipaddress) for it."""
+    return "".join(
+        c if c in _UNRESERVED else "".join(f"%{byte:02X}" for byte in c.encode("utf-8", "replace"))
+        for c in label
+    )
+
+
 def shell_command(shell: Shell, scratch: str) -> str:
     """The shell as a command named as Oils names it, in a directory of its own (made once)."""
     assert shell.path is not None
     if shell.spec.launcher.runs_file:
         return shell.path  # cmd, pwsh: no name to give them
-    directory = os.path.join(scratch, "sh", urllib.parse.quote(shell.label, safe=""))
+    directory = os.path.join(scratch, "sh", _file_name(shell.label))
     command = os.path.join(directory, oils_name(shell.name))
     if not os.path.lexists(command):
         os.makedirs(directory, exist_ok=True)

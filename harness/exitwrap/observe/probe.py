@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import functools
 import os
-from pathlib import Path
 
 from exitwrap.cache import cache_dir, content_key
 from exitwrap.errors import HarnessFailure
 from exitwrap.path_search import which
 from exitwrap.record import Record
-from exitwrap.scratch import make_directory, remove_tree
+from exitwrap.scratch import temporary_directory
 
-FIXTURES = Path(__file__).resolve().parents[3] / "fixtures"  # the checkout's top level
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))  # harness/exitwrap
+FIXTURES = os.path.join(os.path.dirname(os.path.dirname(_PACKAGE)), "fixtures")  # checkout's
 
 # name in the kit -> (source under fixtures/files, mode); a None source is a directory
 KIT_FILES: dict[str, tuple[str | None, int]] = {
@@ -31,22 +31,27 @@ KIT_FILES: dict[str, tuple[str | None, int]] = {
 }
 
 
-def _fixtures_dir() -> Path:
+def _fixtures_dir() -> str:
     """exitwrap/fixtures: a link to the checkout's fixtures/, a folder in a wheel; else fixtures/
     itself (a checkout made without symbolic links)."""
-    installed = Path(__file__).resolve().parent.parent / "fixtures"
-    return installed if (installed / "probe.c").is_file() else FIXTURES
+    installed = os.path.join(_PACKAGE, "fixtures")
+    return installed if os.path.isfile(os.path.join(installed, "probe.c")) else FIXTURES
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as stream:
+        return stream.read()
 
 
 class ProbeKit(Record):
-    probe: Path
-    root: Path
+    probe: str
+    root: str
 
-    def file(self, name: str) -> Path:
+    def file(self, name: str) -> str:
         """The path of one error-scenario file (see KIT_FILES)."""
         if name not in KIT_FILES:
             raise KeyError(name)
-        return self.root / name
+        return os.path.join(self.root, name)
 
 
 def _compiler() -> str:
@@ -57,22 +62,21 @@ def _compiler() -> str:
     raise HarnessFailure("no C compiler (cc, gcc or clang) to build the probe child")
 
 
-def _publish(build: Path, target: Path) -> None:
+def _publish(build: str, target: str) -> None:
     """Move a finished build into place; a concurrent builder's identical result is as good."""
     try:
         os.replace(build, target)
     except OSError:
-        if not target.exists():
+        if not os.path.exists(target):
             raise
 
 
-def _build(source: Path, root: Path) -> None:
+def _build(source: str, root: str) -> None:
     import subprocess  # noqa: PLC0415  (only to build the kit: a run that finds it built skips it)
 
-    root.mkdir(parents=True, exist_ok=True)
-    staging = Path(make_directory(".build-", str(root.parent)))
-    try:
-        binary = staging / "probe"
+    os.makedirs(root, exist_ok=True)
+    with temporary_directory(".build-", os.path.dirname(root)) as staging:
+        binary = os.path.join(staging, "probe")
         done = subprocess.run(
             [
                 _compiler(),
@@ -81,8 +85,8 @@ def _build(source: Path, root: Path) -> None:
                 "-D_POSIX_C_SOURCE=200809L",
                 "-D_DEFAULT_SOURCE",
                 "-o",
-                str(binary),
-                str(source),
+                binary,
+                source,
             ],
             capture_output=True,
             text=True,
@@ -91,25 +95,27 @@ def _build(source: Path, root: Path) -> None:
         if done.returncode != 0:
             first = (done.stderr.strip().splitlines() or ["no output"])[0]
             raise HarnessFailure(f"building the probe failed: {first}")
-        files = _fixtures_dir() / "files"
+        files = os.path.join(_fixtures_dir(), "files")
         for name, (source_name, mode) in KIT_FILES.items():
-            path = staging / name
+            path = os.path.join(staging, name)
             if source_name is None:
-                path.mkdir()
+                os.mkdir(path)
             else:
-                path.write_bytes((files / source_name).read_bytes())
-            path.chmod(mode)
-        for entry in staging.iterdir():
-            _publish(entry, root / entry.name)
-    finally:
-        remove_tree(str(staging))
+                with open(path, "wb") as made:
+                    made.write(_read(os.path.join(files, source_name)))
+            os.chmod(path, mode)
+        for name in os.listdir(staging):
+            _publish(os.path.join(staging, name), os.path.join(root, name))
 
 
 @functools.cache
 def probe_kit() -> ProbeKit:
     """Build the kit on first use (per source hash) and return where it lives."""
-    source = _fixtures_dir() / "probe.c"
-    root = cache_dir() / f"kit-{content_key(source.read_bytes())}"
-    if not ((root / "probe").is_file() and all((root / n).exists() for n in KIT_FILES)):
+    source = os.path.join(_fixtures_dir(), "probe.c")
+    root = os.path.join(cache_dir(), f"kit-{content_key(_read(source))}")
+    probe = os.path.join(root, "probe")
+    if not (
+        os.path.isfile(probe) and all(os.path.exists(os.path.join(root, n)) for n in KIT_FILES)
+    ):
         _build(source, root)
-    return ProbeKit(root / "probe", root)
+    return ProbeKit(probe, root)

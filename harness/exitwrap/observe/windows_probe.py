@@ -14,13 +14,12 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from pathlib import Path
 
 from exitwrap.cache import cache_dir, content_key
 from exitwrap.errors import HarnessFailure
-from exitwrap.observe.probe import _fixtures_dir, _publish
+from exitwrap.observe.probe import _fixtures_dir, _publish, _read
 from exitwrap.path_search import which
-from exitwrap.scratch import make_directory, remove_tree
+from exitwrap.scratch import temporary_directory
 
 CROSS_COMPILERS = ("x86_64-w64-mingw32-gcc", "i686-w64-mingw32-gcc")
 NATIVE_COMPILERS = ("gcc", "clang")
@@ -41,21 +40,21 @@ def compiler() -> str:
 
 
 @functools.cache
-def windows_probe() -> Path:
+def windows_probe() -> str:
     """Build probe.exe on first use (per source hash) and return its path."""
-    source = _fixtures_dir() / "probe.c"
-    target = cache_dir() / f"winprobe-{content_key(source.read_bytes())}" / "probe.exe"
-    if target.is_file():
+    source = os.path.join(_fixtures_dir(), "probe.c")
+    home = os.path.join(cache_dir(), f"winprobe-{content_key(_read(source))}")
+    target = os.path.join(home, "probe.exe")
+    if os.path.isfile(target):
         return target
     import subprocess  # noqa: PLC0415  (only when building the probe; most runs never import it)
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(make_directory(".build-", str(target.parent)))
-    try:
-        binary = staging / "probe.exe"
+    os.makedirs(home, exist_ok=True)
+    with temporary_directory(".build-", home) as staging:
+        binary = os.path.join(staging, "probe.exe")
         try:
             done = subprocess.run(
-                [compiler(), "-O2", "-std=c99", "-o", str(binary), str(source)],
+                [compiler(), "-O2", "-std=c99", "-o", binary, source],
                 capture_output=True,
                 text=True,
                 timeout=_BUILD_TIMEOUT_S,
@@ -67,6 +66,4 @@ def windows_probe() -> Path:
             first = (done.stderr.strip().splitlines() or ["no output"])[0]
             raise HarnessFailure(f"building the Windows probe failed: {first}")
         _publish(binary, target)
-    finally:
-        remove_tree(str(staging))
     return target

@@ -285,7 +285,7 @@ def select_shells(names: Optional[str]) -> list[Shell]:
 
 def write_report(
     records: Sequence[Record], started: float, directory: Path, shells: Sequence[Shell]
-) -> list[Path]:
+) -> list[str]:
     """The session's cells as every matrix format, columns in the order the shells were named."""
     order = {s.label: i for i, s in enumerate(shells)}
     ordered = sorted(records, key=lambda r: (order.get(r["shell"], len(order)), r["scenario"]))

@@ -7,8 +7,8 @@ with ``--strict`` (JUnit: deviations become failures) also has
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
+import os
+import sys
 
 from exitwrap.errors import UsageError
 from exitwrap.reports.document import MatrixDocument
@@ -29,19 +29,28 @@ FORMATS: dict[str, tuple[str, str]] = {
 def renderer(name: str, *, strict: bool = False) -> Callable[[MatrixDocument], str]:
     if name not in FORMATS:
         raise UsageError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})")
-    module = importlib.import_module(FORMATS[name][1])
+    __import__(FORMATS[name][1])  # importlib.import_module, less importlib's own import
+    module = sys.modules[FORMATS[name][1]]
     render: Callable[[MatrixDocument], str] = getattr(module, "render_strict", module.render)
     return render if strict else module.render
 
 
-def write(document: MatrixDocument, name: str, path: Path, *, strict: bool = False) -> Path:
+def write(
+    document: MatrixDocument, name: str, path: str | os.PathLike[str], *, strict: bool = False
+) -> str:
+    """Write one format to path (its directory made if need be); the path written."""
     text = renderer(name, strict=strict)(document)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
+    target = os.fspath(path)
+    os.makedirs(os.path.dirname(target) or os.curdir, exist_ok=True)
+    with open(target, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    return target
 
 
-def write_all(document: MatrixDocument, out_dir: Path, *, strict: bool = False) -> list[Path]:
+def write_all(
+    document: MatrixDocument, out_dir: str | os.PathLike[str], *, strict: bool = False
+) -> list[str]:
     return [
-        write(document, name, out_dir / file, strict=strict) for name, (file, _) in FORMATS.items()
+        write(document, name, os.path.join(out_dir, file), strict=strict)
+        for name, (file, _) in FORMATS.items()
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import os
 
 from exitwrap.errors import HarnessFailure
 
@@ -13,7 +13,9 @@ if TYPE_CHECKING:
 
     from exitwrap.reports.document import MatrixDocument
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "matrix.schema.json"
+SCHEMA_PATH = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "schema", "matrix.schema.json"
+)
 
 
 def render(document: MatrixDocument) -> str:
@@ -25,12 +27,11 @@ def render(document: MatrixDocument) -> str:
     return f'{{"meta": {meta},\n"records": [\n{records}\n]}}\n'
 
 
-def load(path: str | Path) -> MatrixDocument:
+def load(path: str | os.PathLike[str]) -> MatrixDocument:
     """Read a matrix file; anything that is not one is a clear failure, not a traceback."""
     try:
-        document: MatrixDocument = json.loads(  # its shape: the schema's (tests check it)
-            Path(path).read_text(encoding="utf-8")
-        )
+        with open(path, encoding="utf-8") as stream:
+            document: MatrixDocument = json.load(stream)  # its shape: the schema's (tests check it)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise HarnessFailure(f"{path}: not a readable matrix file ({error})") from None
     if not isinstance(document, dict) or not isinstance(document.get("records"), list):
@@ -41,5 +42,6 @@ def load(path: str | Path) -> MatrixDocument:
 
 
 def schema() -> dict[str, Any]:
-    loaded: dict[str, Any] = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    with open(SCHEMA_PATH, encoding="utf-8") as stream:
+        loaded: dict[str, Any] = json.load(stream)
     return loaded

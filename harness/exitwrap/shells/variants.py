@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import os
 import re
-from pathlib import Path
 
 from exitwrap.cache import cache_dir, content_key
 from exitwrap.errors import HarnessFailure, UsageError
 from exitwrap.record import Record
-from exitwrap.scratch import make_directory
+from exitwrap.scratch import temporary_directory
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -70,19 +69,17 @@ def split_entry(entry: str) -> Entry:
 def started_as(binary: str, argv0: str) -> str:
     """A link named ``argv0`` to ``binary`` in the cache (made once per pair), to start it by."""
     real = os.path.realpath(binary)
-    link = cache_dir() / "argv0" / content_key(os.fsencode(f"{real}\0{argv0}")) / argv0
+    links = os.path.join(cache_dir(), "argv0")
+    pair = os.path.join(links, content_key(os.fsencode(f"{real}\0{argv0}")))
+    link = os.path.join(pair, argv0)
     if os.path.islink(link) and os.readlink(link) == real:
-        return str(link)
+        return link
     try:
-        link.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(make_directory(".link-", str(link.parent.parent)))
-        try:
-            (staging / argv0).symlink_to(real)
-            os.replace(staging / argv0, link)  # a concurrent maker's identical link is as good
-        finally:
-            for leftover in staging.iterdir():
-                leftover.unlink()
-            staging.rmdir()
+        os.makedirs(pair, exist_ok=True)
+        with temporary_directory(".link-", links) as staging:
+            made = os.path.join(staging, argv0)
+            os.symlink(real, made)
+            os.replace(made, link)  # a concurrent maker's identical link is as good
     except OSError as error:
         raise HarnessFailure(f"cannot start {binary} as {argv0!r}: {error}") from None
-    return str(link)
+    return link

@@ -48,7 +48,7 @@ _LAST_READ: dict[tuple[int, ...], dict[str, dict[str, object]]] = {}
 
 
 def _load() -> dict[str, dict[str, object]]:
-    path = str(cache_dir() / FILE)
+    path = os.path.join(cache_dir(), FILE)
     identity = tuple(_identity(path) or ())
     if identity in _LAST_READ:
         return dict(_LAST_READ[identity])
@@ -86,14 +86,14 @@ def remember(spec: ShellSpec, path: str, answer: Answer) -> None:
     entries[_key(spec, path)] = {"binary": identity, "version": answer[0], "problem": answer[1]}
     directory = cache_dir()
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        os.makedirs(directory, exist_ok=True)
         import tempfile  # noqa: PLC0415  (only when an answer is new; most runs never import it)
 
         fd, temporary = tempfile.mkstemp(prefix=".versions-", dir=directory)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as stream:
                 json.dump({"format": FORMAT, "entries": entries}, stream)
-            os.replace(temporary, directory / FILE)
+            os.replace(temporary, os.path.join(directory, FILE))
         except BaseException:
             os.unlink(temporary)
             raise

@@ -16,7 +16,6 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import Iterator, Mapping
-from pathlib import Path
 
 from exitwrap.cache import cache_dir
 from exitwrap.errors import HarnessFailure
@@ -44,8 +43,8 @@ _CALL_TIMEOUT_S = 120.0
 _CLIENT_EXIT_S = 5.0
 
 
-def prefix_dir() -> Path:
-    return cache_dir() / "wine-prefix"
+def prefix_dir() -> str:
+    return os.path.join(cache_dir(), "wine-prefix")
 
 
 def environment(env: Mapping[str, str]) -> dict[str, str]:
@@ -56,7 +55,7 @@ def environment(env: Mapping[str, str]) -> dict[str, str]:
     session's, and ``wineserver -k`` would miss it.
     """
     kept = {name: value for name, value in env.items() if name != "TMPDIR"}
-    return {**kept, "WINEPREFIX": str(prefix_dir()), **WINE_ENVIRONMENT}
+    return {**kept, "WINEPREFIX": prefix_dir(), **WINE_ENVIRONMENT}
 
 
 def windows_path(path: str) -> str:
@@ -67,9 +66,9 @@ def windows_path(path: str) -> str:
 
 def wineserver(wine: str) -> Optional[str]:
     """The wineserver beside the wine binary, or on PATH."""
-    beside = Path(os.path.realpath(wine)).with_name("wineserver")
-    if beside.is_file() and os.access(beside, os.X_OK):
-        return str(beside)
+    beside = os.path.join(os.path.dirname(os.path.realpath(wine)), "wineserver")
+    if os.path.isfile(beside) and os.access(beside, os.X_OK):
+        return beside
     return which("wineserver")
 
 
@@ -103,13 +102,14 @@ def _call(argv: list[str], what: str, timeout: float, *, check: bool = True) -> 
 
 def _create(wine: str) -> None:
     prefix = prefix_dir()
-    remove_tree(str(prefix))  # a half-made prefix from an interrupted run
-    prefix.parent.mkdir(parents=True, exist_ok=True)
+    remove_tree(prefix)  # a half-made prefix from an interrupted run
+    os.makedirs(cache_dir(), exist_ok=True)
     _call([wine, "wineboot", "--init"], f"creating the prefix {prefix}", _CREATE_TIMEOUT_S)
     server = wineserver(wine)
     if server:
         _call([server, "--wait"], "waiting for the prefix to be written", _CREATE_TIMEOUT_S)
-    (prefix / _READY).touch()
+    with open(os.path.join(prefix, _READY), "a", encoding="utf-8"):
+        pass
 
 
 def _flock(handle: IO[str], mode: int) -> None:
@@ -134,12 +134,12 @@ def _hold_ready_prefix(handle: IO[str], wine: str) -> None:
 
     while True:
         _flock(handle, fcntl.LOCK_SH)
-        if (prefix_dir() / _READY).is_file():
+        if os.path.isfile(os.path.join(prefix_dir(), _READY)):
             return
         _flock(handle, fcntl.LOCK_UN)
         _flock(handle, fcntl.LOCK_EX)  # nobody is using it: it does not exist yet
         try:
-            if not (prefix_dir() / _READY).is_file():
+            if not os.path.isfile(os.path.join(prefix_dir(), _READY)):
                 _create(wine)
         finally:
             _flock(handle, fcntl.LOCK_UN)
@@ -163,8 +163,8 @@ def _stop_if_last(handle: IO[str], wine: str) -> None:
 @contextlib.contextmanager
 def session(wine: str) -> Iterator[None]:
     """Hold the prefix with a warm server while cells run; stop the server when the last leaves."""
-    cache_dir().mkdir(parents=True, exist_ok=True)
-    with open(cache_dir() / "wine-prefix.lock", "a+", encoding="utf-8") as handle:
+    os.makedirs(cache_dir(), exist_ok=True)
+    with open(os.path.join(cache_dir(), "wine-prefix.lock"), "a+", encoding="utf-8") as handle:
         _hold_ready_prefix(handle, wine)
         try:
             server = wineserver(wine)

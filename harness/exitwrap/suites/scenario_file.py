@@ -34,9 +34,9 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import os
 import sys
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 from exitwrap.conventions.catalog import CONVENTIONS
 from exitwrap.conventions.model import KNOWN_BUG, NOT_IMPLEMENTED, SHELL_RULE, Convention, Source
@@ -80,15 +80,17 @@ class UserScenarios(Record):
     conventions: tuple[Convention, ...]
 
 
-def _read(path: Path) -> Any:
+def _read(path: str) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as stream:
+            text = stream.read()
     except (OSError, UnicodeDecodeError) as error:
         raise UsageError(f"{path}: cannot read the scenario file ({error})") from None
+    is_json = os.path.splitext(path)[1] == ".json"
     try:
-        return json.loads(text) if path.suffix == ".json" else tomllib.loads(text)
+        return json.loads(text) if is_json else tomllib.loads(text)
     except (ValueError, tomllib.TOMLDecodeError) as error:
-        kind = "JSON" if path.suffix == ".json" else "TOML"
+        kind = "JSON" if is_json else "TOML"
         raise UsageError(f"{path}: not valid {kind}: {error}") from None
 
 
@@ -185,7 +187,7 @@ def _built_in(scenario_id: str) -> bool:
     return scenario_id in BY_ID or any(fnmatch.fnmatchcase(scenario_id, g) for g in globs)
 
 
-def _scenario(entry: Any, number: int, path: Path) -> tuple[SuiteScenario, list[Convention]]:
+def _scenario(entry: Any, number: int, path: str) -> tuple[SuiteScenario, list[Convention]]:
     where = f"{path}: scenario {number}"
     if not isinstance(entry, dict):
         raise UsageError(f"{where}: must be a table")
@@ -204,18 +206,18 @@ def _scenario(entry: Any, number: int, path: Path) -> tuple[SuiteScenario, list[
             raise UsageError(f"{where}: {key!r} must be text")
     default = _expected(entry, "", where)
     source = Source(
-        f"{path.name}, scenario {scenario_id}",
+        f"{os.path.basename(path)}, scenario {scenario_id}",
         entry.get("url", ""),
         entry.get("source") or f"expected by {path}",
     )
-    summary = entry.get("summary") or f"{scenario_id} (from {path.name})"
+    summary = entry.get("summary") or f"{scenario_id} (from {os.path.basename(path)})"
     scenario = SuiteScenario(
         scenario_id,
         "user",
         layer,
         _scripts(entry, where),
         summary,
-        origin=str(path),
+        origin=path,
         applies_to=_applies_to(entry, where),
         env=check_env(entry.get("env", {}), where),
     )
@@ -224,12 +226,12 @@ def _scenario(entry: Any, number: int, path: Path) -> tuple[SuiteScenario, list[
     return scenario, conventions
 
 
-def load_scenario_files(paths: Sequence[str | Path]) -> UserScenarios:
+def load_scenario_files(paths: Sequence[str | os.PathLike[str]]) -> UserScenarios:
     """Read scenario files; every problem is a UsageError naming the file and the scenario."""
     scenarios: list[SuiteScenario] = []
     conventions: list[Convention] = []
     seen: set[str] = set()
-    for path in map(Path, paths):
+    for path in [os.fspath(given) for given in paths]:
         data = _read(path)
         entries = data.get("scenario") if isinstance(data, dict) else None
         if not isinstance(entries, list) or not entries:

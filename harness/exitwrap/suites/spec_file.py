@@ -24,8 +24,8 @@ give pass, as upstream.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 
 from exitwrap.conventions.model import (
     KNOWN_BUG,
@@ -123,7 +123,7 @@ def case_conventions(
 
 
 def _scenario(spec: SpecFile, case: SpecCase) -> tuple[SuiteScenario, list[Convention]]:
-    name = spec.path.name
+    name = os.path.basename(spec.path)
     scenario_id = f"{name}/{case.index}"
     source = Source(
         f"{name}, case {case.index} (line {case.line}): {case.desc}", "", "\n".join(case.metadata)
@@ -134,7 +134,7 @@ def _scenario(spec: SpecFile, case: SpecCase) -> tuple[SuiteScenario, list[Conve
         OUTER,
         {"posix": case.code.decode("utf-8", "replace")},
         case.desc,
-        origin=str(spec.path),
+        origin=spec.path,
         spec_case=True,
         code=case.code,
         workdir_subdirs=("_tmp",) if spec.header.get("legacy_tmp_dir") else (),
@@ -142,18 +142,19 @@ def _scenario(spec: SpecFile, case: SpecCase) -> tuple[SuiteScenario, list[Conve
     return scenario, case_conventions(scenario_id, case, source)
 
 
-def load_spec_files(paths: Iterable[str | Path]) -> SpecSuite:
+def load_spec_files(paths: Iterable[str | os.PathLike[str]]) -> SpecSuite:
     """Read spec files; every problem is a UsageError naming the file and the line."""
     scenarios: list[SuiteScenario] = []
     conventions: list[Convention] = []
     warnings: list[str] = []
-    names: dict[str, Path] = {}
-    for path in map(Path, paths):
-        if path.name in names:
-            raise UsageError(f"{path}: a spec file named {path.name} is given twice")
-        if not path.name.endswith(SPEC_SUFFIX):
+    names: set[str] = set()
+    for path in [os.fspath(given) for given in paths]:
+        name = os.path.basename(path)
+        if name in names:
+            raise UsageError(f"{path}: a spec file named {name} is given twice")
+        if not name.endswith(SPEC_SUFFIX):
             raise UsageError(f"{path}: a spec file's name ends in {SPEC_SUFFIX}")
-        names[path.name] = path
+        names.add(name)
         spec = read_spec(path)
         warnings += spec.warnings
         for case in spec.cases:

@@ -17,8 +17,8 @@ refused at once; what it silently ignores (an unknown key) is a warning.
 from __future__ import annotations
 
 import json
+import os
 import re
-from pathlib import Path
 
 from exitwrap.errors import UsageError
 from exitwrap.record import Record, replace
@@ -74,7 +74,7 @@ class SpecCase(Record):
 
 
 class SpecFile(Record):
-    path: Path
+    path: str  # as the user gave it
     header: dict[str, str]
     cases: list[SpecCase]
     warnings: list[str]
@@ -89,7 +89,7 @@ def _lines(data: bytes) -> list[bytes]:
 class _Tokens:
     """Upstream's Tokenizer: one token of lookahead, outer (blank lines skipped) or raw mode."""
 
-    def __init__(self, path: Path, data: bytes) -> None:
+    def __init__(self, path: str, data: bytes) -> None:
         self.path = path
         self.lines = _lines(data)
         self.line_num = 0
@@ -142,7 +142,7 @@ def _text(value: bytes) -> str:
 
 
 class _Parser:
-    def __init__(self, path: Path, data: bytes) -> None:
+    def __init__(self, path: str, data: bytes) -> None:
         self.path = path
         self.tokens = _Tokens(path, data)
         self.warnings: list[str] = []
@@ -252,7 +252,7 @@ class _Parser:
         return replace(case, code=case.values.pop("code", code))
 
 
-def _check_values(path: Path, case: SpecCase) -> None:
+def _check_values(path: str, case: SpecCase) -> None:
     """What upstream only finds when the case runs (bad JSON, a status that is no integer)."""
     annotated = [(case.values, "")] + [(a.values, f" for {s!r}") for s, a in case.shells.items()]
     for values, whose in annotated:
@@ -269,7 +269,7 @@ def _check_values(path: Path, case: SpecCase) -> None:
                     raise UsageError(f"{where}: must be a JSON string, not {_shown(value)}")
 
 
-def parse_spec(path: Path, data: bytes) -> SpecFile:
+def parse_spec(path: str, data: bytes) -> SpecFile:
     """Parse one spec file's bytes; anything malformed is a UsageError naming file and line."""
     parser = _Parser(path, data)
     header = parser.header()
@@ -285,9 +285,11 @@ def parse_spec(path: Path, data: bytes) -> SpecFile:
     return SpecFile(path, header, cases, parser.warnings)
 
 
-def read_spec(path: Path) -> SpecFile:
+def read_spec(path: str | os.PathLike[str]) -> SpecFile:
+    path = os.fspath(path)
     try:
-        data = path.read_bytes()
+        with open(path, "rb") as stream:
+            data = stream.read()
     except OSError as error:
         raise UsageError(f"{path}: cannot read the spec file ({error.strerror or error})") from None
     return parse_spec(path, data)
