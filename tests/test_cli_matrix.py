@@ -63,6 +63,7 @@ def test_error_cells_exit_1(tmp_path: Path) -> None:
         (["--shells", "cshell"], "unknown shell 'cshell'"),
         (["--shells", "bash@x"], "needs a binary"),
         (["--shells", ",,"], "no shells selected"),
+        (["--shells="], "no shells selected"),
         (["--shells", "bash,bash"], "selected twice"),
         (["--scenarios", "nope/*"], "no scenario matches nope/*"),
         (["--jobs", "0"], "--jobs must be at least 1"),

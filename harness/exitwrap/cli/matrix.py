@@ -112,13 +112,14 @@ def read_options(argv: Sequence[str]) -> Optional[MatrixOptions]:
         return None
     if parsed.operands:
         raise UsageError(f"unexpected argument {parsed.operands[0]!r}")
+    shells = parsed.value("shells")
     jobs = parsed.value("jobs")
     timeout = parsed.value("timeout")
     chosen = parsed.value("format")
     if chosen is not None and chosen not in FORMATS:
         raise UsageError(f"--format: invalid choice {chosen!r} (choose from {', '.join(FORMATS)})")
     options = MatrixOptions(
-        parsed.value("shells") or ",".join(KNOWN_NAMES),
+        ",".join(KNOWN_NAMES) if shells is None else shells,
         parsed.value("scenarios"),
         tuple(parsed.every("scenario_file")),
         tuple(parsed.every("spec")),
