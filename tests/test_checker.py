@@ -202,3 +202,29 @@ def test_several_globs_choose_and_miss_as_fnmatch_does(ids: list[str], patterns:
         )
     missed = [p for p in dict.fromkeys(patterns) if not fnmatch.filter(ids, p)]
     assert globs.unmatched(ids) == missed
+
+
+_FORMULAS = st.recursive(
+    st.one_of(st.integers(0, 5000).map(str), st.just("N")),
+    lambda inner: st.one_of(
+        st.tuples(inner, st.sampled_from(["+", "-", "&", "%"]), inner).map(" ".join),
+        inner.map(lambda f: f"-{f}"),
+        inner.map(lambda f: f"({f})"),
+        st.tuples(st.sampled_from(["min", "max"]), inner, inner).map(
+            lambda t: f"{t[0]}({t[1]}, {t[2]})"
+        ),
+    ),
+    max_leaves=8,
+)
+
+
+@given(_FORMULAS, st.integers(-70000, 70000))
+def test_a_formula_means_what_python_would_compute(formula: str, n: int) -> None:
+    """The formula language is a subset of Python's expressions, with Python's precedence."""
+    try:
+        expected = eval(formula, {"__builtins__": {}, "min": min, "max": max, "N": n})
+    except ZeroDivisionError:
+        with pytest.raises(ZeroDivisionError):
+            evaluate(formula, n)
+        return
+    assert evaluate(formula, n) == expected

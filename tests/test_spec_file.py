@@ -14,12 +14,16 @@ import functools
 import json
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 from typing import Any, Optional
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exitwrap.errors import UsageError
+from exitwrap.matrix.suite_cells import _file_name
 from exitwrap.reports import formats
 from exitwrap.reports.cells import cell_text
 from exitwrap.shells.catalog import POSIX_FAMILY
@@ -292,3 +296,13 @@ def test_a_shell_mode_keeps_its_options_in_the_cell_and_in_sh(tmp_path: Path) ->
     }, done.stderr
     results = {r["shell"]: r["result"] for r in json.loads(done.stdout)["records"]}
     assert results == {"bash": "ok", "bash-posix": "FAIL", "bash@x": "FAIL"}  # bash's annotation
+
+
+@given(st.text())
+def test_a_shells_directory_is_named_as_urllib_would_quote_its_label(label: str) -> None:
+    try:
+        quoted = urllib.parse.quote(label, safe="")
+    except UnicodeEncodeError:  # a lone surrogate: urllib refuses it, the name replaces it
+        assert "/" not in _file_name(label)
+        return
+    assert _file_name(label) == quoted
