@@ -67,13 +67,17 @@ def test_error_cells_exit_1(tmp_path: Path) -> None:
         (["--shells", "bash,bash"], "selected twice"),
         (["--scenarios", "nope/*"], "no scenario matches nope/*"),
         (["--jobs", "0"], "--jobs must be at least 1"),
-        (["--timeout", "-1"], "--timeout must be"),
+        (["--timeout", "-1"], "--timeout must be"),  # a negative number is a value
         (["--format", "pdf"], "invalid choice"),
         (["-o", "x.json"], "-o needs --format"),
         (["--frobnicate"], "unrecognized option"),
         (["stray"], "unexpected argument"),
         (["--jobs", "two"], "--jobs: not a number"),
         (["--timeout"], "requires a value"),
+        (["--out-dir", "--strict"], "option '--out-dir' requires a value"),
+        (["-o=m.json", "--format", "json"], "takes its value as -oVALUE or -o VALUE"),
+        (["--format", "json", "-o", ""], "need a name"),
+        (["--out-dir="], "need a name"),
     ],
 )
 def test_bad_usage_is_one_line_and_exit_2(args: list[str], message: str) -> None:

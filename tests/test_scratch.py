@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -63,6 +64,31 @@ def test_removing_never_fails_and_leaves_only_what_cannot_go(tmp_path: Path) -> 
         if locked.exists():
             locked.chmod(0o700)
             shutil.rmtree(tree)
+
+
+def test_a_tree_deeper_than_path_max_is_removed(tmp_path: Path) -> None:
+    tree = make_directory("deep-", str(tmp_path))
+    fd = os.open(tree, os.O_RDONLY)
+    try:  # 30 levels of 200-character names: 6,000 bytes of path, past PATH_MAX
+        for _ in range(30):
+            os.mkdir("d" * 200, dir_fd=fd)
+            inner = os.open("d" * 200, os.O_RDONLY, dir_fd=fd)
+            os.close(fd)
+            fd = inner
+        with open(os.open("f", os.O_WRONLY | os.O_CREAT, dir_fd=fd), "w") as handle:
+            handle.write("x")
+    finally:
+        os.close(fd)
+    remove_tree(tree)
+    assert not os.path.lexists(tree)
+
+
+def test_an_unwritable_tmpdir_is_passed_over_as_tempfile_passes_it_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TMPDIR", "/proc")  # a directory not even root can make one in
+    with temporary_directory("x-") as path:
+        assert os.path.dirname(path) == tempfile.gettempdir() != "/proc"
 
 
 @pytest.mark.parametrize(

@@ -27,14 +27,20 @@ def _temporary_root() -> str:
             return value
     if os.name == "posix" and os.path.isdir("/tmp"):
         return "/tmp"
-    import tempfile  # noqa: PLC0415  (where no usual place exists: tempfile's own search)
+    return _tempfiles_choice()
+
+
+def _tempfiles_choice() -> str:
+    """Where tempfile would make it: the first usual place it can write to."""
+    import tempfile  # noqa: PLC0415  (only when the usual place will not do)
 
     return tempfile.gettempdir()
 
 
 def make_directory(prefix: str, parent: str | None = None) -> str:
     """A new directory only its owner may use (0700), as ``tempfile.mkdtemp``; its absolute
-    path."""
+    path. Without a parent: where tempfile would make it (a TMPDIR that cannot be written
+    to is passed over, as tempfile passes it over)."""
     root = parent or _temporary_root()
     for _ in range(_ATTEMPTS):
         path = os.path.join(root, prefix + os.urandom(6).hex())
@@ -42,30 +48,61 @@ def make_directory(prefix: str, parent: str | None = None) -> str:
             os.mkdir(path, 0o700)
         except FileExistsError:
             continue
+        except OSError:
+            if parent is not None or root == _tempfiles_choice():
+                raise
+            root = _tempfiles_choice()
+            continue
         return os.path.abspath(path)
     raise FileExistsError(f"{root}: no free name for a directory {prefix}*")
 
 
+_DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+
+
 def remove_tree(path: str) -> None:
-    """Remove path and what is under it, as much as can be removed: never following a link,
-    and never failing (``shutil.rmtree(path, ignore_errors=True)``)."""
-    if os.path.islink(path):  # scandir would list where it points
+    """Remove path and what is under it, as much as can be removed, and never fail
+    (``shutil.rmtree(path, ignore_errors=True)``).
+
+    Like rmtree, it walks by file descriptor: each directory is opened relative to its
+    parent without following a link, so a link put in a directory's place while the tree
+    is removed (a cell's background process may still be writing) is never followed, and
+    paths deeper than PATH_MAX are removed too.
+    """
+    if not {os.open, os.unlink, os.rmdir} <= os.supports_dir_fd:
+        import shutil  # noqa: PLC0415  (no descriptor-relative calls: rmtree's own way)
+
+        shutil.rmtree(path, ignore_errors=True)
+        return
+    try:
+        fd = os.open(path, _DIRECTORY)
+    except OSError:  # a link, a file, or nothing: no tree to walk
         with contextlib.suppress(OSError):
             os.unlink(path)
         return
     try:
-        with os.scandir(path) as found:
-            entries = list(found)
-    except OSError:
-        entries = []
-    for entry in entries:
-        with contextlib.suppress(OSError):
-            if entry.is_dir(follow_symlinks=False):
-                remove_tree(entry.path)
-            else:
-                os.unlink(entry.path)
+        _remove_contents(fd)
+    finally:
+        os.close(fd)
     with contextlib.suppress(OSError):
         os.rmdir(path)
+
+
+def _remove_contents(directory: int) -> None:
+    entries: list[os.DirEntry[str]] = []
+    with contextlib.suppress(OSError), os.scandir(directory) as found:
+        entries = list(found)
+    for entry in entries:
+        with contextlib.suppress(OSError):
+            if not entry.is_dir(follow_symlinks=False):
+                os.unlink(entry.name, dir_fd=directory)
+                continue
+            inner = os.open(entry.name, _DIRECTORY, dir_fd=directory)
+            try:
+                _remove_contents(inner)
+            finally:
+                os.close(inner)
+            os.rmdir(entry.name, dir_fd=directory)
 
 
 @contextlib.contextmanager

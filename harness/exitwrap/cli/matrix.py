@@ -106,7 +106,7 @@ class MatrixOptions(Record):
 
 def read_options(argv: Sequence[str]) -> Optional[MatrixOptions]:
     """The options argv gives, or None once --help is written; bad usage is a UsageError."""
-    parsed = parse(argv, OPTIONS)
+    parsed = parse(argv, OPTIONS, dashed_values=False)
     if parsed.flag("help"):
         sys.stdout.write(help_text(f"{PROG} [OPTIONS]", ABOUT, OPTIONS))
         return None
@@ -136,7 +136,9 @@ def read_options(argv: Sequence[str]) -> Optional[MatrixOptions]:
         raise UsageError("--jobs must be at least 1")
     if not options.timeout > 0:
         raise UsageError("--timeout must be a positive number of seconds")
-    if options.output and not options.format:
+    if options.output == "" or options.out_dir == "":
+        raise UsageError("-o and --out-dir need a name, not an empty one")
+    if options.output is not None and options.format is None:
         raise UsageError("-o needs --format")
     return options
 

@@ -80,8 +80,14 @@ def _long(word: str, options: Sequence[Option]) -> Option:
     raise UsageError(f"option '{word}' is ambiguous (could be {names})")
 
 
-def parse(argv: Sequence[str], options: Sequence[Option]) -> Parsed:
-    """Read argv against the option table (HELP is always accepted)."""
+def parse(argv: Sequence[str], options: Sequence[Option], *, dashed_values: bool = True) -> Parsed:
+    """Read argv against the option table (HELP is always accepted).
+
+    ``dashed_values``: a value given as the next word may start with '-', as
+    getopt takes it (Slurm's commands, which the accounting commands follow);
+    False refuses one that looks like an option (not a negative number), as
+    argparse does, so ``--out-dir --strict`` is a mistake, not a directory.
+    """
     table = (*options, HELP)
     by_short = {o.short: o for o in table if o.short}
     parsed = Parsed()
@@ -102,6 +108,8 @@ def parse(argv: Sequence[str], options: Sequence[Option]) -> Parsed:
             option = by_short.get(said) or _unknown_short(said)
             if value is not None and not option.metavar:
                 words.insert(0, "-" + value)  # bundled flags: -Xn is -X -n
+            elif value is not None and value.startswith("="):
+                raise UsageError(f"option '{said}' takes its value as {said}VALUE or {said} VALUE")
         else:
             parsed.operands.append(word)
             continue
@@ -109,12 +117,22 @@ def parse(argv: Sequence[str], options: Sequence[Option]) -> Parsed:
             parsed.values[option.name] = True
             continue
         if value is None:
-            if not words:
+            if not words or (not dashed_values and _looks_like_an_option(words[0])):
                 raise UsageError(f"option '{said}' requires a value")
             value = words.pop(0)
         parsed.values[option.name] = value
         parsed.given.setdefault(option.name, []).append(value)
     return parsed
+
+
+def _looks_like_an_option(word: str) -> bool:
+    if not word.startswith("-") or word == "-":
+        return False
+    try:
+        float(word)
+    except ValueError:
+        return True
+    return False  # a negative number
 
 
 def _unknown_short(word: str) -> Option:

@@ -17,13 +17,14 @@ from collections.abc import Callable
 
 Formula = Callable[["int | None"], int]  # a parsed formula: its value for N
 
-_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_]\w*)|(.))")
+_TOKEN = re.compile(r"\s*(?:([0-9]+)|([A-Za-z_]\w*)|(.))", re.ASCII)
 _LEVELS: tuple[dict[str, Callable[[int, int], int]], ...] = (  # loosest first
     {"&": operator.and_},
     {"+": operator.add, "-": operator.sub},
     {"%": operator.mod},
 )
 _FUNCTIONS: dict[str, Callable[[int, int], int]] = {"min": min, "max": max}
+_DIGITS = frozenset("0123456789")
 
 
 class _Parser:
@@ -75,7 +76,7 @@ class _Parser:
 
     def atom(self) -> Formula:
         token = self.take()
-        if token.isdigit():
+        if token[0] in _DIGITS:
             value = int(token)
             return lambda n: value
         if token == "N":

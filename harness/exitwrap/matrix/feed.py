@@ -40,7 +40,6 @@ from exitwrap.status import parse_int
 from exitwrap.verdicts import ABSENT, ERROR, NOT_APPLICABLE
 
 TYPE_CHECKING = False
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Callable, Optional
 
