@@ -58,6 +58,12 @@ def make_directory(prefix: str, parent: str | None = None) -> str:
 
 
 _DIRECTORY = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_NOFOLLOW", 0)
+# where the calls a walk by file descriptor needs take one (not on Windows)
+_BY_DESCRIPTOR = {
+    os.open,
+    os.unlink,
+    os.rmdir,
+} <= os.supports_dir_fd and os.scandir in os.supports_fd
 
 
 def remove_tree(path: str) -> None:
@@ -69,7 +75,7 @@ def remove_tree(path: str) -> None:
     is removed (a cell's background process may still be writing) is never followed, and
     paths deeper than PATH_MAX are removed too.
     """
-    if not {os.open, os.unlink, os.rmdir} <= os.supports_dir_fd:
+    if not _BY_DESCRIPTOR:
         import shutil  # noqa: PLC0415  (no descriptor-relative calls: rmtree's own way)
 
         shutil.rmtree(path, ignore_errors=True)
