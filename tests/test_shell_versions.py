@@ -6,6 +6,7 @@ run, so what is counted is real processes, not calls to the library.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -63,6 +64,28 @@ def test_an_unreadable_cache_is_only_a_miss(logged_bash: tuple[Path, Path]) -> N
     (cache / "versions.json").write_text("{not json")
     assert _found(wrapper).present and _calls(log) == 1
     assert _found(wrapper).present and _calls(log) == 1  # and it was rewritten whole
+
+
+def test_answers_for_binaries_gone_or_changed_are_dropped_when_the_cache_is_written(
+    logged_bash: tuple[Path, Path], tmp_path: Path
+) -> None:
+    wrapper, _ = logged_bash
+    gone, changed = tmp_path / "gone" / "bash", tmp_path / "changed" / "bash"
+    for copy in (gone, changed):
+        copy.parent.mkdir()
+        shutil.copy2(wrapper, copy)
+        _found(copy)
+    cache = Path(os.environ["EXITWRAP_CACHE"]) / "versions.json"
+    assert _binaries(cache) == {str(gone), str(changed)}
+    gone.unlink()
+    changed.write_text(changed.read_text() + "# rebuilt\n")
+    _found(wrapper)  # a new answer: the file is written again
+    assert _binaries(cache) == {str(wrapper)}
+
+
+def _binaries(cache: Path) -> set[str]:
+    entries = json.loads(cache.read_text())["entries"]
+    return {key.rsplit("\0", 1)[-1] for key in entries}
 
 
 def test_many_shells_are_resolved_in_the_order_given() -> None:

@@ -9,7 +9,10 @@ size, mtime, inode and device are unchanged: an upgrade or a rebuild replaces
 the file, and the next run asks again. The file is replaced atomically, so a
 concurrent run reads the old or the new one, never half of either; two runs
 that learn something at once may each keep only their own news, which the
-next run learns again.
+next run learns again. Writing it drops the answers for binaries that are
+gone or changed: a user's NAME=/path shells and a test suite's temporary
+ones would otherwise pile up, and every run reads the whole file (a
+cache of 428 entries, 410 of them for binaries long gone, cost 1 ms a run).
 """
 
 from __future__ import annotations
@@ -77,12 +80,18 @@ def recall(spec: ShellSpec, path: str) -> Optional[Answer]:
     return (version, problem) if isinstance(version, str) and isinstance(problem, str) else None
 
 
+def _still_valid(key: str, entry: object) -> bool:
+    """Whether an entry is still about the binary its key names, as that binary is now."""
+    binary = key.rsplit("\0", 1)[-1]  # the key ends with the binary's resolved path
+    return isinstance(entry, dict) and entry.get("binary") == _identity(binary)
+
+
 def remember(spec: ShellSpec, path: str, answer: Answer) -> None:
     """Keep an answer; a cache that cannot be written is simply not kept."""
     identity = _identity(path)
     if identity is None:
         return
-    entries = _load()
+    entries = {key: entry for key, entry in _load().items() if _still_valid(key, entry)}
     entries[_key(spec, path)] = {"binary": identity, "version": answer[0], "problem": answer[1]}
     directory = cache_dir()
     try:
