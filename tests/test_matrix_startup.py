@@ -8,8 +8,8 @@ cells when it ends, and imports it there). Nor dataclasses (which imports
 inspect): its classes cost too much to define (harness/exitwrap/record.py).
 Nor what the package gets by other means: typing (its names are imported for
 type checkers only), ast (conventions/expr.py parses formulas itself),
-tempfile and shutil (harness/exitwrap/scratch.py, path_search.py, and a
-help formatter that finds the terminal's width itself), pickle (forked
+tempfile and shutil (harness/exitwrap/scratch.py, path_search.py, and the
+small option parser instead of argparse), pickle (forked
 workers only), pathlib with urllib.parse and ipaddress (paths are strings on
 these paths). The same holds for a run of an Oils spec file.
 """

@@ -49,9 +49,10 @@ def make_directory(prefix: str, parent: str | None = None) -> str:
         except FileExistsError:
             continue
         except OSError:
-            if parent is not None or root == _tempfiles_choice():
+            fallback = _tempfiles_choice()
+            if parent is not None or root == fallback:
                 raise
-            root = _tempfiles_choice()
+            root = fallback
             continue
         return os.path.abspath(path)
     raise FileExistsError(f"{root}: no free name for a directory {prefix}*")

@@ -17,7 +17,6 @@ from exitwrap.matrix.run import run_matrix
 from exitwrap.observe.runner import DEFAULT_TIMEOUT_S, Limits
 from exitwrap.record import Record
 from exitwrap.reports import formats
-from exitwrap.reports.formats import FORMATS
 from exitwrap.scenarios.catalog import SCENARIOS, Scenario, select
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.shell import parse_selection, resolve_all
@@ -75,7 +74,12 @@ OPTIONS = (
     ),
     Option("", "--jobs", "cells run at once (default: cores)", "N"),
     Option("", "--timeout", f"seconds a cell may take (default: {DEFAULT_TIMEOUT_S:g})", "SECONDS"),
-    Option("", "--format", f"one format, to -o or stdout: {', '.join(sorted(FORMATS))}", "FORMAT"),
+    Option(
+        "",
+        "--format",
+        f"one format, to -o or stdout: {', '.join(sorted(formats.FORMATS))}",
+        "FORMAT",
+    ),
     Option("-o", "--output", "the file for --format", "FILE"),
     Option("", "--out-dir", "write every format into this directory", "DIR"),
     Option("", "--strict", "JUnit: deviations are failures, not only findings"),
@@ -116,8 +120,10 @@ def read_options(argv: Sequence[str]) -> Optional[MatrixOptions]:
     jobs = parsed.value("jobs")
     timeout = parsed.value("timeout")
     chosen = parsed.value("format")
-    if chosen is not None and chosen not in FORMATS:
-        raise UsageError(f"--format: invalid choice {chosen!r} (choose from {', '.join(FORMATS)})")
+    if chosen is not None and chosen not in formats.FORMATS:
+        raise UsageError(
+            f"--format: invalid choice {chosen!r} (choose from {', '.join(formats.FORMATS)})"
+        )
     options = MatrixOptions(
         ",".join(KNOWN_NAMES) if shells is None else shells,
         parsed.value("scenarios"),

@@ -11,9 +11,6 @@ Every mistake is a UsageError naming the word at fault.
 
 from __future__ import annotations
 
-import os
-import sys
-
 from exitwrap.errors import UsageError
 
 TYPE_CHECKING = False
@@ -139,28 +136,15 @@ def _unknown_short(word: str) -> Option:
     raise UsageError(f"invalid option '{word}'")
 
 
-def terminal_columns() -> int:
-    """The width help is formatted to, found as ``shutil.get_terminal_size`` finds it."""
-    try:
-        columns = int(os.environ.get("COLUMNS", ""))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):  # no stdout (None), or not a terminal
-            columns = 0
-    return columns or 80
-
-
 def help_text(usage: str, about: str, options: Sequence[Option], footer: str = "") -> str:
     """The --help page: usage, what the command does, and the options, each one's help
     wrapped to the terminal's width beside its names."""
-    import textwrap  # noqa: PLC0415  (only when help is asked for)
+    import shutil  # noqa: PLC0415  (only when help is asked for)
+    import textwrap  # noqa: PLC0415  (likewise)
 
     table = (*options, HELP)
     width = max(len(o.spelling) for o in table) + 2
-    columns = max(terminal_columns() - 2, width + 30)
+    columns = max(shutil.get_terminal_size().columns - 2, width + 30)  # as argparse wraps
 
     def wrap(text: str, width: int) -> list[str]:  # never inside a word: --no-record stays whole
         return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
