@@ -17,11 +17,13 @@ from typing import Optional
 
 import pytest
 
+from exitwrap.accounting.backend import open_backend
 from exitwrap.accounting.location import spool_database
 from exitwrap.accounting.recorder import Recorder
 from exitwrap.accounting.records import Selection
 from exitwrap.accounting.sacct import query
-from exitwrap.matrix.feed import MatrixRun, decode_reported, step_for
+from exitwrap.accounting.spool_batch import BATCH_STEPS
+from exitwrap.matrix.feed import MatrixRun, decode_reported, finish_recording, step_for
 from exitwrap.matrix.run import CellResult, cell_environment, run_cell
 from exitwrap.observe.probe import ProbeKit
 from exitwrap.observe.runner import DEFAULT_LIMITS
@@ -29,8 +31,8 @@ from exitwrap.scenarios.catalog import select
 from exitwrap.shells.catalog import BY_NAME
 from exitwrap.shells.shell import parse_selection, resolve
 from tests.accounting_helpers import exitcodes, spool_of
-from tests.conftest import SHELLS, sqlite_only
-from tests.wrap_helpers import BIN
+from tests.conftest import SHELLS, server_only, sqlite_only
+from tests.wrap_helpers import BIN, wait_until
 
 KILL, TERM, SEGV, CORE = 9, 15, 11, 0x80
 
@@ -154,6 +156,44 @@ def test_cells_added_for_an_ingest_are_fsynced_only_where_it_left_them(
     run.recorder.make_durable(tickets)
     assert synced == [left.stat().st_ino]
     run.finish(0)
+
+
+def _finished(db: str, cells: list[CellResult]) -> MatrixRun:
+    run = MatrixRun.start(db, ["exitcodes", "matrix"])
+    warnings: list[str] = []
+    finish_recording(run, cells, 1, warnings.append)
+    assert warnings == []
+    return run
+
+
+@sqlite_only
+def test_a_short_run_leaves_its_steps_to_the_next_reader_and_a_long_one_ingests_them(
+    db: str, kit: ProbeKit, tmp_path: Path
+) -> None:
+    cells = [_cell("bash", scenario, kit, tmp_path) for scenario in ("exit/42", "signal/15")]
+    short = _finished(db, cells)  # 2 steps: one batch file
+    left = {p.name for p in spool_of(db).glob(f"{short.job_id}.*")}
+    assert left == {f"{short.job_id}.{name}" for name in ("job", "end", "0", "1")}
+    (job,) = query(db, Selection())  # the reader ingests them
+    assert list(spool_of(db).glob("*.*")) == []
+    assert (len(job.steps), job.derived) == (1 + 2, 42 << 8)  # the batch step and the cells
+    long = _finished(db, cells * (BATCH_STEPS // 2 + 1))  # a step more than a batch holds
+    assert list(spool_of(db).glob("*.*")) == []  # in the database already
+    steps = {job.job_id: len(job.steps) for job in query(db, Selection())}
+    assert steps == {short.job_id: 1 + 2, long.job_id: 1 + BATCH_STEPS + 2}
+
+
+@server_only
+def test_a_short_runs_steps_reach_the_server_with_no_reader_on_this_host(
+    db: str, kit: ProbeKit, tmp_path: Path
+) -> None:
+    _finished(db, [_cell("bash", "exit/42", kit, tmp_path)])  # a push started in the background
+
+    def stored() -> list[int]:
+        with open_backend(db) as backend:  # reads the server as it is: pushes nothing
+            return [len(job.steps) for job in backend.read(Selection()) if job.end_time is not None]
+
+    assert wait_until(lambda: stored() == [2], 60)
 
 
 MATRIX = [str(BIN / "exitcodes"), "matrix", "--shells", "bash,ksh93,rc,pwsh"]

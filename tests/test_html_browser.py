@@ -17,7 +17,6 @@ from urllib.parse import unquote
 
 import pytest
 
-from exitwrap.conventions.catalog import CONVENTIONS
 from exitwrap.matrix.run import run_matrix
 from exitwrap.observe.runner import Limits
 from exitwrap.reports.document import MatrixDocument
@@ -53,7 +52,7 @@ def _document() -> MatrixDocument:
     cases = [s for s in suite.scenarios if s.summary != "a shell that hangs is TIME"]
     result = run_matrix(
         shells, [*select(BUILT_IN), *cases], limits=Limits(timeout_s=10),
-        conventions=[*CONVENTIONS, *suite.conventions],
+        conventions=suite.conventions,
     )  # fmt: skip
     return result.to_json()
 

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 
 from exitwrap.cli.common import EXIT_FAILURE, EXIT_OK
 from exitwrap.cli.options import Option, help_text, parse
-from exitwrap.conventions.catalog import CONVENTIONS
 from exitwrap.conventions.model import Convention
 from exitwrap.errors import UsageError
 from exitwrap.matrix.gate import default_fail_on, failing, failure_message, parse_fail_on
@@ -181,10 +180,9 @@ def run(argv: Sequence[str]) -> int:
     shells = resolve_all(parse_selection(args.shells))
     progress = _progress if sys.stderr.isatty() else None
     limits = Limits(timeout_s=args.timeout)
-    conventions = [*CONVENTIONS, *own_conventions]
     command = ["exitcodes", "matrix", *argv]
     recording = None if args.no_record else _start_recording(command)
-    result = run_matrix(shells, scenarios, args.jobs, limits, progress, conventions)
+    result = run_matrix(shells, scenarios, args.jobs, limits, progress, own_conventions)
     document = result.to_json()
     if args.out_dir:
         for path in formats.write_all(document, args.out_dir, strict=args.strict):
