@@ -30,7 +30,6 @@ from pathlib import Path
 
 from bench.bench_matrix import FLOOR, GROUP, QUICK_SCENARIOS, _shells, floor_seconds, matrix_seconds
 from bench.common import Row
-from exitwrap.conventions.catalog import CONVENTIONS
 from exitwrap.matrix.run import cell_environment, render, run_matrix
 from exitwrap.observe.probe import probe_kit
 from exitwrap.scenarios.catalog import INNER, SCENARIOS, Scenario, select
@@ -84,7 +83,6 @@ def rows(*, quick: bool) -> list[Row]:
         path = Path(directory) / "bench.test.sh"
         path.write_text(spec_text(built_in), encoding="utf-8")
         suite = load_spec_files([path])
-        conventions = [*CONVENTIONS, *suite.conventions]
         warm = run_matrix(shells, built_in, 1)  # the probe kit; which cells run
         commands = [c.command for c in warm.cells if c.command]
         spec_cells = [
@@ -101,7 +99,7 @@ def rows(*, quick: bool) -> list[Row]:
             samples["built-in"].append(matrix_seconds(shells, built_in, 1))
             samples["spec floor"].append(spec_floor_seconds(spec_cells, env))
             started = time.perf_counter()  # as matrix_seconds times the built-in run
-            run_matrix(shells, suite.scenarios, 1, conventions=conventions)
+            run_matrix(shells, suite.scenarios, 1, conventions=suite.conventions)
             samples["spec"].append(time.perf_counter() - started)
     counts = {"floor": len(commands), "built-in": len(commands)}
     counts["spec floor"] = counts["spec"] = len(spec_cells)
