@@ -18,7 +18,7 @@ from typing import Optional
 import pytest
 
 from exitwrap.accounting.backend import open_backend
-from exitwrap.accounting.location import spool_database
+from exitwrap.accounting.location import Queue, spool_database
 from exitwrap.accounting.recorder import Recorder
 from exitwrap.accounting.records import Selection
 from exitwrap.accounting.sacct import query
@@ -32,7 +32,7 @@ from exitwrap.shells.catalog import BY_NAME
 from exitwrap.shells.shell import parse_selection, resolve
 from tests.accounting_helpers import exitcodes, spool_of
 from tests.conftest import SHELLS, server_only, sqlite_only
-from tests.wrap_helpers import BIN, wait_until
+from tests.wrap_helpers import BIN
 
 KILL, TERM, SEGV, CORE = 9, 15, 11, 0x80
 
@@ -184,16 +184,20 @@ def test_a_short_run_leaves_its_steps_to_the_next_reader_and_a_long_one_ingests_
 
 
 @server_only
-def test_a_short_runs_steps_reach_the_server_with_no_reader_on_this_host(
+def test_a_run_is_on_the_server_when_it_returns_and_says_a_push_failed_before(
     db: str, kit: ProbeKit, tmp_path: Path
 ) -> None:
-    _finished(db, [_cell("bash", "exit/42", kit, tmp_path)])  # a push started in the background
-
-    def stored() -> list[int]:
-        with open_backend(db) as backend:  # reads the server as it is: pushes nothing
-            return [len(job.steps) for job in backend.read(Selection()) if job.end_time is not None]
-
-    assert wait_until(lambda: stored() == [2], 60)
+    Recorder(db).close()  # this host's queue, where a failed push leaves its note
+    failed = Queue(db, os.environ).file("failed")
+    Path(failed).write_text("not pushed since 01:02 (connection refused)\n")
+    warnings: list[str] = []
+    run = MatrixRun.start(db, ["exitcodes", "matrix"], warn=warnings.append)
+    finish_recording(run, [_cell("bash", "exit/42", kit, tmp_path)], 1, warnings.append)
+    (warning,) = warnings  # once, as exitwrap says it; the push at the end then succeeded
+    assert warning.startswith("not pushed since 01:02 (connection refused); records wait in ")
+    with open_backend(db) as backend:  # reads the server as it is: pushes nothing
+        (job,) = backend.read(Selection())
+    assert (len(job.steps), job.exit_status, job.derived) == (2, 1 << 8, 42 << 8)
 
 
 MATRIX = [str(BIN / "exitcodes"), "matrix", "--shells", "bash,ksh93,rc,pwsh"]

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 
 import jsonschema
 import pytest
 
+from exitwrap.conventions.catalog import CONVENTIONS
+from exitwrap.conventions.model import Convention
 from exitwrap.matrix.run import run_matrix
 from exitwrap.observe.runner import Limits
 from exitwrap.reports.json_report import schema
@@ -79,6 +82,18 @@ def test_a_lying_shell_shows_its_lie_flagged_deviates(tmp_path: Path) -> None:
     observed = {r["scenario"]: (r["inner"], r["verdict"]) for r in records}
     assert observed == {"exit/42": ("43", "deviates"), "not-found": ("128", "deviates")}
     assert records[0]["shell_path"] == str(fake)
+
+
+def test_the_catalog_listed_by_the_caller_judges_once() -> None:
+    shells = [resolve(s) for s in parse_selection("dash")]
+
+    def expected(conventions: Sequence[Convention]) -> list[list[str]]:
+        result = run_matrix(shells, select("exit/42,signal/9"), conventions=conventions)
+        return [[e["id"] for e in r["expected"]] for r in result.to_json()["records"]]
+
+    alone = expected(())
+    assert all(alone) and all(len(set(ids)) == len(ids) for ids in alone)
+    assert expected(CONVENTIONS) == alone  # as callers passed it before
 
 
 def test_a_hung_shell_is_an_error_cell(tmp_path: Path) -> None:

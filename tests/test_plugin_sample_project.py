@@ -49,12 +49,26 @@ def readme_example() -> str:
     return section.split("```python\n", 1)[1].split("```", 1)[0]
 
 
+# what a wheel is built from (harness/exitwrap/fixtures links to fixtures/)
+SOURCES = ("pyproject.toml", "README.md", "LICENSE", "harness", "fixtures")
+
+
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A wheel built from this checkout, once for the module."""
-    wheels = tmp_path_factory.mktemp("wheels")
+    """A wheel built from a copy of this checkout, once for the module in each worker.
+
+    Not from the checkout itself: setuptools builds in the tree's own build/, and two
+    workers building there at once collide ("File exists: build/bdist...").
+    """
+    source, wheels = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("wheels")
+    skipped = shutil.ignore_patterns("__pycache__", "*.egg-info")
+    for name in SOURCES:
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, source / name, symlinks=True, ignore=skipped)
+        else:
+            shutil.copy2(REPO / name, source / name)
     subprocess.run(
-        [*PIP, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(REPO)],
+        [*PIP, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(source)],
         check=True, capture_output=True, timeout=300,
     )  # fmt: skip
     return next(wheels.glob("exitwrap-*.whl"))

@@ -241,6 +241,7 @@ def test_unknown_keys_are_warnings_and_the_cli_refuses_bad_files_in_one_line(
         ([bad], f"{bad}:3: got value"),
         ([tmp_path / "missing.test.sh"], "cannot read the spec file"),
         ([tmp_path / "plain.sh"], "a spec file's name ends in .test.sh"),
+        ([tmp_path / "a[1].test.sh"], "a spec file's name may not hold *, ? or ["),
         ([odd, odd], "given twice"),
     ):
         done = _exitcodes("matrix", *[a for p in args for a in ("--spec", p)], "--shells", "dash")

@@ -286,9 +286,16 @@ class Recorder:
         self._begun[ticket] = begun if index == 0 else step  # an end names its step itself
         return ticket
 
-    def begin_own_job(self, argv: Sequence[str], name: Optional[str] = None) -> StepTicket:
-        """A new job whose batch step is this very process (a matrix run, a benchmark)."""
-        ticket, _ = self.begin(
+    def begin_own_job(
+        self,
+        argv: Sequence[str],
+        name: Optional[str] = None,
+        *,
+        warn: Optional[Callable[[str], None]] = None,
+    ) -> StepTicket:
+        """A new job whose batch step is this very process (a matrix run, a benchmark);
+        ``warn`` hears begin's warning (else it is dropped)."""
+        ticket, warning = self.begin(
             argv=argv,
             redact=False,
             cwd=os.getcwd(),
@@ -299,6 +306,8 @@ class Recorder:
             comment=None,
             pid=os.getpid(),
         )
+        if warning is not None and warn is not None:
+            warn(warning)
         return ticket
 
     def finish(

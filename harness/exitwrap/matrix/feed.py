@@ -17,7 +17,8 @@ the shell is not installed) is no step at all: nothing failed there.
 The running matrix process is the job's batch step, so ``exitcodes cancel``
 stops it and a killed run shows NODE_FAIL. The cells go to the spool like
 every record; a run of more steps than one batch file holds ingests them
-when it ends, a shorter one leaves them to the next reader.
+when it ends, a shorter one leaves them to the next reader (to a server,
+every run pushes them when it ends: ``finish_recording``).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from exitwrap.accounting import states
 from exitwrap.accounting.backend import catch_up
-from exitwrap.accounting.location import database_path
+from exitwrap.accounting.location import database_path, is_server
 from exitwrap.accounting.recorder import Recorder, RecordingError, StepTicket
 from exitwrap.accounting.spool_batch import BATCH_STEPS
 from exitwrap.errors import HarnessFailure
@@ -205,9 +206,17 @@ class MatrixRun:
         self._ticket = ticket  # the batch step: only the process that started the run has it
 
     @classmethod
-    def start(cls, path: str, argv: Sequence[str], name: str = JOB_NAME) -> MatrixRun:
+    def start(
+        cls,
+        path: str,
+        argv: Sequence[str],
+        name: str = JOB_NAME,
+        warn: Optional[Callable[[str], None]] = None,
+    ) -> MatrixRun:
+        """Begin the run's job; ``warn`` hears what the start has to say (a server's failed
+        push, once per outage, as exitwrap says it)."""
         recorder = Recorder(path)
-        ticket = recorder.begin_own_job(argv, name)
+        ticket = recorder.begin_own_job(argv, name, warn=warn)
         return cls(recorder, ticket.job_id, ticket)
 
     def add(self, cells: Iterable[CellResult], *, durable: bool = True) -> list[StepTicket]:
@@ -246,7 +255,7 @@ def start_recording(
     if path is None:
         return None
     try:
-        return MatrixRun.start(path, argv)
+        return MatrixRun.start(path, argv, warn=warn)
     except RecordingError as error:
         warn(f"not recorded: {error}")
         return None
@@ -260,19 +269,21 @@ def finish_recording(
 ) -> None:
     """Record the cells and end the job; a failure only warns, the run's status stands.
 
-    A run of no more steps than one batch file holds leaves them in the spool,
-    fsynced, as exitwrap leaves its records: the next reader ingests them, and
-    a server's queue is pushed in the background. For such a run, importing
-    SQLite's module and the ingest's commit cost more than the cells (6-9 ms of
-    a 50 ms run of 8 cells). A longer run ingests its steps at once, so the
-    next reader need not: that commit makes them durable, and only what it
-    left in the spool is fsynced a file at a time (a cell's fsync was most of
-    what recording added to it).
+    Into a database file, a run of no more steps than one batch file holds
+    leaves them in the spool, fsynced, as exitwrap leaves its records, for the
+    next reader to ingest: importing SQLite's module and the ingest's commit
+    cost such a run more than its cells (6-9 ms of a 50 ms run of 8 cells),
+    and like exitwrap it then never opens the database. A longer run ingests
+    its steps at once, so the next reader need not: that commit makes them
+    durable, and only what it left in the spool is fsynced a file at a time
+    (a cell's fsync was most of what recording added to it). To a server,
+    every run pushes before it returns: a CI job's runner may be gone before
+    a push in the background would be done, and a push that fails is said here.
     """
     if run is None:
         return
     steps = steps_of(cells)
-    ingest = len(steps) > BATCH_STEPS
+    ingest = len(steps) > BATCH_STEPS or is_server(run.recorder.path)
     try:
         tickets = run.add_steps(steps, durable=not ingest)
     except RecordingError as error:
@@ -285,7 +296,7 @@ def finish_recording(
     except RecordingError as error:
         notice = f"not recorded: {error}"
     else:
-        notice = _catch_up(run.recorder.path) if ingest else run.recorder.push_in_background()
+        notice = _catch_up(run.recorder.path) if ingest else None
     if notice is not None:
         warn(notice)
     if not ingest:

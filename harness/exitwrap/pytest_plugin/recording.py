@@ -75,7 +75,7 @@ def record_session(
         return []
     warnings: list[str] = []
     try:
-        run = MatrixRun.start(path, argv, name=JOB_NAME)
+        run = MatrixRun.start(path, argv, name=JOB_NAME, warn=warnings.append)
     except RecordingError as error:
         return [f"not recorded: {error}"]
     finish_recording(run, cells, exit_code, warnings.append)

@@ -38,6 +38,7 @@ from exitwrap.conventions.model import (
 from exitwrap.errors import UsageError
 from exitwrap.record import Record
 from exitwrap.scenarios.catalog import OUTER
+from exitwrap.scenarios.globs import is_glob
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.suites.expectations import Expected, Origin, expected_conventions
 from exitwrap.suites.oils_names import oils_name
@@ -154,6 +155,8 @@ def load_spec_files(paths: Iterable[str | os.PathLike[str]]) -> SpecSuite:
             raise UsageError(f"{path}: a spec file named {name} is given twice")
         if not name.endswith(SPEC_SUFFIX):
             raise UsageError(f"{path}: a spec file's name ends in {SPEC_SUFFIX}")
+        if is_glob(name):  # its cases' ids, NAME/N, are matched as globs
+            raise UsageError(f"{path}: a spec file's name may not hold *, ? or [")
         names.add(name)
         spec = read_spec(path)
         warnings += spec.warnings
