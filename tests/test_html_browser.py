@@ -25,7 +25,7 @@ from exitwrap.scenarios.catalog import select
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.shell import parse_selection, resolve
 from exitwrap.suites.spec_file import load_spec_files
-from tests.browser import Page, browser, chromium
+from tests.browser_helpers import Page, browser, chromium
 from tests.conftest import REPO
 
 WIDTH, HEIGHT = 1600, 900

@@ -1,4 +1,5 @@
-"""A real headless Chromium, driven through the DevTools protocol over a pipe (no network).
+"""A real headless Chromium, driven through the DevTools protocol over a pipe (no network):
+the helper tests/test_html_browser.py drives; no tests of its own.
 
 ``--remote-debugging-pipe`` makes Chromium read commands from its fd 3 and
 write answers to its fd 4, NUL-terminated JSON: enough to load a page, ask
