@@ -4,8 +4,9 @@ Every matrix run makes two (its cells' HOME and their working directories)
 and removes them at its end. Importing tempfile and shutil for that cost
 4.8 ms of a one-cell run's start on a 2-core machine (they bring random,
 weakref, fnmatch, bz2 and lzma); these few lines do the same for a
-directory that only this process and its children write to. Code that
-runs on a cache miss or a rare path keeps using tempfile and shutil.
+directory that only this process and its children write to; the package
+makes its temporary directories here. A temporary file (mkstemp,
+TemporaryFile, on a cache miss or a Wine call) still comes from tempfile.
 """
 
 from __future__ import annotations

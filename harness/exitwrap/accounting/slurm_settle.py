@@ -33,6 +33,7 @@ from exitwrap.accounting import states
 from exitwrap.accounting.records import Selection, load
 from exitwrap.accounting.slurm_spool import SlurmSpool, binding_name
 from exitwrap.errors import HarnessFailure
+from exitwrap.path_search import which
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -73,11 +74,7 @@ def _program(name: str) -> Optional[str]:
     configuration = os.environ.get("SLURM_CONF")
     if configuration is not None and not os.path.exists(configuration):
         return None
-    for directory in os.get_exec_path():
-        candidate = os.path.join(directory, name)
-        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
-            return candidate
-    return None
+    return which(name)
 
 
 def _run(argv: list[str]) -> Optional[str]:

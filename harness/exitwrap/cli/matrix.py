@@ -119,10 +119,8 @@ def read_options(argv: Sequence[str]) -> Optional[MatrixOptions]:
     jobs = parsed.value("jobs")
     timeout = parsed.value("timeout")
     chosen = parsed.value("format")
-    if chosen is not None and chosen not in formats.FORMATS:
-        raise UsageError(
-            f"--format: invalid choice {chosen!r} (choose from {', '.join(formats.FORMATS)})"
-        )
+    if chosen is not None:
+        formats.check(chosen, "--format")
     options = MatrixOptions(
         ",".join(KNOWN_NAMES) if shells is None else shells,
         parsed.value("scenarios"),
@@ -202,10 +200,16 @@ def run(argv: Sequence[str]) -> int:
 
 
 def _start_recording(command: list[str]) -> Optional[MatrixRun]:
-    """The run's job, begun; the accounting is imported here, by a recorded run only."""
+    """The run's job, begun; the accounting's recorder is imported here, by a run that
+    records only (EXITWRAP_DB=off imports where the store is and no more)."""
+    from exitwrap.accounting.location import database_path  # noqa: PLC0415  (see the docstring)
+
+    path = database_path(os.environ)
+    if path is None:
+        return None
     from exitwrap.matrix.feed import start_recording  # noqa: PLC0415  (see the docstring)
 
-    return start_recording(os.environ, command, _warn)
+    return start_recording(path, command, _warn)
 
 
 def _finish_recording(recording: MatrixRun, cells: Sequence[CellResult], status: int) -> None:

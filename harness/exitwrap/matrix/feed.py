@@ -26,11 +26,11 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 
 from exitwrap.accounting import states
 from exitwrap.accounting.backend import catch_up
-from exitwrap.accounting.location import database_path, is_server
+from exitwrap.accounting.location import is_server
 from exitwrap.accounting.recorder import Recorder, RecordingError, StepTicket
 from exitwrap.accounting.spool_batch import BATCH_STEPS
 from exitwrap.errors import HarnessFailure
@@ -195,9 +195,11 @@ def steps_of(cells: Iterable[CellResult]) -> list[FinishedStep]:
 
 
 class MatrixRun:
-    """A matrix run being recorded: ``start`` it, ``add`` cells as they finish, ``finish``.
+    """A matrix run being recorded: ``start`` it, add its steps, ``finish`` (what
+    ``finish_recording`` does).
 
-    Another process adds to the same job through ``MatrixRun(Recorder(path), job_id, None)``.
+    Another process adds cells to the same job through ``MatrixRun(Recorder(path), job_id,
+    None).add(cells)``.
     """
 
     def __init__(self, recorder: Recorder, job_id: int, ticket: Optional[StepTicket]) -> None:
@@ -248,12 +250,9 @@ class MatrixRun:
 
 
 def start_recording(
-    environ: Mapping[str, str], argv: Sequence[str], warn: Callable[[str], None]
+    path: str, argv: Sequence[str], warn: Callable[[str], None]
 ) -> Optional[MatrixRun]:
-    """Begin recording a run, unless recording is off; a failure only warns."""
-    path = database_path(environ)
-    if path is None:
-        return None
+    """Begin recording a run into the store path names; a failure only warns."""
     try:
         return MatrixRun.start(path, argv, warn=warn)
     except RecordingError as error:

@@ -287,10 +287,12 @@ def index_for(scenarios: Sequence[Scenario], own: Sequence[Convention]) -> Conve
     """
     if all(isinstance(scenario, SuiteScenario) for scenario in scenarios):
         return ConventionIndex(own)
+    if not own:
+        return built_in_index()
     catalog = built_in_index().conventions
     listed = {id(convention) for convention in catalog}  # a caller may list them too
     added = [convention for convention in own if id(convention) not in listed]
-    return ConventionIndex([*catalog, *added]) if added else built_in_index()
+    return ConventionIndex([*catalog, *added])
 
 
 def judge(

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +29,7 @@ from exitwrap.reports import formats
 from exitwrap.reports.cells import outer_text
 from exitwrap.reports.document import CellRecord
 from exitwrap.scenarios.catalog import INNER, OUTER, Scenario
+from exitwrap.scratch import make_directory
 from exitwrap.shell_names import KNOWN_NAMES
 from exitwrap.shells.catalog import POSIX_FAMILY
 from exitwrap.shells.shell import Shell, parse_selection, resolve_all
@@ -159,7 +159,7 @@ class ShellRunner:
         inner = layer == INNER
         full = dialect.with_status_report(script, STATUS_MARKER) if inner else script
         sh = shell_command(self.shell, str(self.home.parent))
-        cwd = tempfile.mkdtemp(prefix="cwd-", dir=self.home.parent)
+        cwd = make_directory("cwd-", str(self.home.parent))
         environment = {
             **cell_environment(str(self.home)),
             "PATH": os.path.dirname(sh) + os.pathsep + os.environ.get("PATH", os.defpath),

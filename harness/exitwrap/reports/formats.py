@@ -26,9 +26,14 @@ FORMATS: dict[str, tuple[str, str]] = {
 }
 
 
-def renderer(name: str, *, strict: bool = False) -> Callable[[MatrixDocument], str]:
+def check(name: str, what: str = "format") -> None:
+    """A UsageError unless name is one of FORMATS."""
     if name not in FORMATS:
-        raise UsageError(f"unknown format {name!r} (choose from {', '.join(FORMATS)})")
+        raise UsageError(f"{what}: invalid choice {name!r} (choose from {', '.join(FORMATS)})")
+
+
+def renderer(name: str, *, strict: bool = False) -> Callable[[MatrixDocument], str]:
+    check(name)
     __import__(FORMATS[name][1])  # importlib.import_module, less importlib's own import
     module = sys.modules[FORMATS[name][1]]
     render: Callable[[MatrixDocument], str] = getattr(module, "render_strict", module.render)

@@ -25,7 +25,7 @@ from exitwrap.shells.spec import ShellSpec
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Optional
+    from typing import Optional, TypeGuard
 
 FILE = "versions.json"
 FORMAT = 1
@@ -73,14 +73,15 @@ def _load() -> dict[str, dict[str, object]]:
 
 def recall(spec: ShellSpec, path: str) -> Optional[Answer]:
     """The answer kept for this binary, while the binary is the one it was asked of."""
-    entry = _load().get(_key(spec, path))
-    if not isinstance(entry, dict) or entry.get("binary") != _identity(path):
+    key = _key(spec, path)
+    entry = _load().get(key)
+    if not _still_valid(entry, key):
         return None
     version, problem = entry.get("version"), entry.get("problem")
     return (version, problem) if isinstance(version, str) and isinstance(problem, str) else None
 
 
-def _still_valid(key: str, entry: object) -> bool:
+def _still_valid(entry: object, key: str) -> TypeGuard[dict[str, object]]:
     """Whether an entry is still about the binary its key names, as that binary is now."""
     binary = key.rsplit("\0", 1)[-1]  # the key ends with the binary's resolved path
     return isinstance(entry, dict) and entry.get("binary") == _identity(binary)
@@ -91,7 +92,7 @@ def remember(spec: ShellSpec, path: str, answer: Answer) -> None:
     identity = _identity(path)
     if identity is None:
         return
-    entries = {key: entry for key, entry in _load().items() if _still_valid(key, entry)}
+    entries = {key: entry for key, entry in _load().items() if _still_valid(entry, key)}
     entries[_key(spec, path)] = {"binary": identity, "version": answer[0], "problem": answer[1]}
     directory = cache_dir()
     try:

@@ -67,9 +67,7 @@ def windows_path(path: str) -> str:
 def wineserver(wine: str) -> Optional[str]:
     """The wineserver beside the wine binary, or on PATH."""
     beside = os.path.join(os.path.dirname(os.path.realpath(wine)), "wineserver")
-    if os.path.isfile(beside) and os.access(beside, os.X_OK):
-        return beside
-    return which("wineserver")
+    return which(beside) or which("wineserver")
 
 
 def _call(argv: list[str], what: str, timeout: float, *, check: bool = True) -> None:

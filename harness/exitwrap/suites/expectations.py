@@ -29,6 +29,7 @@ from exitwrap.conventions.model import (
 from exitwrap.errors import UsageError
 from exitwrap.record import Record, field_names
 from exitwrap.scenarios.catalog import INNER
+from exitwrap.scenarios.globs import GLOB_CHARACTERS
 from exitwrap.shells.catalog import BY_NAME
 from exitwrap.shells.dialects import RC
 
@@ -38,7 +39,8 @@ if TYPE_CHECKING:
 
     Status = Union[int, Sequence[int]]  # one exit status, or any of several
     Output = Union[str, "re.Pattern[str]"]  # the exact text, or a regular expression found in it
-ID_FORBIDDEN = frozenset("*?[] \t\r\n")  # glob characters and blanks: ids are matched as globs
+# glob characters (the closing bracket too) and blanks: ids are matched as globs
+ID_FORBIDDEN = GLOB_CHARACTERS | frozenset("] \t\r\n")
 # dialects whose status variable names a signal instead of numbering it (rc(1): "sigkill")
 NAMED_SIGNALS = (RC.name,)
 _INLINE_FLAGS = ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"), (re.VERBOSE, "x"))
